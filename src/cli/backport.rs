@@ -1,0 +1,93 @@
+use std::path::Path;
+
+use crate::cli::output::{render_lines, render_stop};
+use crate::cli::{Output, EXIT_OK, EXIT_STOPPED};
+use crate::engine::replay::Outcome;
+use crate::model::provenance::Style;
+use crate::ops::backport::{backport, BackportOptions};
+use crate::ops::count;
+
+/// Cherry-pick upstream commits touching PATHs, oldest first, into a series
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  pq backport v6.7..v6.8 lib/zstd\n  pq backport v6.7..v6.8 lib/zstd --dry-run --format json\n  pq backport 1234abcd --series backports/fixes --style rhel"
+)]
+pub struct Args {
+    /// Range (A..B) or single commit, then paths; write `--` before paths that look like revisions
+    #[arg(required = true, value_name = "RANGE|PATH")]
+    pub args: Vec<String>,
+    /// Series the picks are appended to (default: backport/<paths>)
+    #[arg(long)]
+    pub series: Option<String>,
+    /// Provenance style: x, rhel, suse or stable (default: from the configuration)
+    #[arg(long)]
+    pub style: Option<Style>,
+    /// Pick merge commits relative to parent N (like git cherry-pick -m)
+    #[arg(long, short = 'm', value_name = "N")]
+    pub mainline: Option<usize>,
+    /// Pick everything in memory and report, changing nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Split the positional arguments: ranges first (anything with `..`, or the first argument), then paths.
+fn split(args: &[String]) -> (Vec<String>, Vec<String>) {
+    let mut ranges = Vec::new();
+    let mut paths = Vec::new();
+    let mut in_paths = false;
+    for (i, a) in args.iter().enumerate() {
+        if a == "--" {
+            in_paths = true;
+            continue;
+        }
+        if !in_paths && (a.contains("..") || i == 0) {
+            ranges.push(a.clone());
+        } else {
+            in_paths = true;
+            paths.push(a.clone());
+        }
+    }
+    (ranges, paths)
+}
+
+pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> {
+    let (ranges, paths) = split(&a.args);
+    let opts = BackportOptions {
+        ranges,
+        paths,
+        series: a.series.clone(),
+        style: a.style,
+        mainline: a.mainline,
+        dry_run: a.dry_run,
+        command: cmd.into(),
+    };
+    let progress = out.progress("picking");
+    let r = backport(dir, &opts, |d, t| progress.update(d, t))?;
+    progress.finish();
+    if out.json() {
+        out.print_json(&serde_json::json!({
+            "series": r.series,
+            "dry_run": r.dry_run,
+            "commits": r.lines,
+            "stopped": r.stopped.as_ref().map(|s| serde_json::json!({"commit": s.source, "subject": s.subject, "series": s.series, "conflicts": s.paths})),
+            "head": r.new_head.map(|h| h.to_string()),
+        }));
+    } else if r.lines.is_empty() && r.stopped.is_none() {
+        println!("nothing to backport: no commit in the range touches the paths");
+    } else {
+        print!("{}", render_lines(&r.lines, r.dry_run));
+        let applied = count(&r.lines, Outcome::Applied);
+        let present = count(&r.lines, Outcome::Present);
+        let conflicts = count(&r.lines, Outcome::Conflict) + count(&r.lines, Outcome::Blocked);
+        if r.dry_run {
+            println!(
+                "dry run: {applied} would apply, {present} already present, {conflicts} conflict(s); nothing changed"
+            );
+        } else if let Some(s) = &r.stopped {
+            eprint!("{}", render_stop("backport", s));
+        } else {
+            println!("{applied} picked into {}, {present} already present", r.series);
+        }
+    }
+    Ok(if r.stopped.is_some() { EXIT_STOPPED } else { EXIT_OK })
+}

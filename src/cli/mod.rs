@@ -1,0 +1,133 @@
+//! The command line: clap definitions (one file per command), rendering as text or JSON, exit statuses.
+//! Exit status: 0 done, 1 stopped at a conflict awaiting the user, 2 bad usage or input.
+
+mod abort;
+mod adopt;
+mod backport;
+mod completions;
+mod continue_;
+mod init;
+mod log;
+mod output;
+mod rebase;
+mod series;
+mod skip;
+mod status;
+mod undo;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use output::Output;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "pq",
+    version,
+    about = "A source-git patch queue manager for distribution kernels",
+    long_about = "pq keeps a distribution kernel branch as an upstream base plus ordered, named patch series, \
+and does the long-haul jobs on it: backporting upstream commits by path, rebasing every series onto a new \
+stable release, and cutting releases with changelogs.",
+    after_help = "Examples:\n  pq init --base v6.7.1\n  pq backport v6.7..v6.8 lib/zstd\n  pq rebase v6.7.2 --dry-run\n  pq status --format json"
+)]
+pub struct Cli {
+    /// Run as if pq was started in DIR (like git -C)
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print diagnostics (repeat for more)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    Init(init::Args),
+    Adopt(adopt::Args),
+    Status(status::Args),
+    Series(series::Args),
+    Backport(backport::Args),
+    Rebase(rebase::Args),
+    Continue(continue_::Args),
+    Skip(skip::Args),
+    Abort(abort::Args),
+    Undo(undo::Args),
+    Log(log::Args),
+    Completions(completions::Args),
+}
+
+/// Exit statuses.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_STOPPED: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+
+/// The command line as the user typed it, for reflogs and the operation log.
+fn command_line() -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut out = vec!["pq".to_string()];
+    for a in args {
+        if a.contains(' ') {
+            out.push(format!("'{a}'"));
+        } else {
+            out.push(a);
+        }
+    }
+    out.join(" ")
+}
+
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let filter = match cli.verbose {
+        0 => "warn",
+        1 => "pq=debug",
+        _ => "debug",
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PQ_LOG").unwrap_or_else(|_| filter.into()))
+        .with_writer(std::io::stderr)
+        .without_time()
+        .try_init();
+    let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let out = Output::new(cli.format);
+    let cmd = command_line();
+    let result = match &cli.command {
+        Command::Init(a) => init::run(&dir, a, &out, &cmd),
+        Command::Adopt(a) => adopt::run(&dir, a, &out, &cmd),
+        Command::Status(a) => status::run(&dir, a, &out),
+        Command::Series(a) => series::run(&dir, a, &out),
+        Command::Backport(a) => backport::run(&dir, a, &out, &cmd),
+        Command::Rebase(a) => rebase::run(&dir, a, &out, &cmd),
+        Command::Continue(a) => continue_::run(&dir, a, &out),
+        Command::Skip(a) => skip::run(&dir, a, &out),
+        Command::Abort(a) => abort::run(&dir, a, &out),
+        Command::Undo(a) => undo::run(&dir, a, &out, &cmd),
+        Command::Log(a) => log::run(&dir, a, &out),
+        Command::Completions(a) => completions::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            out.error(&e);
+            EXIT_USAGE
+        }
+    }
+}

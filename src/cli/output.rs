@@ -1,0 +1,112 @@
+//! Rendering: text for people, JSON for CI, errors as one line plus a hint, progress bars only on a terminal.
+
+use std::io::IsTerminal;
+
+use serde::Serialize;
+
+use super::Format;
+use crate::engine::replay::{Outcome, ReportLine};
+use crate::error::Error;
+
+pub struct Output {
+    pub format: Format,
+}
+
+impl Output {
+    pub fn new(format: Format) -> Output {
+        Output { format }
+    }
+    pub fn json(&self) -> bool {
+        self.format == Format::Json
+    }
+    pub fn print_json<T: Serialize>(&self, value: &T) {
+        println!("{}", serde_json::to_string_pretty(value).expect("serializes"));
+    }
+    pub fn error(&self, e: &Error) {
+        if self.json() {
+            let v = serde_json::json!({ "error": e.message, "hint": e.hint });
+            println!("{}", serde_json::to_string_pretty(&v).expect("serializes"));
+        }
+        eprintln!("error: {}", e.message);
+        if let Some(h) = &e.hint {
+            eprintln!("hint: {h}");
+        }
+    }
+    /// A progress bar on stderr when it is a terminal and the output is for people; silent otherwise.
+    pub fn progress(&self, what: &'static str) -> Progress {
+        let bar = if !self.json() && std::io::stderr().is_terminal() {
+            let b = indicatif::ProgressBar::new(0);
+            b.set_style(
+                indicatif::ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len}")
+                    .expect("template")
+                    .progress_chars("=> "),
+            );
+            b.set_message(what);
+            Some(b)
+        } else {
+            None
+        };
+        Progress { bar }
+    }
+}
+
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    pub fn update(&self, done: usize, total: usize) {
+        if let Some(b) = &self.bar {
+            b.set_length(total as u64);
+            b.set_position(done as u64);
+        }
+    }
+    pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+pub fn outcome_word(o: Outcome, dry_run: bool) -> &'static str {
+    match (o, dry_run) {
+        (Outcome::Applied, true) => "would apply",
+        (Outcome::Applied, false) => "applied",
+        (Outcome::Resolved, _) => "resolved",
+        (Outcome::Present, _) => "present",
+        (Outcome::Dropped, true) => "would drop",
+        (Outcome::Dropped, false) => "dropped",
+        (Outcome::Conflict, _) => "conflict",
+        (Outcome::Blocked, _) => "blocked",
+        (Outcome::Skipped, _) => "skipped",
+    }
+}
+
+/// One line per reported step: `applied   1234567890ab zstd: subject`, with the reason or paths after.
+pub fn render_lines(lines: &[ReportLine], dry_run: bool) -> String {
+    let mut s = String::new();
+    for l in lines {
+        let word = outcome_word(l.outcome, dry_run);
+        s.push_str(&format!("{word:<11} {} {}", &l.source[..12], l.subject));
+        if let Some(r) = &l.reason {
+            s.push_str(&format!(" ({r})"));
+        }
+        if !l.paths.is_empty() && matches!(l.outcome, Outcome::Conflict | Outcome::Blocked) {
+            s.push_str(&format!(" [{}]", l.paths.join(", ")));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// The message printed at a conflict stop, naming the next commands.
+pub fn render_stop(op: &str, info: &crate::ops::StopInfo) -> String {
+    format!(
+        "{op} stopped: {} {} does not apply cleanly (series {})\nconflicts in:\n{}\
+resolve the conflicts, `git add` the files, then run `pq continue`;\nor drop this patch with `pq skip`, or undo the whole {op} with `pq abort`.\n",
+        &info.source[..12],
+        info.subject,
+        info.series,
+        info.paths.iter().map(|p| format!("  {p}\n")).collect::<String>(),
+    )
+}

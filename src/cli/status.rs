@@ -1,0 +1,65 @@
+use std::path::Path;
+
+use crate::cli::{Output, EXIT_OK};
+
+/// Show the base, the series, any operation in progress and whether the work tree is clean
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Example:\n  pq status\n  pq status --format json")]
+pub struct Args {}
+
+pub fn run(dir: &Path, _a: &Args, out: &Output) -> crate::Result<i32> {
+    let st = crate::ops::status::status(dir)?;
+    if out.json() {
+        out.print_json(&st);
+        return Ok(EXIT_OK);
+    }
+    println!("On branch {}", st.branch);
+    if !st.initialised {
+        println!("not managed by pq: adopt it with `pq init --base REV`");
+    } else {
+        let base = st.base.clone().unwrap_or_default();
+        match st.newer_tags.last() {
+            Some(newest) => println!(
+                "Base: {base} ({} newer in its line, newest {newest}: `pq rebase {newest} --dry-run` to preview)",
+                st.newer_tags.len()
+            ),
+            None => println!("Base: {base}"),
+        }
+        println!("Series:");
+        for s in &st.series {
+            println!("  {:<28} {} patch(es)", s.name, s.patches);
+        }
+        if let Some(r) = &st.last_release {
+            println!("Last release: {r} ({} in all)", st.releases);
+        }
+    }
+    if let Some(d) = &st.disagreement {
+        println!("warning: {d}\n  re-adopt the branch with `pq adopt`");
+    }
+    if let Some(s) = &st.stopped {
+        println!(
+            "{} in progress (`{}`): stopped at {} {} (series {}), {} more to go",
+            s.operation,
+            s.command,
+            &s.commit[..12],
+            s.subject,
+            s.series,
+            s.remaining
+        );
+        for p in &s.conflicts {
+            println!("  conflict: {p}");
+        }
+        println!("  resolve and `git add`, then `pq continue`; or `pq skip`, `pq abort`");
+    }
+    if st.interrupted {
+        println!("an operation was interrupted before updating the work tree: run `pq continue` or `pq abort`");
+    }
+    if st.stopped.is_none() {
+        if st.clean {
+            println!("Work tree clean");
+        } else {
+            println!("Uncommitted changes in {} path(s)", st.dirty_paths.len());
+        }
+    }
+    Ok(EXIT_OK)
+}

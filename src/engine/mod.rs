@@ -1,0 +1,6 @@
+//! The engine: in-memory picks, sequences of picks, commit selection and patch identity.
+
+pub mod patch_id;
+pub mod pick;
+pub mod replay;
+pub mod select;

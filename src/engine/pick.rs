@@ -1,0 +1,174 @@
+//! One cherry-pick, in memory: apply the change `parent → commit` onto `ours` and return the resulting tree.
+//!
+//! A full three-way merge of (parent, ours, commit) diffs `parent` against `ours` over the whole tree; in a
+//! backport the two are thousands of commits apart, so that diff dominates. The fast path here looks only at
+//! the paths the picked commit changes: where ours still has the parent's version, theirs is taken as is;
+//! where ours already has theirs, nothing changes; anything else is merged with git's merge machinery on trees
+//! reduced to just those paths. When a touched path has moved or vanished on our side (a rename, a directory
+//! turned file), the reduced view could disagree with git, so the full merge decides instead.
+
+use gix::bstr::{BString, ByteSlice};
+
+use crate::error::Result;
+use crate::git::{Entry, MergeOutcome, Oid, Repo, TreeChange};
+
+/// How a pick went.
+pub enum PickOutcome {
+    /// Applied cleanly; `tree` is the result (equal to `ours` when the change was already there).
+    Clean { tree: Oid },
+    /// Did not apply: `tree` holds git-style conflict markers in the conflicted files.
+    Conflict {
+        tree: Oid,
+        paths: Vec<BString>,
+        merge: MergeOutcome,
+    },
+}
+
+/// Labels for conflict markers, as `git cherry-pick` writes them.
+pub struct Labels {
+    pub base: String,
+    pub ours: String,
+    pub theirs: String,
+}
+
+impl Labels {
+    pub fn for_commit(short: &str, subject: &str) -> Labels {
+        Labels {
+            base: format!("parent of {short} ({subject})"),
+            ours: "HEAD".into(),
+            theirs: format!("{short} ({subject})"),
+        }
+    }
+}
+
+/// Apply `parent_tree → commit_tree` onto `ours_tree`.
+pub fn pick(repo: &Repo, ours_tree: Oid, parent_tree: Oid, commit_tree: Oid, labels: &Labels) -> Result<PickOutcome> {
+    if ours_tree == parent_tree {
+        return Ok(PickOutcome::Clean { tree: commit_tree });
+    }
+    let changes = repo.diff_trees(Some(parent_tree), Some(commit_tree))?;
+    pick_changes(repo, ours_tree, parent_tree, commit_tree, &changes, labels)
+}
+
+/// Like [`pick`], with the commit's changes already computed (callers that also need them for patch-ids).
+pub fn pick_changes(
+    repo: &Repo,
+    ours_tree: Oid,
+    parent_tree: Oid,
+    commit_tree: Oid,
+    changes: &[TreeChange],
+    labels: &Labels,
+) -> Result<PickOutcome> {
+    let mut edits: Vec<(BString, Option<Entry>)> = Vec::new();
+    let mut contested = false;
+    for change in changes {
+        let ours = repo.entry_at(ours_tree, &change.path)?;
+        if ours == change.old {
+            edits.push((change.path.clone(), change.new));
+            if change.new.is_some()
+                && change.old.is_none()
+                && !parent_dir_fits(repo, ours_tree, parent_tree, &change.path)?
+            {
+                return full_merge(repo, ours_tree, parent_tree, commit_tree, labels);
+            }
+        } else if ours == change.new {
+            // Already there.
+        } else if change.old.is_some() && ours.is_none() {
+            // Deleted or moved away on our side: only a rename-aware whole-tree merge can place the change.
+            return full_merge(repo, ours_tree, parent_tree, commit_tree, labels);
+        } else if ours.is_some_and(|e| e.is_tree()) {
+            return full_merge(repo, ours_tree, parent_tree, commit_tree, labels);
+        } else {
+            contested = true;
+        }
+    }
+    if !contested {
+        let tree = repo.edit_tree(ours_tree, &edits)?;
+        return Ok(PickOutcome::Clean { tree });
+    }
+    reduced_merge(repo, ours_tree, changes, labels)
+}
+
+/// An added path must land in a directory that exists on our side when it existed in the parent; otherwise
+/// our side moved or replaced the directory and git's directory-rename handling applies.
+fn parent_dir_fits(repo: &Repo, ours_tree: Oid, parent_tree: Oid, path: &[u8]) -> Result<bool> {
+    let Some(slash) = path.rfind_byte(b'/') else {
+        return Ok(true);
+    };
+    let dir = &path[..slash];
+    let in_ours = repo.entry_at(ours_tree, dir)?;
+    if in_ours.is_some_and(|e| !e.is_tree()) {
+        return Ok(false);
+    }
+    if in_ours.is_none() && repo.entry_at(parent_tree, dir)?.is_some() {
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// Merge with git's machinery, but on trees holding only the paths the pick touches, then carry the merged
+/// entries back into our full tree. Conflicts are reported at the same paths they have in the full tree.
+fn reduced_merge(repo: &Repo, ours_tree: Oid, changes: &[TreeChange], labels: &Labels) -> Result<PickOutcome> {
+    let empty = Oid::empty_tree(gix::hash::Kind::Sha1);
+    let mut base_edits = Vec::new();
+    let mut ours_edits = Vec::new();
+    let mut theirs_edits = Vec::new();
+    for change in changes {
+        let ours = repo.entry_at(ours_tree, &change.path)?;
+        if let Some(e) = change.old {
+            base_edits.push((change.path.clone(), Some(e)));
+        }
+        if let Some(e) = ours {
+            ours_edits.push((change.path.clone(), Some(e)));
+        }
+        if let Some(e) = change.new {
+            theirs_edits.push((change.path.clone(), Some(e)));
+        }
+    }
+    let base = repo.edit_tree(empty, &base_edits)?;
+    let ours = repo.edit_tree(empty, &ours_edits)?;
+    let theirs = repo.edit_tree(empty, &theirs_edits)?;
+    let merge = repo.merge_trees_full(base, ours, theirs, (&labels.base, &labels.ours, &labels.theirs))?;
+    // Every path present in any of the reduced trees decides its fate from the merged reduced tree.
+    let mut paths: Vec<BString> = Vec::new();
+    for (p, _) in base_edits.iter().chain(&ours_edits).chain(&theirs_edits) {
+        if !paths.contains(p) {
+            paths.push(p.clone());
+        }
+    }
+    let merged_files = repo.flatten_tree(merge.tree)?;
+    let mut edits: Vec<(BString, Option<Entry>)> = Vec::new();
+    for p in &paths {
+        let merged = merged_files.iter().find(|(q, _)| q == p).map(|(_, e)| *e);
+        edits.push((p.clone(), merged));
+    }
+    // Files the merge created elsewhere (a conflict's side copy, like `file~HEAD`) come along too.
+    for (q, e) in &merged_files {
+        if !paths.contains(q) {
+            edits.push((q.clone(), Some(*e)));
+        }
+    }
+    let tree = repo.edit_tree(ours_tree, &edits)?;
+    match merge.conflicted.clone() {
+        None => Ok(PickOutcome::Clean { tree }),
+        Some(paths) => Ok(PickOutcome::Conflict { tree, paths, merge }),
+    }
+}
+
+fn full_merge(repo: &Repo, ours_tree: Oid, parent_tree: Oid, commit_tree: Oid, labels: &Labels) -> Result<PickOutcome> {
+    tracing::debug!("pick: full tree merge");
+    let merge = repo.merge_trees_full(
+        parent_tree,
+        ours_tree,
+        commit_tree,
+        (&labels.base, &labels.ours, &labels.theirs),
+    )?;
+    match merge.conflicted.clone() {
+        None => Ok(PickOutcome::Clean { tree: merge.tree }),
+        Some(paths) => Ok(PickOutcome::Conflict {
+            tree: merge.tree,
+            paths,
+            merge,
+        }),
+    }
+}

@@ -1,0 +1,683 @@
+//! The gix adapter: everything pq asks of git goes through [`Repo`]. Callers see plain values (ids, paths,
+//! commit records), never gix types, so the engine above stays independent of the git library.
+
+pub mod commit_graph;
+pub mod status;
+pub mod worktree;
+
+use std::path::{Path, PathBuf};
+
+use gix::bstr::{BStr, BString, ByteSlice};
+use gix::objs::Write as _;
+use gix::prelude::FindExt;
+use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
+use gix::refs::Target;
+
+use crate::error::{Error, Result, ResultExt};
+
+pub use gix::ObjectId as Oid;
+
+/// A person and moment, as in a commit header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub name: String,
+    pub email: String,
+    /// Seconds since the epoch.
+    pub time: i64,
+    /// Offset from UTC in seconds.
+    pub offset: i32,
+}
+
+/// One commit, decoded.
+#[derive(Debug, Clone)]
+pub struct CommitInfo {
+    pub id: Oid,
+    pub tree: Oid,
+    pub parents: Vec<Oid>,
+    pub author: Person,
+    pub committer: Person,
+    /// The raw message bytes: non-UTF-8 messages are carried through untouched.
+    pub message: BString,
+    pub encoding: Option<BString>,
+}
+
+impl CommitInfo {
+    pub fn subject(&self) -> String {
+        let msg = self.message.to_str_lossy();
+        msg.lines().next().unwrap_or("").trim().to_string()
+    }
+    pub fn message_lossy(&self) -> String {
+        self.message.to_str_lossy().into_owned()
+    }
+    pub fn short(&self) -> String {
+        short(&self.id)
+    }
+}
+
+/// The abbreviated form pq prints (12 hex digits, as the kernel's `Fixes:` convention).
+pub fn short(id: &Oid) -> String {
+    id.to_hex_with_len(12).to_string()
+}
+
+/// A tree entry: its mode (git's octal form) and object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Entry {
+    pub mode: u32,
+    pub id: Oid,
+}
+
+impl Entry {
+    pub fn is_tree(&self) -> bool {
+        self.mode == 0o040000
+    }
+    pub fn is_submodule(&self) -> bool {
+        self.mode == 0o160000
+    }
+}
+
+/// One ref change for [`Repo::update_refs`].
+#[derive(Debug, Clone)]
+pub struct RefUpdate {
+    pub name: String,
+    /// The value we expect the ref to have now (`None`: it must not exist).
+    pub old: Option<Oid>,
+    /// The new value (`None`: delete).
+    pub new: Option<Oid>,
+}
+
+/// What git operation, if any, is in progress in the repository (merge, rebase, ...).
+pub fn describe_in_progress(state: gix::state::InProgress) -> &'static str {
+    use gix::state::InProgress::*;
+    match state {
+        ApplyMailbox | ApplyMailboxRebase => "git am",
+        Bisect => "git bisect",
+        CherryPick | CherryPickSequence => "git cherry-pick",
+        Merge => "git merge",
+        Rebase | RebaseInteractive => "git rebase",
+        Revert | RevertSequence => "git revert",
+    }
+}
+
+pub struct Repo {
+    pub(crate) inner: gix::Repository,
+}
+
+impl Repo {
+    /// Open the repository containing `dir` (like git's discovery, honouring `-C`).
+    pub fn discover(dir: &Path) -> Result<Repo> {
+        let inner = gix::discover(dir).map_err(|e| {
+            Error::input(format!("not a git repository: {} ({e})", dir.display()))
+                .hint("run pq inside a git work tree, or pass -C DIR")
+        })?;
+        let mut inner = inner;
+        // Path lookups during merges and walks re-read the same trees; a cache keeps that cheap.
+        inner.object_cache_size_if_unset(32 * 1024 * 1024);
+        Ok(Repo { inner })
+    }
+
+    pub fn git_dir(&self) -> &Path {
+        self.inner.git_dir()
+    }
+    pub fn common_dir(&self) -> &Path {
+        self.inner.common_dir()
+    }
+    pub fn objects_dir(&self) -> PathBuf {
+        self.inner.common_dir().join("objects")
+    }
+    pub fn workdir(&self) -> Option<&Path> {
+        self.inner.workdir()
+    }
+    pub fn is_bare(&self) -> bool {
+        self.inner.is_bare()
+    }
+    pub fn is_shallow(&self) -> bool {
+        self.inner.is_shallow().unwrap_or(false)
+    }
+    /// The git operation in progress (merge, rebase, cherry-pick, ...), if any.
+    pub fn git_operation_in_progress(&self) -> Option<&'static str> {
+        self.inner.state().map(describe_in_progress)
+    }
+
+    /// Keep written objects in memory until [`Repo::persist_objects`]: a dry run then leaves no trace.
+    pub fn enable_object_memory(&mut self) {
+        self.inner.objects.enable_object_memory();
+    }
+    /// Write every object held in memory to the object database and stop buffering.
+    pub fn persist_objects(&mut self) -> Result<usize> {
+        let Some(memory) = self.inner.objects.take_object_memory() else {
+            return Ok(0);
+        };
+        let mut n = 0;
+        for (id, (kind, data)) in memory.iter() {
+            let written = self.inner.write_buf(*kind, data).ctx("writing objects")?;
+            debug_assert_eq!(written, *id);
+            n += 1;
+        }
+        Ok(n)
+    }
+    /// Drop objects buffered in memory (dry run), keep buffering.
+    pub fn discard_objects(&mut self) {
+        self.inner.objects.reset_object_memory();
+    }
+
+    // ---- names and revisions ----
+
+    /// The branch HEAD points at (full name like `refs/heads/fedora-6.7`), or None when detached.
+    pub fn head_branch(&self) -> Result<Option<String>> {
+        let name = self.inner.head_name().ctx("reading HEAD")?;
+        Ok(name.map(|n| n.as_bstr().to_str_lossy().into_owned()))
+    }
+    /// The commit HEAD points at, None on an unborn branch.
+    pub fn head_commit(&self) -> Result<Option<Oid>> {
+        let head = self.inner.head().ctx("reading HEAD")?;
+        Ok(head.id().map(|id| id.detach()))
+    }
+
+    /// Resolve a revision to a commit (peeling tags), with a clear error for unknown or ambiguous names.
+    pub fn resolve_commit(&self, rev: &str) -> Result<Oid> {
+        let id = self.inner.rev_parse_single(BStr::new(rev.as_bytes())).map_err(|e| {
+            let text = e.to_string();
+            let what = if text.contains("ambiguous") || text.contains("Ambiguous") {
+                format!("ambiguous revision '{rev}'")
+            } else {
+                format!("unknown revision '{rev}'")
+            };
+            Error::input(what).hint("check the name with `git rev-parse --verify REV^{commit}`")
+        })?;
+        let object = id.object().ctx(format!("reading {rev}"))?;
+        let commit = object.peel_to_kind(gix::object::Kind::Commit).map_err(|_| {
+            Error::input(format!("'{rev}' does not name a commit")).hint("name a commit, tag or branch")
+        })?;
+        Ok(commit.id)
+    }
+
+    pub fn ref_target(&self, name: &str) -> Result<Option<Oid>> {
+        let r = self.inner.try_find_reference(name).ctx(format!("reading {name}"))?;
+        Ok(match r {
+            Some(mut r) => Some(r.peel_to_id().ctx(format!("peeling {name}"))?.detach()),
+            None => None,
+        })
+    }
+
+    /// All tags with the commit they point to (annotated tags peeled).
+    pub fn tags(&self) -> Result<Vec<(String, Oid)>> {
+        let platform = self.inner.references().ctx("listing refs")?;
+        let mut out = Vec::new();
+        for r in platform.tags().ctx("listing tags")? {
+            let Ok(mut r) = r else { continue };
+            let name = r.name().shorten().to_str_lossy().into_owned();
+            if let Ok(id) = r.peel_to_id() {
+                out.push((name, id.detach()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Refs under a prefix (for example `refs/pq/`), with their direct targets.
+    pub fn refs_with_prefix(&self, prefix: &str) -> Result<Vec<(String, Oid)>> {
+        let platform = self.inner.references().ctx("listing refs")?;
+        let mut out = Vec::new();
+        for r in platform.prefixed(BStr::new(prefix.as_bytes())).ctx("listing refs")? {
+            let Ok(r) = r else { continue };
+            if let Some(id) = r.target().try_id() {
+                out.push((r.name().as_bstr().to_str_lossy().into_owned(), id.to_owned()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Is `ancestor` reachable from `descendant` (or equal)?
+    pub fn is_ancestor(&self, ancestor: Oid, descendant: Oid) -> Result<bool> {
+        if ancestor == descendant {
+            return Ok(true);
+        }
+        let base = self.inner.merge_base(ancestor, descendant);
+        Ok(matches!(base, Ok(Some(b)) if b.detach() == ancestor))
+    }
+
+    pub fn merge_base(&self, a: Oid, b: Oid) -> Result<Option<Oid>> {
+        Ok(self.inner.merge_base(a, b).ok().flatten().map(|id| id.detach()))
+    }
+
+    /// Commits reachable from `tip` but not from `hide`, newest first (commit-date order, like `git rev-list`).
+    pub fn commits_between(&self, hide: &[Oid], tip: Oid) -> Result<Vec<Oid>> {
+        let walk = self
+            .inner
+            .rev_walk([tip])
+            .with_hidden(hide.iter().copied())
+            .sorting(gix::revision::walk::Sorting::ByCommitTime(Default::default()))
+            .all()
+            .ctx("walking history")?;
+        let mut out = Vec::new();
+        for info in walk {
+            out.push(info.ctx("walking history")?.id);
+        }
+        Ok(out)
+    }
+
+    // ---- objects ----
+
+    pub fn commit(&self, id: Oid) -> Result<CommitInfo> {
+        let commit = self
+            .inner
+            .find_commit(id)
+            .ctx(format!("reading commit {}", short(&id)))?;
+        let c = commit.decode().ctx(format!("decoding commit {}", short(&id)))?;
+        let person = |s: gix::actor::SignatureRef<'_>| -> Person {
+            let time = s.time().unwrap_or_default();
+            Person {
+                name: s.name.to_str_lossy().into_owned(),
+                email: s.email.to_str_lossy().into_owned(),
+                time: time.seconds,
+                offset: time.offset,
+            }
+        };
+        Ok(CommitInfo {
+            id,
+            tree: c.tree(),
+            parents: c.parents().collect(),
+            author: person(c.author().ctx("author")?),
+            committer: person(c.committer().ctx("committer")?),
+            message: c.message.to_owned(),
+            encoding: c.encoding.map(|e| e.to_owned()),
+        })
+    }
+
+    /// The tree of a commit.
+    pub fn commit_tree(&self, id: Oid) -> Result<Oid> {
+        let commit = self
+            .inner
+            .find_commit(id)
+            .ctx(format!("reading commit {}", short(&id)))?;
+        Ok(commit.tree_id().ctx("reading tree id")?.detach())
+    }
+
+    /// The entry at `path` (slash separated) in `tree`, if any.
+    pub fn entry_at(&self, tree: Oid, path: &[u8]) -> Result<Option<Entry>> {
+        if path.is_empty() {
+            return Ok(Some(Entry {
+                mode: 0o040000,
+                id: tree,
+            }));
+        }
+        let mut current = tree;
+        let mut buf = Vec::new();
+        let mut components = path.split(|b| *b == b'/').peekable();
+        while let Some(name) = components.next() {
+            let data = self.inner.objects.find_tree_iter(&current, &mut buf);
+            let iter = match data {
+                Ok(iter) => iter,
+                Err(_) => return Ok(None),
+            };
+            let mut found = None;
+            for e in iter {
+                let e = e.map_err(|e| Error::internal(format!("decoding tree: {e}")))?;
+                if e.filename == name {
+                    found = Some(Entry {
+                        mode: e.mode.value() as u32,
+                        id: e.oid.to_owned(),
+                    });
+                    break;
+                }
+            }
+            let Some(found) = found else { return Ok(None) };
+            if components.peek().is_none() {
+                return Ok(Some(found));
+            }
+            if !found.is_tree() {
+                return Ok(None);
+            }
+            current = found.id;
+        }
+        Ok(None)
+    }
+
+    pub fn blob(&self, id: Oid) -> Result<Vec<u8>> {
+        let blob = self.inner.find_blob(id).ctx(format!("reading blob {}", short(&id)))?;
+        Ok(blob.data.clone())
+    }
+
+    pub fn write_blob(&self, data: &[u8]) -> Result<Oid> {
+        Ok(self.inner.write_blob(data).ctx("writing blob")?.detach())
+    }
+
+    /// Every file in `tree`, recursively: (path, entry), in git's order.
+    pub fn flatten_tree(&self, tree: Oid) -> Result<Vec<(BString, Entry)>> {
+        let mut out = Vec::new();
+        self.flatten_into(tree, &mut BString::default(), &mut out)?;
+        Ok(out)
+    }
+
+    fn flatten_into(&self, tree: Oid, prefix: &mut BString, out: &mut Vec<(BString, Entry)>) -> Result<()> {
+        let mut buf = Vec::new();
+        let entries: Vec<(BString, Entry)> = {
+            let iter = self.inner.objects.find_tree_iter(&tree, &mut buf).ctx("reading tree")?;
+            let mut v = Vec::new();
+            for e in iter {
+                let e = e.map_err(|e| Error::internal(format!("decoding tree: {e}")))?;
+                v.push((
+                    e.filename.to_owned(),
+                    Entry {
+                        mode: e.mode.value() as u32,
+                        id: e.oid.to_owned(),
+                    },
+                ));
+            }
+            v
+        };
+        for (name, entry) in entries {
+            let len = prefix.len();
+            if !prefix.is_empty() {
+                prefix.push(b'/');
+            }
+            prefix.extend_from_slice(&name);
+            if entry.is_tree() {
+                self.flatten_into(entry.id, prefix, out)?;
+            } else {
+                out.push((prefix.clone(), entry));
+            }
+            prefix.truncate(len);
+        }
+        Ok(())
+    }
+
+    /// Paths that differ between two trees (files only, no rename detection), with both sides' entries.
+    /// Only subtrees whose ids differ are descended into, so the cost follows the change, not the tree.
+    pub fn diff_trees(&self, old: Option<Oid>, new: Option<Oid>) -> Result<Vec<TreeChange>> {
+        let mut out = Vec::new();
+        self.diff_into(old, new, &mut BString::default(), &mut out)?;
+        Ok(out)
+    }
+
+    fn tree_entries(&self, tree: Option<Oid>) -> Result<Vec<(BString, Entry)>> {
+        let Some(tree) = tree else { return Ok(Vec::new()) };
+        let mut buf = Vec::new();
+        let iter = self.inner.objects.find_tree_iter(&tree, &mut buf).ctx("reading tree")?;
+        let mut v = Vec::new();
+        for e in iter {
+            let e = e.map_err(|e| Error::internal(format!("decoding tree: {e}")))?;
+            v.push((
+                e.filename.to_owned(),
+                Entry {
+                    mode: e.mode.value() as u32,
+                    id: e.oid.to_owned(),
+                },
+            ));
+        }
+        Ok(v)
+    }
+
+    fn diff_into(
+        &self,
+        old: Option<Oid>,
+        new: Option<Oid>,
+        prefix: &mut BString,
+        out: &mut Vec<TreeChange>,
+    ) -> Result<()> {
+        let a = self.tree_entries(old)?;
+        let b = self.tree_entries(new)?;
+        let mut names: Vec<&BString> = a.iter().map(|(n, _)| n).chain(b.iter().map(|(n, _)| n)).collect();
+        names.sort();
+        names.dedup();
+        let find = |v: &Vec<(BString, Entry)>, n: &BString| v.iter().find(|(m, _)| m == n).map(|(_, e)| *e);
+        for name in names {
+            let ea = find(&a, name);
+            let eb = find(&b, name);
+            if ea == eb {
+                continue;
+            }
+            let len = prefix.len();
+            if !prefix.is_empty() {
+                prefix.push(b'/');
+            }
+            prefix.extend_from_slice(name);
+            let ta = ea.filter(|e| e.is_tree());
+            let tb = eb.filter(|e| e.is_tree());
+            if ta.is_some() || tb.is_some() {
+                self.diff_into(ta.map(|e| e.id), tb.map(|e| e.id), prefix, out)?;
+            }
+            let fa = ea.filter(|e| !e.is_tree());
+            let fb = eb.filter(|e| !e.is_tree());
+            if fa != fb {
+                out.push(TreeChange {
+                    path: prefix.clone(),
+                    old: fa,
+                    new: fb,
+                });
+            }
+            prefix.truncate(len);
+        }
+        Ok(())
+    }
+
+    /// Apply `edits` (path → new entry, or None to delete) to `tree` and write the result.
+    pub fn edit_tree(&self, tree: Oid, edits: &[(BString, Option<Entry>)]) -> Result<Oid> {
+        if edits.is_empty() {
+            return Ok(tree);
+        }
+        let mut editor = self.inner.edit_tree(tree).ctx("editing tree")?;
+        for (path, entry) in edits {
+            let p = path.to_str_lossy();
+            match entry {
+                Some(e) => {
+                    let kind = entry_kind(e.mode);
+                    editor
+                        .upsert(p.as_ref(), kind, e.id)
+                        .ctx(format!("editing tree at {p}"))?;
+                }
+                None => {
+                    editor.remove(p.as_ref()).ctx(format!("editing tree at {p}"))?;
+                }
+            }
+        }
+        Ok(editor.write().ctx("writing tree")?.detach())
+    }
+
+    /// Write a commit object.
+    pub fn write_commit(
+        &self,
+        tree: Oid,
+        parents: &[Oid],
+        author: &Person,
+        committer: &Person,
+        message: &[u8],
+        encoding: Option<&BStr>,
+    ) -> Result<Oid> {
+        let sig = |p: &Person| gix::actor::Signature {
+            name: p.name.as_str().into(),
+            email: p.email.as_str().into(),
+            time: gix::date::Time {
+                seconds: p.time,
+                offset: p.offset,
+            },
+        };
+        let commit = gix::objs::Commit {
+            tree,
+            parents: parents.iter().copied().collect(),
+            author: sig(author),
+            committer: sig(committer),
+            encoding: encoding.map(|e| e.to_owned()),
+            message: message.into(),
+            extra_headers: Vec::new(),
+        };
+        Ok(self.inner.write_object(&commit).ctx("writing commit")?.detach())
+    }
+
+    /// Write an annotated tag object pointing at `target` and return its id.
+    pub fn write_tag(&self, name: &str, target: Oid, tagger: &Person, message: &str) -> Result<Oid> {
+        let tag = gix::objs::Tag {
+            target,
+            target_kind: gix::object::Kind::Commit,
+            name: name.into(),
+            tagger: Some(gix::actor::Signature {
+                name: tagger.name.as_str().into(),
+                email: tagger.email.as_str().into(),
+                time: gix::date::Time {
+                    seconds: tagger.time,
+                    offset: tagger.offset,
+                },
+            }),
+            message: message.into(),
+            signature: None,
+        };
+        Ok(self.inner.write_object(&tag).ctx("writing tag")?.detach())
+    }
+
+    /// The committer identity from git's configuration and environment (`GIT_COMMITTER_*`), stamped now.
+    pub fn committer(&self) -> Result<Person> {
+        let sig = self.inner.committer().ok_or_else(|| {
+            Error::input("no committer identity configured")
+                .hint("set it with `git config user.name NAME` and `git config user.email EMAIL`")
+        })?;
+        let sig = sig.ctx("reading committer identity")?;
+        let time = sig.time().unwrap_or_default();
+        Ok(Person {
+            name: sig.name.to_str_lossy().into_owned(),
+            email: sig.email.to_str_lossy().into_owned(),
+            time: time.seconds,
+            offset: time.offset,
+        })
+    }
+
+    /// A git config value as a string.
+    pub fn config_string(&self, key: &str) -> Option<String> {
+        self.inner
+            .config_snapshot()
+            .string(key)
+            .map(|s| s.to_str_lossy().into_owned())
+    }
+
+    /// Move refs in one transaction, each with a reflog entry carrying `message`. Fails without changing
+    /// anything if a ref does not hold the expected old value.
+    pub fn update_refs(&self, updates: &[RefUpdate], message: &str) -> Result<()> {
+        let mut edits = Vec::new();
+        for u in updates {
+            let name: gix::refs::FullName = u
+                .name
+                .as_str()
+                .try_into()
+                .map_err(|e| Error::internal(format!("invalid ref name {}: {e}", u.name)))?;
+            let expected = match u.old {
+                Some(old) => PreviousValue::MustExistAndMatch(Target::Object(old)),
+                None => PreviousValue::MustNotExist,
+            };
+            let change = match u.new {
+                Some(new) => Change::Update {
+                    log: LogChange {
+                        mode: RefLog::AndReference,
+                        force_create_reflog: true,
+                        message: message.into(),
+                    },
+                    expected,
+                    new: Target::Object(new),
+                },
+                None => Change::Delete {
+                    expected,
+                    log: RefLog::AndReference,
+                },
+            };
+            edits.push(RefEdit {
+                change,
+                name,
+                deref: false,
+            });
+        }
+        self.inner.edit_references(edits).map_err(|e| {
+            Error::state(format!("could not update refs: {e}"))
+                .hint("another process changed the branch meanwhile; run `pq status` and retry")
+        })?;
+        Ok(())
+    }
+
+    /// Point HEAD at a branch (attached) or a commit (detached), with a reflog message.
+    pub fn set_head(&self, branch: Option<&str>, commit: Oid, message: &str) -> Result<()> {
+        let target = match branch {
+            Some(b) => Target::Symbolic(
+                b.try_into()
+                    .map_err(|e| Error::internal(format!("invalid ref {b}: {e}")))?,
+            ),
+            None => Target::Object(commit),
+        };
+        let edit = RefEdit {
+            change: Change::Update {
+                log: LogChange {
+                    mode: RefLog::AndReference,
+                    force_create_reflog: false,
+                    message: message.into(),
+                },
+                expected: PreviousValue::Any,
+                new: target,
+            },
+            name: "HEAD".try_into().expect("valid"),
+            deref: false,
+        };
+        self.inner.edit_reference(edit).ctx("updating HEAD")?;
+        Ok(())
+    }
+
+    /// gix's tree merge, for the cases the fast path hands over (renames on our side and the like).
+    pub fn merge_trees_full(
+        &self,
+        base: Oid,
+        ours: Oid,
+        theirs: Oid,
+        labels: (&str, &str, &str),
+    ) -> Result<MergeOutcome> {
+        let options = self.inner.tree_merge_options().ctx("merge options")?;
+        let labels = gix::merge::blob::builtin_driver::text::Labels {
+            ancestor: Some(BStr::new(labels.0.as_bytes())),
+            current: Some(BStr::new(labels.1.as_bytes())),
+            other: Some(BStr::new(labels.2.as_bytes())),
+        };
+        let mut outcome = self
+            .inner
+            .merge_trees(base, ours, theirs, labels, options)
+            .ctx("merging trees")?;
+        let how = gix::merge::tree::TreatAsUnresolved::git();
+        let conflicted = outcome.has_unresolved_conflicts(how);
+        let mut paths = Vec::new();
+        for c in outcome.conflicts.iter().filter(|c| c.is_unresolved(how)) {
+            let p: BString = c.ours.location().to_owned();
+            if !paths.contains(&p) {
+                paths.push(p);
+            }
+            let t: BString = c.theirs.location().to_owned();
+            if !paths.contains(&t) {
+                paths.push(t);
+            }
+        }
+        let tree = outcome.tree.write().ctx("writing merged tree")?.detach();
+        Ok(MergeOutcome {
+            tree,
+            conflicted: if conflicted { Some(paths) } else { None },
+            conflicts: outcome.conflicts,
+        })
+    }
+}
+
+/// Result of a tree merge: the merged tree (with conflict markers in conflicted files, as git writes them),
+/// and, when it did not merge cleanly, the conflicted paths.
+pub struct MergeOutcome {
+    pub tree: Oid,
+    pub conflicted: Option<Vec<BString>>,
+    pub(crate) conflicts: Vec<gix::merge::tree::Conflict>,
+}
+
+/// One path that differs between two trees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeChange {
+    pub path: BString,
+    pub old: Option<Entry>,
+    pub new: Option<Entry>,
+}
+
+fn entry_kind(mode: u32) -> gix::object::tree::EntryKind {
+    use gix::object::tree::EntryKind;
+    match mode {
+        0o040000 => EntryKind::Tree,
+        0o100755 => EntryKind::BlobExecutable,
+        0o120000 => EntryKind::Link,
+        0o160000 => EntryKind::Commit,
+        _ => EntryKind::Blob,
+    }
+}

@@ -1,0 +1,233 @@
+//! Bringing the work tree and index from one tree to another, touching only the paths that differ: an
+//! unchanged file keeps its mtime (or every kernel rebuild starts from scratch), removed files are deleted,
+//! and every other index entry (including staged changes elsewhere) is left as it was.
+
+use std::path::{Path, PathBuf};
+
+use gix::bstr::{BString, ByteSlice};
+use gix::index::entry::{Flags, Mode, Stage, Stat};
+
+use crate::error::{Error, Result, ResultExt};
+use crate::git::{Entry, MergeOutcome, Oid, Repo, TreeChange};
+
+/// Where one path of the work tree should end up.
+fn to_fs_path(workdir: &Path, path: &[u8]) -> Result<PathBuf> {
+    let rel = gix::path::from_byte_slice(path)
+        .map_err(|_| Error::input(format!("path is not valid on this system: {}", path.to_str_lossy())))?;
+    Ok(workdir.join(rel))
+}
+
+fn index_mode(mode: u32) -> Mode {
+    match mode {
+        0o100755 => Mode::FILE_EXECUTABLE,
+        0o120000 => Mode::SYMLINK,
+        0o160000 => Mode::COMMIT,
+        _ => Mode::FILE,
+    }
+}
+
+fn write_entry(repo: &Repo, file: &Path, entry: &Entry) -> Result<()> {
+    if let Some(parent) = file.parent() {
+        // A file standing where a directory must go was removed by the deletions pass already.
+        std::fs::create_dir_all(parent).ctx(format!("creating {}", parent.display()))?;
+    }
+    if let Ok(meta) = std::fs::symlink_metadata(file) {
+        if meta.is_dir() && !entry.is_submodule() {
+            std::fs::remove_dir_all(file).ctx(format!("removing {}", file.display()))?;
+        } else if !meta.is_dir() {
+            std::fs::remove_file(file).ctx(format!("removing {}", file.display()))?;
+        }
+    }
+    match entry.mode {
+        0o160000 => {
+            std::fs::create_dir_all(file).ctx(format!("creating {}", file.display()))?;
+        }
+        0o120000 => {
+            let target = repo.blob(entry.id)?;
+            #[cfg(unix)]
+            {
+                let target = gix::path::from_byte_slice(&target)
+                    .map_err(|_| Error::input(format!("symlink target of {} is not a valid path", file.display())))?;
+                std::os::unix::fs::symlink(target, file).ctx(format!("creating symlink {}", file.display()))?;
+            }
+            #[cfg(not(unix))]
+            std::fs::write(file, &target).ctx(format!("writing {}", file.display()))?;
+        }
+        mode => {
+            let data = repo.blob(entry.id)?;
+            std::fs::write(file, &data).ctx(format!("writing {}", file.display()))?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let perm = if mode == 0o100755 { 0o755 } else { 0o644 };
+                std::fs::set_permissions(file, std::fs::Permissions::from_mode(perm))
+                    .ctx(format!("setting mode of {}", file.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn remove_path(workdir: &Path, file: &Path) -> Result<()> {
+    match std::fs::symlink_metadata(file) {
+        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(file).ctx(format!("removing {}", file.display()))?,
+        Ok(_) => std::fs::remove_file(file).ctx(format!("removing {}", file.display()))?,
+        Err(_) => {}
+    }
+    // Remove directories left empty, as git does, but never the top of the work tree.
+    let mut dir = file.parent();
+    while let Some(d) = dir {
+        if d == workdir || std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+    Ok(())
+}
+
+/// Paths among `changes` where writing would destroy an untracked file of the user's.
+pub fn untracked_in_the_way(repo: &Repo, changes: &[TreeChange]) -> Result<Vec<BString>> {
+    let Some(workdir) = repo.workdir() else {
+        return Ok(Vec::new());
+    };
+    let index = repo.inner.index_or_empty().ctx("reading the index")?;
+    let mut out = Vec::new();
+    for c in changes {
+        if c.old.is_none() && c.new.is_some() {
+            let file = to_fs_path(workdir, &c.path)?;
+            if std::fs::symlink_metadata(&file).is_ok() && index.entry_by_path(c.path.as_bstr()).is_none() {
+                out.push(c.path.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Move the work tree and index from `from` to `to`. With `conflict`, the index also gets the conflict's
+/// stages (1 base, 2 ours, 3 theirs) for its unresolved paths, as git leaves them at a stop.
+pub fn checkout(repo: &Repo, from: Oid, to: Oid, conflict: Option<&MergeOutcome>) -> Result<usize> {
+    let changes = repo.diff_trees(Some(from), Some(to))?;
+    apply(repo, &changes, conflict)?;
+    Ok(changes.len())
+}
+
+/// Apply precomputed changes to the work tree and index.
+pub fn apply(repo: &Repo, changes: &[TreeChange], conflict: Option<&MergeOutcome>) -> Result<()> {
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| Error::input("this repository has no work tree").hint("run pq in a non-bare clone"))?
+        .to_path_buf();
+    let mut index = repo.inner.index_or_empty().ctx("reading the index")?.as_ref().clone();
+    // Deletions first, so a file can turn into a directory (and back) in one pass.
+    for c in changes.iter().filter(|c| c.new.is_none()) {
+        remove_path(&workdir, &to_fs_path(&workdir, &c.path)?)?;
+    }
+    let mut new_entries = Vec::new();
+    for c in changes.iter() {
+        if let Some(entry) = c.new {
+            let file = to_fs_path(&workdir, &c.path)?;
+            write_entry(repo, &file, &entry)?;
+            let meta = gix::index::fs::Metadata::from_path_no_follow(&file).ctx(format!("stat {}", file.display()))?;
+            let stat = Stat::from_fs(&meta).map_err(|e| Error::internal(format!("stat {}: {e}", file.display())))?;
+            new_entries.push((c.path.clone(), entry, stat));
+        }
+    }
+    let touched: std::collections::HashSet<&[u8]> = changes.iter().map(|c| c.path.as_slice()).collect();
+    index.remove_entries(|_, path, _| touched.contains(path.as_bytes()));
+    for (path, entry, stat) in new_entries {
+        index.dangerously_push_entry(stat, entry.id, Flags::empty(), index_mode(entry.mode), path.as_bstr());
+    }
+    index.sort_entries();
+    if let Some(outcome) = conflict {
+        gix::merge::tree::apply_index_entries(
+            &outcome.conflicts,
+            gix::merge::tree::TreatAsUnresolved::git(),
+            &mut index,
+            gix::merge::tree::apply_index_entries::RemovalMode::Prune,
+        );
+    }
+    // The cached tree no longer describes the index.
+    index.remove_tree();
+    index.remove_resolve_undo();
+    index
+        .write(gix::index::write::Options::default())
+        .ctx("writing the index")?;
+    Ok(())
+}
+
+/// Put every path of `paths` in the work tree and index back to its state in `tree` (used by abort).
+pub fn restore_paths(repo: &Repo, tree: Oid, paths: &[BString]) -> Result<()> {
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| Error::input("this repository has no work tree"))?
+        .to_path_buf();
+    let mut index = repo.inner.index_or_empty().ctx("reading the index")?.as_ref().clone();
+    let mut new_entries = Vec::new();
+    for p in paths {
+        let file = to_fs_path(&workdir, p)?;
+        match repo.entry_at(tree, p)? {
+            Some(entry) if !entry.is_tree() => {
+                write_entry(repo, &file, &entry)?;
+                let meta =
+                    gix::index::fs::Metadata::from_path_no_follow(&file).ctx(format!("stat {}", file.display()))?;
+                let stat =
+                    Stat::from_fs(&meta).map_err(|e| Error::internal(format!("stat {}: {e}", file.display())))?;
+                new_entries.push((p.clone(), entry, stat));
+            }
+            _ => remove_path(&workdir, &file)?,
+        }
+    }
+    let touched: std::collections::HashSet<&[u8]> = paths.iter().map(|c| c.as_slice()).collect();
+    index.remove_entries(|_, path, _| touched.contains(path.as_bytes()));
+    for (path, entry, stat) in new_entries {
+        index.dangerously_push_entry(stat, entry.id, Flags::empty(), index_mode(entry.mode), path.as_bstr());
+    }
+    index.sort_entries();
+    index.remove_tree();
+    index
+        .write(gix::index::write::Options::default())
+        .ctx("writing the index")?;
+    Ok(())
+}
+
+/// The conflicted paths the index still holds (entries at stages 1-3).
+pub fn unmerged_paths(repo: &Repo) -> Result<Vec<BString>> {
+    let index = repo.inner.index_or_empty().ctx("reading the index")?;
+    let mut out: Vec<BString> = Vec::new();
+    for e in index.entries() {
+        if e.stage() != Stage::Unconflicted {
+            let p = e.path(&index).to_owned();
+            if out.last() != Some(&p) {
+                out.push(p);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A tree made from the index's stage-0 entries, built by editing `base` only where they differ from it.
+pub fn tree_from_index(repo: &Repo, base: Oid) -> Result<Oid> {
+    let index = repo.inner.index_or_empty().ctx("reading the index")?;
+    let base_files = repo.flatten_tree(base)?;
+    let mut base_map: std::collections::HashMap<&[u8], Entry> =
+        base_files.iter().map(|(p, e)| (p.as_slice(), *e)).collect();
+    let mut edits = Vec::new();
+    for e in index.entries() {
+        let path = e.path(&index);
+        let mode = match e.mode {
+            Mode::FILE_EXECUTABLE => 0o100755,
+            Mode::SYMLINK => 0o120000,
+            Mode::COMMIT => 0o160000,
+            _ => 0o100644,
+        };
+        let entry = Entry { mode, id: e.id };
+        match base_map.remove(path.as_bytes()) {
+            Some(old) if old == entry => {}
+            _ => edits.push((path.to_owned(), Some(entry))),
+        }
+    }
+    for (path, _) in base_map {
+        edits.push((BString::from(path), None));
+    }
+    repo.edit_tree(base, &edits)
+}

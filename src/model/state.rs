@@ -1,0 +1,247 @@
+//! pq's state for one branch: the upstream base, the ordered series and their patches, release history.
+//!
+//! It is kept as `state.toml` in a commit on `refs/pq/state/<branch>` (see [`crate::model::store`]), never in
+//! the branch itself: a tracked file listing the branch's own commit ids would go stale at every rewrite.
+//! Each change to the state is a new commit on that ref, so the ref's history is the state's history.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::config::Config;
+
+/// The schema this version of pq reads and writes.
+pub const SCHEMA: u32 = 1;
+
+/// What a commit on the branch is, to pq.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum PatchKind {
+    /// A change to the sources.
+    #[default]
+    Patch,
+    /// A change only to the packaging directory.
+    Packaging,
+    /// A release commit made by `pq release` (changelog and version bump).
+    Release,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Patch {
+    /// The commit on the branch.
+    pub commit: String,
+    /// The series it belongs to.
+    pub series: String,
+    #[serde(default, skip_serializing_if = "is_default_kind")]
+    pub kind: PatchKind,
+    /// The upstream commit it is a backport of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// The downstream commit it was picked from when that was not the upstream one (a stable backport).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// Paths resolved by hand when it was picked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<String>,
+}
+
+fn is_default_kind(k: &PatchKind) -> bool {
+    *k == PatchKind::Patch
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Series {
+    pub name: String,
+}
+
+/// A patch a rebase dropped, kept so nothing disappears silently.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dropped {
+    pub commit: String,
+    pub series: String,
+    pub subject: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    pub reason: String,
+    /// The base it was dropped at.
+    pub base: String,
+}
+
+/// One release made by `pq release`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Release {
+    pub commit: String,
+    pub nvr: String,
+    pub tag: String,
+    /// The base the release was made on (a changed base later yields `- Linux vX.Y.Z`).
+    pub base: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub schema: u32,
+    /// The branch, as a full ref name.
+    pub branch: String,
+    /// The upstream base as the user named it (`v6.7.1`, `fedora-6.8`).
+    pub base: String,
+    /// The commit the base resolved to.
+    pub base_commit: String,
+    /// The branch tip this state describes; anything else means the branch moved outside pq.
+    pub tip: String,
+    #[serde(default)]
+    pub config: Config,
+    /// Series in stack order, bottom first.
+    #[serde(default)]
+    pub series: Vec<Series>,
+    /// Every commit between base and tip, oldest first.
+    #[serde(default)]
+    pub patches: Vec<Patch>,
+    #[serde(default)]
+    pub releases: Vec<Release>,
+    #[serde(default)]
+    pub dropped: Vec<Dropped>,
+}
+
+impl State {
+    pub fn parse(text: &str) -> Result<State> {
+        #[derive(Deserialize)]
+        struct Probe {
+            schema: Option<u32>,
+        }
+        let probe: Probe = toml::from_str(text).map_err(|e| {
+            Error::state(format!("pq state is malformed: {}", first_line(&e.to_string())))
+                .hint("inspect it with `git show refs/pq/state/<branch>:state.toml`, or undo with `pq undo`")
+        })?;
+        match probe.schema {
+            Some(SCHEMA) => {}
+            Some(n) if n > SCHEMA => {
+                return Err(Error::state(format!(
+                    "pq state has schema {n}, newer than this pq understands ({SCHEMA})"
+                ))
+                .hint("upgrade pq"))
+            }
+            Some(n) => return Err(Error::state(format!("pq state has unknown schema {n}"))),
+            None => {
+                return Err(Error::state("pq state has no `schema` field").hint("re-adopt the branch with `pq adopt`"))
+            }
+        }
+        let state: State = toml::from_str(text).map_err(|e| {
+            Error::state(format!("pq state is malformed: {}", first_line(&e.to_string())))
+                .hint("inspect it with `git show refs/pq/state/<branch>:state.toml`, or undo with `pq undo`")
+        })?;
+        state.validate()?;
+        Ok(state)
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("state serializes")
+    }
+
+    fn validate(&self) -> Result<()> {
+        for p in &self.patches {
+            if !self.series.iter().any(|s| s.name == p.series) {
+                return Err(Error::state(format!(
+                    "pq state lists patch {} in series '{}', which it does not define",
+                    &p.commit[..p.commit.len().min(12)],
+                    p.series
+                ))
+                .hint("re-adopt the branch with `pq adopt`"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn branch_short(&self) -> &str {
+        self.branch.strip_prefix("refs/heads/").unwrap_or(&self.branch)
+    }
+
+    pub fn patches_in<'a>(&'a self, series: &'a str) -> impl Iterator<Item = &'a Patch> + 'a {
+        self.patches.iter().filter(move |p| p.series == series)
+    }
+
+    /// Make sure a series exists; new ones go on top of the stack, below the packaging series if any.
+    pub fn ensure_series(&mut self, name: &str) {
+        if !self.series.iter().any(|s| s.name == name) {
+            self.series.push(Series { name: name.to_string() });
+        }
+    }
+
+    /// Position of a series in the stack.
+    pub fn series_index(&self, name: &str) -> Option<usize> {
+        self.series.iter().position(|s| s.name == name)
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> State {
+        State {
+            schema: SCHEMA,
+            branch: "refs/heads/fedora-6.7".into(),
+            base: "v6.7.1".into(),
+            base_commit: "a".repeat(40),
+            tip: "b".repeat(40),
+            config: Config::default(),
+            series: vec![
+                Series { name: "local".into() },
+                Series {
+                    name: "packaging".into(),
+                },
+            ],
+            patches: vec![Patch {
+                commit: "b".repeat(40),
+                series: "local".into(),
+                kind: PatchKind::Patch,
+                origin: Some("c".repeat(40)),
+                via: None,
+                conflicts: vec![],
+            }],
+            releases: vec![],
+            dropped: vec![],
+        }
+    }
+
+    #[test]
+    fn roundtrip() {
+        let s = sample();
+        assert_eq!(State::parse(&s.to_toml()).unwrap(), s);
+    }
+
+    #[test]
+    fn future_schema_is_refused() {
+        let text = sample().to_toml().replace("schema = 1", "schema = 7");
+        let err = State::parse(&text).unwrap_err();
+        assert!(err.message.contains("newer than this pq"), "{}", err.message);
+    }
+
+    #[test]
+    fn malformed_is_one_line() {
+        let err = State::parse("schema = 1\nbranch = [").unwrap_err();
+        assert!(!err.message.contains('\n'));
+        let err = State::parse("schema = 1\n").unwrap_err();
+        assert!(err.message.starts_with("pq state is malformed"), "{}", err.message);
+    }
+
+    #[test]
+    fn unknown_series_is_refused() {
+        let mut s = sample();
+        s.patches[0].series = "nope".into();
+        assert!(State::parse(&s.to_toml()).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_never_panics(s in "\\PC*") {
+            let _ = State::parse(&s);
+        }
+    }
+}

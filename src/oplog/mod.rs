@@ -1,0 +1,112 @@
+//! The operation log: one entry per command that changed anything, with the before and after of every
+//! ref it moved. It lives on `refs/pq/oplog` as a chain of commits (first parent: the previous entry); the
+//! entry's extra parents are the commits its refs pointed to before and after, so `git gc` never prunes
+//! what `pq undo` may need to bring back.
+
+use gix::bstr::ByteSlice;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::git::{Entry, Oid, Person, RefUpdate, Repo};
+
+pub const OPLOG_REF: &str = "refs/pq/oplog";
+const OP_FILE: &str = "op.toml";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefChange {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Operation {
+    /// The command line, as typed.
+    pub command: String,
+    /// Seconds since the epoch.
+    pub time: i64,
+    pub user: String,
+    pub refs: Vec<RefChange>,
+    /// The previous entry of the log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
+    /// The entry this one undid, for `pq undo`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undoes: Option<String>,
+}
+
+/// A recorded operation and the id of its log entry.
+#[derive(Debug, Clone)]
+pub struct LogEntry {
+    pub id: Oid,
+    pub op: Operation,
+}
+
+/// Write a log entry for `op` (objects only) and return the ref update that appends it to the log.
+pub fn prepare(repo: &Repo, op: &Operation, who: &Person) -> Result<RefUpdate> {
+    let previous = repo.ref_target(OPLOG_REF)?;
+    let mut op = op.clone();
+    op.previous = previous.map(|p| p.to_string());
+    let text = toml::to_string(&op).expect("operation serializes");
+    let blob = repo.write_blob(text.as_bytes())?;
+    let empty = Oid::empty_tree(gix::hash::Kind::Sha1);
+    let tree = repo.edit_tree(
+        empty,
+        &[(
+            OP_FILE.into(),
+            Some(Entry {
+                mode: 0o100644,
+                id: blob,
+            }),
+        )],
+    )?;
+    let mut parents: Vec<Oid> = previous.into_iter().collect();
+    for r in &op.refs {
+        for id in [&r.before, &r.after].into_iter().flatten() {
+            if let Ok(oid) = Oid::from_hex(id.as_bytes()) {
+                // Only commits can be parents; tags and other objects are kept alive by their refs.
+                if repo.commit(oid).is_ok() && !parents.contains(&oid) {
+                    parents.push(oid);
+                }
+            }
+        }
+    }
+    let message = format!("pq: {}\n", op.command);
+    let commit = repo.write_commit(tree, &parents, who, who, message.as_bytes(), None)?;
+    Ok(RefUpdate {
+        name: OPLOG_REF.into(),
+        old: previous,
+        new: Some(commit),
+    })
+}
+
+/// The log, newest first (at most `limit` entries).
+pub fn list(repo: &Repo, limit: usize) -> Result<Vec<LogEntry>> {
+    let mut out = Vec::new();
+    let mut next = repo.ref_target(OPLOG_REF)?;
+    while let Some(id) = next {
+        if out.len() >= limit {
+            break;
+        }
+        let commit = repo.commit(id)?;
+        let entry = repo.entry_at(commit.tree, OP_FILE.as_bytes())?.ok_or_else(|| {
+            Error::state(format!(
+                "operation log entry {} has no {OP_FILE}",
+                crate::git::short(&id)
+            ))
+        })?;
+        let bytes = repo.blob(entry.id)?;
+        let op: Operation = toml::from_str(bytes.to_str().unwrap_or_default()).map_err(|e| {
+            Error::state(format!(
+                "operation log entry {} is malformed: {}",
+                crate::git::short(&id),
+                e.message()
+            ))
+        })?;
+        next = op.previous.as_deref().and_then(|p| Oid::from_hex(p.as_bytes()).ok());
+        out.push(LogEntry { id, op });
+    }
+    Ok(out)
+}

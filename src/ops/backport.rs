@@ -1,0 +1,502 @@
+//! `pq backport RANGE [PATH...]`: pick every upstream commit of the range touching the paths, oldest first,
+//! into a named series, skipping what the branch already has, recording provenance.
+
+use std::collections::{HashMap, HashSet};
+
+use gix::bstr::BString;
+
+use crate::engine::patch_id::{patch_id, PatchId};
+use crate::engine::replay::{execute, line, Halt, Outcome, ReportLine, Run, Step, Who};
+use crate::engine::select::{select, Range, Selected};
+use crate::error::{Error, Result};
+use crate::git::{Oid, Repo};
+use crate::model::provenance::{self, Style};
+use crate::model::state::{PatchKind, State};
+use crate::ops::{check_work_tree, finish, message_fields, oid, stop, StopInfo, Workspace};
+
+pub struct BackportOptions {
+    pub ranges: Vec<String>,
+    pub paths: Vec<String>,
+    pub series: Option<String>,
+    pub style: Option<Style>,
+    pub mainline: Option<usize>,
+    pub dry_run: bool,
+    pub command: String,
+}
+
+pub struct BackportReport {
+    pub series: String,
+    pub lines: Vec<ReportLine>,
+    pub stopped: Option<StopInfo>,
+    pub new_head: Option<Oid>,
+    pub dry_run: bool,
+}
+
+/// Default series name from the paths: `lib/zstd` → `backport/lib-zstd`.
+pub fn default_series(paths: &[String], ranges: &[String]) -> String {
+    let from: Vec<String> = if paths.is_empty() {
+        ranges.to_vec()
+    } else {
+        paths.to_vec()
+    };
+    let name: Vec<String> = from
+        .iter()
+        .map(|p| {
+            p.trim_matches('/')
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect::<String>()
+        })
+        .collect();
+    format!("backport/{}", name.join("+"))
+}
+
+/// Parse `A..B`, `A` (a single commit) into a range.
+pub fn parse_range(repo: &Repo, spec: &str) -> Result<Range> {
+    if spec.contains("...") {
+        return Err(
+            Error::input(format!("symmetric ranges are not supported: '{spec}'")).hint("write the range as A..B")
+        );
+    }
+    if let Some((a, b)) = spec.split_once("..") {
+        let a = if a.is_empty() { "HEAD" } else { a };
+        let b = if b.is_empty() { "HEAD" } else { b };
+        Ok(Range {
+            include: vec![repo.resolve_commit(b)?],
+            exclude: vec![repo.resolve_commit(a)?],
+        })
+    } else {
+        let c = repo.resolve_commit(spec)?;
+        let info = repo.commit(c)?;
+        Ok(Range {
+            include: vec![c],
+            exclude: info.parents.first().copied().into_iter().collect(),
+        })
+    }
+}
+
+/// Why a selected commit is already on the branch, if it is.
+struct Presence {
+    /// Upstream ids recorded on the branch (state origins, provenance lines), mapped to the commit saying so.
+    recorded: HashMap<String, String>,
+    /// Patch-ids of branch commits, by the paths they touch, computed lazily.
+    by_path: HashMap<BString, Vec<Oid>>,
+    pids: HashMap<Oid, Option<PatchId>>,
+}
+
+impl Presence {
+    fn build(repo: &Repo, state: &State, head: Oid, exclude: &[Oid]) -> Result<Presence> {
+        let mut recorded = HashMap::new();
+        for p in &state.patches {
+            for id in [&p.origin, &p.via].into_iter().flatten() {
+                recorded.insert(id.clone(), p.commit.clone());
+            }
+        }
+        // Everything on the branch that is not in the upstream range's bottom: the stable backports below
+        // our base and our own patches.
+        let own = repo.commits_between(exclude, head)?;
+        let mut by_path: HashMap<BString, Vec<Oid>> = HashMap::new();
+        for id in own {
+            let c = repo.commit(id)?;
+            for p in provenance::parse(&c.message_lossy()) {
+                recorded.entry(p.commit).or_insert_with(|| id.to_string());
+            }
+            if c.parents.len() == 1 {
+                let pt = repo.commit_tree(c.parents[0])?;
+                for change in repo.diff_trees(Some(pt), Some(c.tree))? {
+                    by_path.entry(change.path).or_default().push(id);
+                }
+            }
+        }
+        Ok(Presence {
+            recorded,
+            by_path,
+            pids: HashMap::new(),
+        })
+    }
+
+    fn why(
+        &mut self,
+        repo: &Repo,
+        head: Oid,
+        commit: Oid,
+        changes: &[crate::git::TreeChange],
+    ) -> Result<Option<String>> {
+        let hex = commit.to_string();
+        if let Some(by) = self.recorded.get(&hex) {
+            return Ok(Some(if *by == hex {
+                "already on the branch".to_string()
+            } else {
+                format!("recorded as picked by {}", &by[..12])
+            }));
+        }
+        if repo.is_ancestor(commit, head)? {
+            return Ok(Some("already an ancestor of the branch".into()));
+        }
+        let Some(pid) = patch_id(repo, changes)? else {
+            return Ok(Some("empty commit".into()));
+        };
+        let mut candidates: HashSet<Oid> = HashSet::new();
+        for c in changes {
+            if let Some(v) = self.by_path.get(&c.path) {
+                candidates.extend(v.iter().copied());
+            }
+        }
+        for cand in candidates {
+            let theirs = match self.pids.get(&cand) {
+                Some(p) => *p,
+                None => {
+                    let p = crate::engine::patch_id::commit_patch_id(repo, cand)?;
+                    self.pids.insert(cand, p);
+                    p
+                }
+            };
+            if theirs == Some(pid) {
+                return Ok(Some(format!("same change as {} (patch-id)", crate::git::short(&cand))));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The first tag (by date) containing `commit`, for SUSE's `Patch-mainline:`.
+fn first_tag_containing(repo: &Repo, tags: &[(String, Oid, i64)], commit: Oid) -> Option<String> {
+    tags.iter()
+        .find(|(_, t, _)| repo.is_ancestor(commit, *t).unwrap_or(false))
+        .map(|(n, _, _)| n.clone())
+}
+
+pub fn backport(
+    dir: &std::path::Path,
+    opts: &BackportOptions,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<BackportReport> {
+    let mut ws = if opts.dry_run {
+        Workspace::open(dir)?
+    } else {
+        Workspace::open_for_change(dir)?
+    };
+    let (state, state_commit) = ws.require_state()?;
+    let state = state.clone();
+    let repo = &ws.repo;
+    if opts.ranges.is_empty() {
+        return Err(Error::input("no range given").hint("e.g. `pq backport v6.7..v6.8 lib/zstd`"));
+    }
+    let mut ranges = Vec::new();
+    for r in &opts.ranges {
+        ranges.push(parse_range(repo, r)?);
+    }
+    let range = Range {
+        include: ranges.iter().flat_map(|r| r.include.clone()).collect(),
+        exclude: ranges.iter().flat_map(|r| r.exclude.clone()).collect(),
+    };
+    let paths: Vec<Vec<u8>> = opts
+        .paths
+        .iter()
+        .map(|p| p.trim_end_matches('/').as_bytes().to_vec())
+        .collect();
+    for (p, raw) in opts.paths.iter().zip(&paths) {
+        let mut found = false;
+        for id in range.include.iter().chain(&range.exclude) {
+            if repo.entry_at(repo.commit_tree(*id)?, raw)?.is_some() {
+                found = true;
+            }
+        }
+        if !found {
+            return Err(
+                Error::input(format!("path '{p}' matches nothing at either end of the range"))
+                    .hint("check the spelling; paths are relative to the top of the tree"),
+            );
+        }
+    }
+    let selected = select(repo, &range, &paths)?;
+    let series = opts
+        .series
+        .clone()
+        .unwrap_or_else(|| default_series(&opts.paths, &opts.ranges));
+    if selected.is_empty() {
+        return Ok(BackportReport {
+            series,
+            lines: Vec::new(),
+            stopped: None,
+            new_head: None,
+            dry_run: opts.dry_run,
+        });
+    }
+    if series == "packaging" {
+        return Err(Error::input("the series name 'packaging' is reserved").hint("choose another with --series NAME"));
+    }
+    let dirty = ws.dirty()?;
+    let style = opts.style.unwrap_or(state.config.style);
+    let who = repo.committer()?;
+
+    // Plan: which selected commits to pick, which are already present, which are merges.
+    let mut presence = Presence::build(repo, &state, ws.head, &range.exclude)?;
+    let tags = if style == Style::Suse {
+        sorted_tags(repo)?
+    } else {
+        Vec::new()
+    };
+    let mut report: Vec<ReportLine> = Vec::new();
+    let mut steps: Vec<Step> = Vec::new();
+    let mut planned: HashSet<String> = HashSet::new();
+    for Selected { id, parents } in &selected {
+        let c = repo.commit(*id)?;
+        let parent = match (parents.len(), opts.mainline) {
+            (0, _) => None,
+            (1, _) => Some(parents[0]),
+            (n, Some(m)) if m >= 1 && m <= n => Some(c.parents[m - 1]),
+            (_, Some(m)) => {
+                return Err(Error::input(format!("commit {} has no parent number {m}", c.short()))
+                    .hint("--mainline counts parents from 1, like `git cherry-pick -m`"))
+            }
+            (_, None) => {
+                let step = plan_step(&c, None, &series, style, None)?;
+                report.push(line(
+                    &step,
+                    Outcome::Skipped,
+                    Some("merge commit (pick it with --mainline N)".into()),
+                ));
+                continue;
+            }
+        };
+        let parent = parent.map(|p| c.parents.iter().copied().find(|q| *q == p).unwrap_or(p));
+        let parent_tree = match parent {
+            Some(p) => Some(repo.commit_tree(p)?),
+            None => None,
+        };
+        let changes = repo.diff_trees(parent_tree, Some(c.tree))?;
+        let mainline_tag = if style == Style::Suse {
+            first_tag_containing(repo, &tags, *id)
+        } else {
+            None
+        };
+        let step = plan_step(&c, parent, &series, style, mainline_tag.as_deref())?;
+        let origin = step.origin.clone().unwrap_or_default();
+        if let Some(why) = presence.why(repo, ws.head, *id, &changes)? {
+            report.push(line(&step, Outcome::Present, Some(why)));
+            continue;
+        }
+        if origin != step.source {
+            if let Some(by) = presence.recorded.get(&origin) {
+                report.push(line(
+                    &step,
+                    Outcome::Present,
+                    Some(format!("its upstream {} is recorded by {}", &origin[..12], &by[..12])),
+                ));
+                continue;
+            }
+        }
+        if !planned.insert(origin.clone()) {
+            report.push(line(
+                &step,
+                Outcome::Present,
+                Some(format!("upstream {} is picked earlier in this run", &origin[..12])),
+            ));
+            continue;
+        }
+        steps.push(step);
+    }
+
+    // Where the series sits: new picks go after its last patch, and everything above is replayed.
+    let insert_at = match state.patches.iter().rposition(|p| p.series == series) {
+        Some(i) => i + 1,
+        None => state.patches.len(),
+    };
+    let start = if insert_at == 0 {
+        oid(&state.base_commit)?
+    } else {
+        oid(&state.patches[insert_at - 1].commit)?
+    };
+    let mut replays = Vec::new();
+    for p in &state.patches[insert_at..] {
+        replays.push(replay_step(repo, p)?);
+    }
+    let n_new = steps.len();
+    steps.extend(replays);
+
+    let mut new_state = state.clone();
+    new_state.ensure_series(&series);
+    if let (Some(pos), Some(pkg)) = (new_state.series_index(&series), new_state.series_index("packaging")) {
+        if pos > pkg {
+            let s = new_state.series.remove(pos);
+            new_state.series.insert(pkg, s);
+        }
+    }
+    new_state.config.style = state.config.style;
+
+    ws.repo.enable_object_memory();
+    let repo = &ws.repo;
+    let mut run = Run {
+        tip: start,
+        tip_tree: repo.commit_tree(start)?,
+        patches: state.patches[..insert_at].to_vec(),
+        report: Vec::new(),
+    };
+    let total = steps.len();
+    let halt = execute(repo, &mut run, &steps, &who, opts.dry_run, |i| progress(i, total))?;
+    progress(total, total);
+    let mut lines = report;
+    lines.extend(
+        run.report
+            .iter()
+            .filter(|l| l.series == series || l.outcome != Outcome::Applied)
+            .cloned(),
+    );
+    if opts.dry_run {
+        ws.repo.discard_objects();
+        return Ok(BackportReport {
+            series,
+            lines,
+            stopped: None,
+            new_head: None,
+            dry_run: true,
+        });
+    }
+    let head_tree = ws.head_tree()?;
+    let orig_head = ws.head;
+    let branch = ws.branch.clone();
+    match halt {
+        Halt::Done => {
+            if run.patches.len() == state.patches.len() && run.tip == orig_head {
+                ws.repo.discard_objects();
+                return Ok(BackportReport {
+                    series,
+                    lines,
+                    stopped: None,
+                    new_head: None,
+                    dry_run: false,
+                });
+            }
+            check_work_tree(&ws.repo, &dirty, head_tree, run.tip_tree)?;
+            new_state.patches = run.patches.clone();
+            let fin = finish(
+                &mut ws.repo,
+                &opts.command,
+                &branch,
+                orig_head,
+                Some(state_commit),
+                new_state,
+                run.tip,
+                head_tree,
+                Vec::new(),
+                &who,
+            )?;
+            Ok(BackportReport {
+                series,
+                lines,
+                stopped: None,
+                new_head: Some(fin.new_head),
+                dry_run: false,
+            })
+        }
+        Halt::Conflict {
+            index,
+            tree,
+            paths,
+            merge,
+        } => {
+            check_work_tree(&ws.repo, &dirty, head_tree, tree)?;
+            let todo = steps[index..].to_vec();
+            let _ = n_new;
+            let info = stop(
+                &mut ws.repo,
+                "backport",
+                &opts.command,
+                &branch,
+                orig_head,
+                Some(state_commit),
+                head_tree,
+                new_state,
+                run,
+                todo,
+                tree,
+                paths,
+                &merge,
+            )?;
+            Ok(BackportReport {
+                series,
+                lines,
+                stopped: Some(info),
+                new_head: None,
+                dry_run: false,
+            })
+        }
+    }
+}
+
+fn sorted_tags(repo: &Repo) -> Result<Vec<(String, Oid, i64)>> {
+    let mut tags: Vec<(String, Oid, i64)> = Vec::new();
+    for (name, id) in repo.tags()? {
+        if name.starts_with('v') {
+            let time = repo.commit(id).map(|c| c.committer.time).unwrap_or(0);
+            tags.push((name, id, time));
+        }
+    }
+    tags.sort_by_key(|t| t.2);
+    Ok(tags)
+}
+
+/// A new pick of upstream commit `c`.
+fn plan_step(
+    c: &crate::git::CommitInfo,
+    parent: Option<Oid>,
+    series: &str,
+    style: Style,
+    mainline_tag: Option<&str>,
+) -> Result<Step> {
+    let (message, raw) = message_fields(&c.message);
+    let existing = provenance::parse(&message);
+    let source = c.id.to_string();
+    // A commit that is itself a backport names its upstream: record the chain instead of stacking lines.
+    let (origin, via, new_message) = match existing.first() {
+        Some(p) => (p.commit.clone(), Some(source.clone()), message.clone()),
+        None => (
+            source.clone(),
+            None,
+            provenance::annotate(&message, &source, style, mainline_tag),
+        ),
+    };
+    Ok(Step {
+        source,
+        parent: parent.map(|p| p.to_string()),
+        series: series.to_string(),
+        kind: PatchKind::Patch,
+        origin: Some(origin),
+        via,
+        subject: c.subject(),
+        message: new_message,
+        message_raw: raw,
+        encoding: c.encoding.as_ref().map(|e| e.to_string()),
+        author: Who::from(&c.author),
+        new: true,
+        conflicts: Vec::new(),
+    })
+}
+
+/// Replaying an existing patch of the branch as it is.
+pub fn replay_step(repo: &Repo, p: &crate::model::state::Patch) -> Result<Step> {
+    let c = repo.commit(oid(&p.commit)?)?;
+    let (message, raw) = message_fields(&c.message);
+    Ok(Step {
+        source: p.commit.clone(),
+        parent: c.parents.first().map(|q| q.to_string()),
+        series: p.series.clone(),
+        kind: p.kind,
+        origin: p.origin.clone(),
+        via: p.via.clone(),
+        subject: c.subject(),
+        message,
+        message_raw: raw,
+        encoding: c.encoding.as_ref().map(|e| e.to_string()),
+        author: Who::from(&c.author),
+        new: false,
+        conflicts: p.conflicts.clone(),
+    })
+}

@@ -1,0 +1,281 @@
+//! `pq init --base REV`: adopt a branch. Every commit between the base and HEAD becomes a patch of one
+//! series; commits touching only the packaging directory are packaging, release commits are releases.
+//! `pq adopt` re-reads a branch that moved outside pq, keeping the series of patches it still recognises.
+
+use std::collections::HashMap;
+
+use crate::engine::patch_id::commit_patch_id;
+use crate::error::{Error, Result};
+use crate::git::{CommitInfo, Oid, Repo};
+use crate::model::config::Config;
+use crate::model::provenance;
+use crate::model::state::{Patch, PatchKind, Series, State, SCHEMA};
+use crate::ops::{finish, short_branch, Workspace};
+
+pub struct InitOptions {
+    pub base: String,
+    pub packaging: Option<String>,
+    pub series: String,
+    pub command: String,
+}
+
+pub struct InitReport {
+    pub branch: String,
+    pub base: String,
+    pub patches: usize,
+    pub packaging: usize,
+    pub releases: usize,
+    pub series: String,
+}
+
+/// Classify one commit on the branch.
+pub fn classify(repo: &Repo, commit: &CommitInfo, config: &Config) -> Result<PatchKind> {
+    let subject = commit.subject();
+    let release_prefix = config.release_subject.split("{name}").next().unwrap_or("");
+    if !release_prefix.is_empty() && subject.starts_with(release_prefix) && subject.contains(&config.package) {
+        return Ok(PatchKind::Release);
+    }
+    let parent_tree = match commit.parents.first() {
+        Some(p) => Some(repo.commit_tree(*p)?),
+        None => None,
+    };
+    let changes = repo.diff_trees(parent_tree, Some(commit.tree))?;
+    let dir = format!("{}/", config.packaging.trim_end_matches('/'));
+    let only_packaging = !changes.is_empty()
+        && changes
+            .iter()
+            .all(|c| c.path.starts_with(dir.as_bytes()) || c.path.as_slice() == b"pq.toml");
+    Ok(if only_packaging {
+        PatchKind::Packaging
+    } else {
+        PatchKind::Patch
+    })
+}
+
+/// The linear list of commits base..head, oldest first, refusing merges (pq's stack is linear).
+pub fn linear_commits(repo: &Repo, base: Oid, head: Oid) -> Result<Vec<CommitInfo>> {
+    let ids = repo.commits_between(&[base], head)?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids.into_iter().rev() {
+        let c = repo.commit(id)?;
+        if c.parents.len() > 1 {
+            return Err(Error::input(format!(
+                "commit {} ({}) between the base and HEAD is a merge; pq manages a linear stack",
+                c.short(),
+                c.subject()
+            ))
+            .hint("pick a base that contains the merge, or linearise the branch with `git rebase`"));
+        }
+        out.push(c);
+    }
+    Ok(out)
+}
+
+fn origin_of(c: &CommitInfo) -> Option<String> {
+    provenance::parse(&c.message_lossy()).first().map(|p| p.commit.clone())
+}
+
+pub fn init(dir: &std::path::Path, opts: &InitOptions) -> Result<InitReport> {
+    let mut ws = Workspace::open_for_change(dir)?;
+    if ws.state.is_some() {
+        return Err(
+            Error::input(format!("branch {} is already managed by pq", short_branch(&ws.branch)))
+                .hint("see it with `pq status`; re-read a branch changed by hand with `pq adopt`"),
+        );
+    }
+    let repo = &ws.repo;
+    let base = repo.resolve_commit(&opts.base)?;
+    if !repo.is_ancestor(base, ws.head)? {
+        return Err(Error::input(format!(
+            "'{}' is not an ancestor of {}",
+            opts.base,
+            short_branch(&ws.branch)
+        ))
+        .hint("name the upstream tag or branch this branch was built on, e.g. `pq init --base v6.7.1`"));
+    }
+    let mut config = Config::default();
+    if let Some(p) = &opts.packaging {
+        config.packaging = p.trim_end_matches('/').to_string();
+    }
+    let config = crate::model::store::effective_config(repo, &config, ws.head_tree()?)?;
+    let commits = linear_commits(repo, base, ws.head)?;
+    let mut state = State {
+        schema: SCHEMA,
+        branch: ws.branch.clone(),
+        base: opts.base.clone(),
+        base_commit: base.to_string(),
+        tip: ws.head.to_string(),
+        config: config.clone(),
+        series: Vec::new(),
+        patches: Vec::new(),
+        releases: Vec::new(),
+        dropped: Vec::new(),
+    };
+    let mut counts = (0, 0, 0);
+    for c in &commits {
+        let kind = classify(repo, c, &config)?;
+        let series = match kind {
+            PatchKind::Patch => {
+                counts.0 += 1;
+                opts.series.clone()
+            }
+            PatchKind::Packaging => {
+                counts.1 += 1;
+                "packaging".to_string()
+            }
+            PatchKind::Release => {
+                counts.2 += 1;
+                "packaging".to_string()
+            }
+        };
+        state.ensure_series(&series);
+        state.patches.push(Patch {
+            commit: c.id.to_string(),
+            series,
+            kind,
+            origin: origin_of(c),
+            via: None,
+            conflicts: Vec::new(),
+        });
+    }
+    if state.series.is_empty() {
+        state.series.push(Series {
+            name: opts.series.clone(),
+        });
+    }
+    // Keep the packaging series last: new series are created below it.
+    if let Some(i) = state.series_index("packaging") {
+        let s = state.series.remove(i);
+        state.series.push(s);
+    }
+    let who = repo.committer()?;
+    let head = ws.head;
+    let tree = ws.head_tree()?;
+    finish(
+        &mut ws.repo,
+        &opts.command,
+        &ws.branch,
+        head,
+        None,
+        state,
+        head,
+        tree,
+        Vec::new(),
+        &who,
+    )?;
+    Ok(InitReport {
+        branch: short_branch(&ws.branch).to_string(),
+        base: opts.base.clone(),
+        patches: counts.0,
+        packaging: counts.1,
+        releases: counts.2,
+        series: opts.series.clone(),
+    })
+}
+
+pub struct AdoptReport {
+    pub kept: usize,
+    pub added: usize,
+    pub forgotten: usize,
+    pub series: String,
+}
+
+/// Re-read the branch after it moved outside pq: patches still present (same id, or same patch-id) keep
+/// their series and metadata, new commits join `series`, vanished ones are reported.
+pub fn adopt(dir: &std::path::Path, series: Option<String>, command: &str) -> Result<AdoptReport> {
+    let mut ws = Workspace::open_for_change(dir)?;
+    let (state, state_commit) = ws.state.clone().ok_or_else(|| {
+        Error::input(format!("branch {} is not managed by pq", short_branch(&ws.branch)))
+            .hint("adopt it with `pq init --base REV`")
+    })?;
+    let repo = &ws.repo;
+    let base = repo
+        .resolve_commit(&state.base)
+        .unwrap_or(crate::ops::oid(&state.base_commit)?);
+    if !repo.is_ancestor(base, ws.head)? {
+        return Err(Error::input(format!(
+            "the base {} is no longer an ancestor of the branch",
+            state.base
+        ))
+        .hint("move the branch back onto its base, or start over with `pq init` on a new branch"));
+    }
+    let commits = linear_commits(repo, base, ws.head)?;
+    let mut by_id: HashMap<String, Patch> = HashMap::new();
+    let mut by_pid: HashMap<[u8; 20], Patch> = HashMap::new();
+    for p in &state.patches {
+        by_id.insert(p.commit.clone(), p.clone());
+        if let Ok(Some(pid)) = commit_patch_id(repo, crate::ops::oid(&p.commit)?) {
+            by_pid.insert(pid, p.clone());
+        }
+    }
+    let target = series.unwrap_or_else(|| {
+        state
+            .series
+            .iter()
+            .rev()
+            .find(|s| s.name != "packaging")
+            .map(|s| s.name.clone())
+            .unwrap_or("local".into())
+    });
+    let mut new_state = state.clone();
+    new_state.base_commit = base.to_string();
+    new_state.patches.clear();
+    let (mut kept, mut added) = (0, 0);
+    for c in &commits {
+        let id = c.id.to_string();
+        let known = match by_id.remove(&id) {
+            Some(p) => Some(p),
+            None => commit_patch_id(repo, c.id)?.and_then(|pid| by_pid.remove(&pid)),
+        };
+        let patch = match known {
+            Some(mut p) => {
+                kept += 1;
+                by_id.remove(&p.commit);
+                p.commit = id;
+                p
+            }
+            None => {
+                added += 1;
+                let kind = classify(repo, c, &new_state.config)?;
+                let s = if kind == PatchKind::Patch {
+                    target.clone()
+                } else {
+                    "packaging".into()
+                };
+                Patch {
+                    commit: id,
+                    series: s,
+                    kind,
+                    origin: origin_of(c),
+                    via: None,
+                    conflicts: Vec::new(),
+                }
+            }
+        };
+        new_state.ensure_series(&patch.series);
+        new_state.patches.push(patch);
+    }
+    let forgotten = state.patches.len() + added - commits.len();
+    let who = repo.committer()?;
+    let head = ws.head;
+    let tree = ws.head_tree()?;
+    let branch = ws.branch.clone();
+    finish(
+        &mut ws.repo,
+        command,
+        &branch,
+        head,
+        Some(state_commit),
+        new_state,
+        head,
+        tree,
+        Vec::new(),
+        &who,
+    )?;
+    Ok(AdoptReport {
+        kept,
+        added,
+        forgotten,
+        series: target,
+    })
+}

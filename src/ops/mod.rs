@@ -1,0 +1,359 @@
+//! The operations. Every one that changes anything follows one pipeline: load and refuse early, plan in
+//! memory, execute on objects, then one ref transaction (branch, state, operation log) and one work-tree
+//! update; or, at a conflict, a stop the user finishes with `pq continue`, `pq skip` or `pq abort`.
+
+pub mod backport;
+pub mod init;
+pub mod rebase;
+pub mod resume;
+pub mod status;
+pub mod undo;
+
+use std::path::Path;
+
+use gix::bstr::{BString, ByteSlice};
+
+use crate::engine::replay::{ReportLine, Run, Step};
+use crate::error::{Error, Result};
+use crate::git::{status::dirty_paths, worktree, MergeOutcome, Oid, Person, RefUpdate, Repo};
+use crate::lock::Lock;
+use crate::model::state::State;
+use crate::model::store;
+use crate::oplog;
+use crate::sequencer::{self, Materialise, Stopped};
+
+/// An opened repository with pq's view of the current branch.
+pub struct Workspace {
+    pub repo: Repo,
+    /// Full ref name of the current branch (while stopped: the branch the operation works on).
+    pub branch: String,
+    /// The branch's commit.
+    pub head: Oid,
+    /// pq's state for the branch and the commit holding it.
+    pub state: Option<(State, Oid)>,
+    _lock: Option<Lock>,
+}
+
+impl Workspace {
+    /// Open for reading: no lock, no refusals beyond "not a repository / no branch".
+    pub fn open(dir: &Path) -> Result<Workspace> {
+        let repo = Repo::discover(dir)?;
+        let stopped = sequencer::load(repo.git_dir()).ok().flatten();
+        let branch = match (repo.head_branch()?, &stopped) {
+            (_, Some(s)) => s.branch.clone(),
+            (Some(b), None) => b,
+            (None, None) => {
+                return Err(Error::input("HEAD is detached: pq works on a branch")
+                    .hint("check out the branch first, e.g. `git switch fedora-6.7`"))
+            }
+        };
+        let head = repo.ref_target(&branch)?.ok_or_else(|| {
+            Error::input(format!("branch {} has no commits yet", short_branch(&branch))).hint("commit something first")
+        })?;
+        let state = store::load(&repo, &branch)?;
+        Ok(Workspace {
+            repo,
+            branch,
+            head,
+            state,
+            _lock: None,
+        })
+    }
+
+    /// Open for a change: take the lock and refuse when git or pq is in the middle of something.
+    pub fn open_for_change(dir: &Path) -> Result<Workspace> {
+        let mut ws = Workspace::open(dir)?;
+        ws.refuse_unsafe_repo()?;
+        ws._lock = Some(Lock::acquire(&ws.repo.git_dir().join("pq"))?);
+        if sequencer::load(ws.repo.git_dir())?.is_some() {
+            return Err(Error::state("a pq operation is stopped at a conflict")
+                .hint("finish it with `pq continue`, skip the patch with `pq skip`, or undo it with `pq abort`"));
+        }
+        if sequencer::load_journal(ws.repo.git_dir())?.is_some() {
+            return Err(
+                Error::state("a pq operation was interrupted before it updated the work tree")
+                    .hint("finish it with `pq continue` or roll it back with `pq abort`"),
+            );
+        }
+        Ok(ws)
+    }
+
+    /// Open to resume or abort a stopped operation: lock, but no refusal for the stop itself.
+    pub fn open_for_resume(dir: &Path) -> Result<Workspace> {
+        let mut ws = Workspace::open(dir)?;
+        if ws.repo.is_bare() {
+            return Err(Error::input("this is a bare repository").hint("run pq in a clone with a work tree"));
+        }
+        ws._lock = Some(Lock::acquire(&ws.repo.git_dir().join("pq"))?);
+        Ok(ws)
+    }
+
+    fn refuse_unsafe_repo(&self) -> Result<()> {
+        if self.repo.is_bare() {
+            return Err(Error::input("this is a bare repository").hint("run pq in a clone with a work tree"));
+        }
+        if let Some(op) = self.repo.git_operation_in_progress() {
+            if sequencer::load(self.repo.git_dir())?.is_none() {
+                return Err(
+                    Error::state(format!("a {op} is in progress in this repository")).hint(format!(
+                        "finish or abort it first (`{op} --continue` or `{op} --abort`)"
+                    )),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The state, which must exist and agree with the branch.
+    pub fn require_state(&self) -> Result<(&State, Oid)> {
+        let (state, id) = self.state.as_ref().ok_or_else(|| {
+            Error::input(format!("branch {} is not managed by pq", short_branch(&self.branch)))
+                .hint("adopt it with `pq init --base REV` (REV: the upstream tag or branch it is built on)")
+        })?;
+        if oid(&state.tip)? != self.head {
+            return Err(Error::state(format!(
+                "branch {} moved outside pq: pq recorded {}, the branch is at {}",
+                short_branch(&self.branch),
+                &state.tip[..12],
+                crate::git::short(&self.head)
+            ))
+            .hint("re-adopt the branch with `pq adopt` (keeps known patches' series), or restore it with `git reset --hard "
+                .to_string()
+                + &state.tip[..12]
+                + "`"));
+        }
+        Ok((state, *id))
+    }
+
+    pub fn head_tree(&self) -> Result<Oid> {
+        self.repo.commit_tree(self.head)
+    }
+
+    /// Paths with uncommitted changes.
+    pub fn dirty(&self) -> Result<Vec<BString>> {
+        dirty_paths(&self.repo, Some(self.head_tree()?))
+    }
+}
+
+pub fn short_branch(b: &str) -> &str {
+    b.strip_prefix("refs/heads/").unwrap_or(b)
+}
+
+/// Refuse when bringing the work tree from `from` to `to` would overwrite uncommitted work or an untracked
+/// file. Nothing has been written when this fails.
+pub fn check_work_tree(repo: &Repo, dirty: &[BString], from: Oid, to: Oid) -> Result<()> {
+    let changes = repo.diff_trees(Some(from), Some(to))?;
+    let clash: Vec<&BString> = changes.iter().map(|c| &c.path).filter(|p| dirty.contains(p)).collect();
+    if let Some(first) = clash.first() {
+        let more = if clash.len() > 1 {
+            format!(" (and {} more)", clash.len() - 1)
+        } else {
+            String::new()
+        };
+        return Err(Error::input(format!(
+            "your uncommitted changes to {first}{more} would be overwritten"
+        ))
+        .hint("commit or stash them (`git stash`), then run the command again"));
+    }
+    let untracked = worktree::untracked_in_the_way(repo, &changes)?;
+    if let Some(first) = untracked.first() {
+        return Err(Error::input(format!("untracked file {first} would be overwritten"))
+            .hint("move or remove it, then run the command again"));
+    }
+    Ok(())
+}
+
+/// What a finished operation changed.
+pub struct Finished {
+    pub new_head: Oid,
+    pub files_changed: usize,
+}
+
+/// Commit an operation: write the new state, log the operation, move branch + state + log refs in one
+/// transaction, then bring the work tree from `from_tree` to the new tip once.
+#[allow(clippy::too_many_arguments)]
+pub fn finish(
+    repo: &mut Repo,
+    command: &str,
+    branch: &str,
+    orig_head: Oid,
+    orig_state: Option<Oid>,
+    mut state: State,
+    new_head: Oid,
+    from_tree: Oid,
+    extra: Vec<RefUpdate>,
+    who: &Person,
+) -> Result<Finished> {
+    state.tip = new_head.to_string();
+    let state_commit = store::write(repo, &state, orig_state, &format!("pq: {command}\n"), who)?;
+    let mut updates = vec![
+        RefUpdate {
+            name: branch.to_string(),
+            old: Some(orig_head),
+            new: Some(new_head),
+        },
+        RefUpdate {
+            name: store::state_ref(branch),
+            old: orig_state,
+            new: Some(state_commit),
+        },
+    ];
+    updates.extend(extra);
+    let op = oplog::Operation {
+        command: command.to_string(),
+        time: who.time,
+        user: format!("{} <{}>", who.name, who.email),
+        refs: updates
+            .iter()
+            .map(|u| oplog::RefChange {
+                name: u.name.clone(),
+                before: u.old.map(|o| o.to_string()),
+                after: u.new.map(|o| o.to_string()),
+            })
+            .collect(),
+        previous: None,
+        undoes: None,
+    };
+    let log_update = oplog::prepare(repo, &op, who)?;
+    updates.push(log_update);
+    repo.persist_objects()?;
+    let to_tree = repo.commit_tree(new_head)?;
+    let git_dir = repo.git_dir().to_path_buf();
+    sequencer::save_journal(
+        &git_dir,
+        &Materialise {
+            command: command.to_string(),
+            branch: branch.to_string(),
+            from_tree: from_tree.to_string(),
+            to_tree: to_tree.to_string(),
+            orig_head: orig_head.to_string(),
+            new_head: new_head.to_string(),
+        },
+    )?;
+    repo.update_refs(&updates, &format!("pq: {command}"))?;
+    finish_materialise(repo).map(|files_changed| Finished {
+        new_head,
+        files_changed,
+    })
+}
+
+/// Complete the work-tree half of an operation whose refs have moved (also after a crash).
+pub fn finish_materialise(repo: &Repo) -> Result<usize> {
+    let git_dir = repo.git_dir().to_path_buf();
+    let Some(j) = sequencer::load_journal(&git_dir)? else {
+        return Ok(0);
+    };
+    let hex = |s: &str| Oid::from_hex(s.as_bytes()).map_err(|_| Error::state("the operation journal is corrupt"));
+    let new_head = hex(&j.new_head)?;
+    if repo.head_branch()?.as_deref() != Some(j.branch.as_str()) {
+        repo.set_head(Some(&j.branch), new_head, &format!("pq: {}", j.command))?;
+    }
+    let n = worktree::checkout(repo, hex(&j.from_tree)?, hex(&j.to_tree)?, None)?;
+    sequencer::clear(&git_dir)?;
+    sequencer::clear_journal(&git_dir)?;
+    Ok(n)
+}
+
+/// Where a stopped operation stands, for the CLI.
+pub struct StopInfo {
+    pub source: String,
+    pub subject: String,
+    pub series: String,
+    pub paths: Vec<String>,
+}
+
+/// Stop at a conflict: keep the objects, record the sequencer state, detach HEAD at the last good commit,
+/// and write the conflict (markers in the files, stages in the index) to the work tree.
+#[allow(clippy::too_many_arguments)]
+pub fn stop(
+    repo: &mut Repo,
+    kind: &str,
+    command: &str,
+    branch: &str,
+    orig_head: Oid,
+    orig_state: Option<Oid>,
+    from_tree: Oid,
+    mut state: State,
+    run: Run,
+    todo: Vec<Step>,
+    conflict_tree: Oid,
+    paths: Vec<BString>,
+    merge: &MergeOutcome,
+) -> Result<StopInfo> {
+    repo.persist_objects()?;
+    let git_dir = repo.git_dir().to_path_buf();
+    let touched: Vec<String> = repo
+        .diff_trees(Some(from_tree), Some(conflict_tree))?
+        .into_iter()
+        .map(|c| c.path.to_string())
+        .collect();
+    state.patches = run.patches;
+    let step = todo[0].clone();
+    let mut report = run.report;
+    let mut l = crate::engine::replay::line(&step, crate::engine::replay::Outcome::Conflict, None);
+    l.paths = paths.iter().map(|p| p.to_string()).collect();
+    report.push(l);
+    let stopped = Stopped {
+        kind: kind.into(),
+        command: command.into(),
+        branch: branch.into(),
+        orig_head: orig_head.to_string(),
+        orig_state: orig_state.map(|o| o.to_string()),
+        tip: run.tip.to_string(),
+        state,
+        todo,
+        conflicts: paths.iter().map(|p| p.to_string()).collect(),
+        touched,
+        report: report.clone(),
+    };
+    // Keep the user's index to put back on abort.
+    let index_path = git_dir.join("index");
+    let op_dir = sequencer::dir(&git_dir);
+    std::fs::create_dir_all(&op_dir)?;
+    if index_path.exists() {
+        std::fs::copy(&index_path, op_dir.join("index.orig"))?;
+    }
+    sequencer::save(&git_dir, &stopped)?;
+    repo.set_head(
+        None,
+        run.tip,
+        &format!("pq: {command} (stopped at {})", &step.source[..12]),
+    )?;
+    // The files git's own tools read: `git status` shows a cherry-pick in progress and `git commit` offers
+    // the message.
+    std::fs::write(git_dir.join("CHERRY_PICK_HEAD"), format!("{}\n", step.source))?;
+    std::fs::write(git_dir.join("MERGE_MSG"), conflict_message(&step, &stopped.conflicts))?;
+    worktree::checkout(repo, from_tree, conflict_tree, Some(merge))?;
+    Ok(StopInfo {
+        source: step.source,
+        subject: step.subject,
+        series: step.series,
+        paths: stopped.conflicts,
+    })
+}
+
+/// The message of a pick resolved by hand: the planned message with a `Conflicts:` section.
+pub fn conflict_message(step: &Step, paths: &[String]) -> Vec<u8> {
+    match &step.message_raw {
+        Some(raw) => raw.clone(),
+        None => crate::model::provenance::add_conflicts(&step.message, paths).into_bytes(),
+    }
+}
+
+/// Summaries shared by backport and rebase reports.
+pub fn count(report: &[ReportLine], outcome: crate::engine::replay::Outcome) -> usize {
+    report.iter().filter(|l| l.outcome == outcome).count()
+}
+
+/// Decode a hex id stored by pq.
+pub fn oid(hex: &str) -> Result<Oid> {
+    Oid::from_hex(hex.as_bytes()).map_err(|_| Error::state(format!("pq state holds an invalid commit id '{hex}'")))
+}
+
+/// The message of a commit, for a step (UTF-8 or raw).
+pub fn message_fields(message: &BString) -> (String, Option<Vec<u8>>) {
+    match message.to_str() {
+        Ok(s) => (s.to_string(), None),
+        Err(_) => (message.to_str_lossy().into_owned(), Some(message.to_vec())),
+    }
+}

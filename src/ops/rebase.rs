@@ -1,0 +1,244 @@
+//! `pq rebase NEWBASE`: replay every series onto a new base, in memory, dropping what the new base already
+//! contains and saying why for each.
+//!
+//! Release commits are not replayed: their changelog and version edits belong to the old base. Their
+//! changelog text survives because the packaging files are replayed through the other packaging commits, and
+//! the next `pq release` continues from the releases recorded in the state (see the book's "Rebase" chapter).
+
+use std::collections::HashMap;
+
+use crate::engine::patch_id::{commit_patch_id, PatchId};
+use crate::engine::replay::{execute, line, Halt, Outcome, ReportLine, Run, Step};
+use crate::error::{Error, Result};
+use crate::git::Oid;
+use crate::model::provenance;
+use crate::model::state::{Dropped, PatchKind};
+use crate::ops::backport::replay_step;
+use crate::ops::{check_work_tree, finish, oid, stop, StopInfo, Workspace};
+
+pub struct RebaseOptions {
+    pub onto: String,
+    pub dry_run: bool,
+    pub command: String,
+}
+
+pub struct RebaseReport {
+    pub old_base: String,
+    pub new_base: String,
+    pub lines: Vec<ReportLine>,
+    pub stopped: Option<StopInfo>,
+    pub new_head: Option<Oid>,
+    pub dry_run: bool,
+    /// old commit → new commit, for range-diff.
+    pub mapping: Vec<(String, Option<String>)>,
+}
+
+pub fn rebase(
+    dir: &std::path::Path,
+    opts: &RebaseOptions,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<RebaseReport> {
+    let mut ws = if opts.dry_run {
+        Workspace::open(dir)?
+    } else {
+        Workspace::open_for_change(dir)?
+    };
+    let (state, state_commit) = ws.require_state()?;
+    let state = state.clone();
+    let repo = &ws.repo;
+    let new_base = repo.resolve_commit(&opts.onto)?;
+    let old_base = oid(&state.base_commit)?;
+    if new_base == old_base {
+        return Err(
+            Error::input(format!("{} is already the base ({})", opts.onto, state.base))
+                .hint("name the new release to move to, e.g. `pq rebase v6.7.2`"),
+        );
+    }
+    let dirty = ws.dirty()?;
+    let who = repo.committer()?;
+
+    // What the new base brings that the old one lacked: provenance lines and patch-ids to drop by.
+    let fresh = repo.commits_between(&[old_base], new_base)?;
+    let mut upstream_named: HashMap<String, String> = HashMap::new();
+    let mut in_base: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for id in &fresh {
+        in_base.insert(id.to_string());
+        let c = repo.commit(*id)?;
+        for p in provenance::parse(&c.message_lossy()) {
+            upstream_named.entry(p.commit).or_insert_with(|| id.to_string());
+        }
+    }
+    let mut fresh_pids: Option<HashMap<PatchId, Oid>> = None;
+
+    let mut report: Vec<ReportLine> = Vec::new();
+    let mut steps: Vec<Step> = Vec::new();
+    let mut dropped: Vec<Dropped> = Vec::new();
+    for p in &state.patches {
+        let step = replay_step(repo, p)?;
+        if p.kind == PatchKind::Release {
+            report.push(line(
+                &step,
+                Outcome::Dropped,
+                Some("release commit: the next `pq release` writes a new one".into()),
+            ));
+            continue;
+        }
+        let mut why: Option<String> = None;
+        for id in [&p.origin, &p.via].into_iter().flatten() {
+            if in_base.contains(id)
+                || oid(id)
+                    .ok()
+                    .is_some_and(|o| repo.is_ancestor(o, new_base).unwrap_or(false))
+            {
+                why = Some(format!("upstream {} is in {}", &id[..12], opts.onto));
+                break;
+            }
+            if let Some(by) = upstream_named.get(id) {
+                why = Some(format!(
+                    "{} in {} is a backport of its upstream {}",
+                    &by[..12],
+                    opts.onto,
+                    &id[..12]
+                ));
+                break;
+            }
+        }
+        if why.is_none() && p.kind == PatchKind::Patch {
+            let pids = match &fresh_pids {
+                Some(m) => m,
+                None => {
+                    let mut m = HashMap::new();
+                    // Patch-ids of the new base's commits, limited to the paths our patches touch.
+                    for id in &fresh {
+                        let c = repo.commit(*id)?;
+                        if c.parents.len() == 1 {
+                            if let Some(pid) = commit_patch_id(repo, *id)? {
+                                m.insert(pid, *id);
+                            }
+                        }
+                    }
+                    fresh_pids = Some(m);
+                    fresh_pids.as_ref().expect("set")
+                }
+            };
+            if let Some(pid) = commit_patch_id(repo, oid(&p.commit)?)? {
+                if let Some(by) = pids.get(&pid) {
+                    why = Some(format!(
+                        "same change as {} in {} (patch-id)",
+                        crate::git::short(by),
+                        opts.onto
+                    ));
+                }
+            }
+        }
+        match why {
+            Some(reason) => {
+                dropped.push(Dropped {
+                    commit: p.commit.clone(),
+                    series: p.series.clone(),
+                    subject: step.subject.clone(),
+                    origin: p.origin.clone(),
+                    reason: reason.clone(),
+                    base: opts.onto.clone(),
+                });
+                report.push(line(&step, Outcome::Dropped, Some(reason)));
+            }
+            None => steps.push(step),
+        }
+    }
+
+    ws.repo.enable_object_memory();
+    let repo = &ws.repo;
+    let mut run = Run {
+        tip: new_base,
+        tip_tree: repo.commit_tree(new_base)?,
+        patches: Vec::new(),
+        report: Vec::new(),
+    };
+    let total = steps.len();
+    let halt = execute(repo, &mut run, &steps, &who, opts.dry_run, |i| progress(i, total))?;
+    progress(total, total);
+    // Replays that came out empty are drops too.
+    for l in &run.report {
+        if l.outcome == Outcome::Dropped {
+            dropped.push(Dropped {
+                commit: l.source.clone(),
+                series: l.series.clone(),
+                subject: l.subject.clone(),
+                origin: l.origin.clone(),
+                reason: l.reason.clone().unwrap_or_default(),
+                base: opts.onto.clone(),
+            });
+        }
+    }
+    let mut lines = report;
+    lines.extend(run.report.iter().cloned());
+    let mut mapping: Vec<(String, Option<String>)> = Vec::new();
+    for l in &lines {
+        mapping.push((l.source.clone(), l.new.clone()));
+    }
+    let mut new_state = state.clone();
+    new_state.base = opts.onto.clone();
+    new_state.base_commit = new_base.to_string();
+    new_state.dropped.extend(dropped);
+    let result = |lines, stopped, new_head, mapping| RebaseReport {
+        old_base: state.base.clone(),
+        new_base: opts.onto.clone(),
+        lines,
+        stopped,
+        new_head,
+        dry_run: opts.dry_run,
+        mapping,
+    };
+    if opts.dry_run {
+        ws.repo.discard_objects();
+        return Ok(result(lines, None, None, mapping));
+    }
+    let head_tree = ws.head_tree()?;
+    let orig_head = ws.head;
+    let branch = ws.branch.clone();
+    match halt {
+        Halt::Done => {
+            check_work_tree(&ws.repo, &dirty, head_tree, run.tip_tree)?;
+            new_state.patches = run.patches.clone();
+            let fin = finish(
+                &mut ws.repo,
+                &opts.command,
+                &branch,
+                orig_head,
+                Some(state_commit),
+                new_state,
+                run.tip,
+                head_tree,
+                Vec::new(),
+                &who,
+            )?;
+            Ok(result(lines, None, Some(fin.new_head), mapping))
+        }
+        Halt::Conflict {
+            index,
+            tree,
+            paths,
+            merge,
+        } => {
+            check_work_tree(&ws.repo, &dirty, head_tree, tree)?;
+            let todo = steps[index..].to_vec();
+            let info = stop(
+                &mut ws.repo,
+                "rebase",
+                &opts.command,
+                &branch,
+                orig_head,
+                Some(state_commit),
+                head_tree,
+                new_state,
+                run,
+                todo,
+                tree,
+                paths,
+                &merge,
+            )?;
+            Ok(result(lines, Some(info), None, mapping))
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! `pq continue`, `pq skip`, `pq abort`: finishing, skipping past, or undoing a stopped operation (and
+//! completing or rolling back one interrupted between its ref update and its work-tree update).
+
+use gix::bstr::BString;
+
+use crate::engine::replay::{execute, line, push_commit, Halt, Outcome, ReportLine, Run};
+use crate::error::{Error, Result};
+use crate::git::{worktree, Oid, Person, RefUpdate};
+use crate::ops::{conflict_message, finish, finish_materialise, oid, stop, StopInfo, Workspace};
+use crate::sequencer::{self, Stopped};
+
+pub struct ResumeReport {
+    pub kind: String,
+    pub lines: Vec<ReportLine>,
+    pub stopped: Option<StopInfo>,
+    pub new_head: Option<Oid>,
+}
+
+fn load_stopped(ws: &Workspace) -> Result<Stopped> {
+    sequencer::load(ws.repo.git_dir())?.ok_or_else(|| {
+        Error::input("no pq operation is in progress").hint("`pq status` shows the branch; nothing to continue")
+    })
+}
+
+/// Finish the stopped pick with the user's resolution and carry on.
+pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> Result<ResumeReport> {
+    let ws = Workspace::open_for_resume(dir)?;
+    if sequencer::load_journal(ws.repo.git_dir())?.is_some() && sequencer::load(ws.repo.git_dir())?.is_none() {
+        finish_materialise(&ws.repo)?;
+        return Ok(ResumeReport {
+            kind: "interrupted operation".into(),
+            lines: Vec::new(),
+            stopped: None,
+            new_head: Some(ws.head),
+        });
+    }
+    let stopped = load_stopped(&ws)?;
+    let unmerged = worktree::unmerged_paths(&ws.repo)?;
+    if let Some(first) = unmerged.first() {
+        return Err(Error::input(format!(
+            "{first} still has conflicts ({} path(s) unresolved)",
+            unmerged.len()
+        ))
+        .hint(
+            "edit the files, mark them resolved with `git add PATH`, then run `pq continue` (or `pq skip`, `pq abort`)",
+        ));
+    }
+    let who = ws.repo.committer()?;
+    let tip = oid(&stopped.tip)?;
+    let head = ws.repo.head_commit()?.unwrap_or(tip);
+    let step = stopped.todo[0].clone();
+    let mut stopped = stopped;
+    stopped
+        .report
+        .retain(|l| !(l.outcome == Outcome::Conflict && l.source == step.source));
+    let mut run = Run {
+        tip,
+        tip_tree: ws.repo.commit_tree(tip)?,
+        patches: stopped.state.patches.clone(),
+        report: stopped.report.clone(),
+    };
+    let mut ws = ws;
+    if head != tip {
+        // The user committed the resolution with git: take that commit as the pick.
+        let tree = ws.repo.commit_tree(head)?;
+        push_commit(
+            &mut run,
+            &step,
+            head,
+            tree,
+            Outcome::Resolved,
+            stopped.conflicts.clone(),
+        );
+    } else {
+        let tree = worktree::tree_from_index(&ws.repo, run.tip_tree)?;
+        if tree == run.tip_tree {
+            return Err(Error::input("the resolution leaves nothing to commit")
+                .hint("if the change is already there, drop the pick with `pq skip`"));
+        }
+        let message = conflict_message(&step, &stopped.conflicts);
+        let commit = ws.repo.write_commit(
+            tree,
+            &[tip],
+            &Person::from(&step.author),
+            &who,
+            &message,
+            step.encoding.as_deref().map(|e| e.as_bytes().into()),
+        )?;
+        push_commit(
+            &mut run,
+            &step,
+            commit,
+            tree,
+            Outcome::Resolved,
+            stopped.conflicts.clone(),
+        );
+    }
+    carry_on(&mut ws, stopped, run, 1, progress)
+}
+
+/// Drop the stopped pick and carry on.
+pub fn skip(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> Result<ResumeReport> {
+    let mut ws = Workspace::open_for_resume(dir)?;
+    let stopped = load_stopped(&ws)?;
+    let tip = oid(&stopped.tip)?;
+    let tip_tree = ws.repo.commit_tree(tip)?;
+    // Put the conflicted paths back to the tip's state before picking the next one.
+    let mut paths: Vec<BString> = stopped.touched.iter().map(|p| BString::from(p.as_str())).collect();
+    for p in worktree::unmerged_paths(&ws.repo)? {
+        if !paths.contains(&p) {
+            paths.push(p);
+        }
+    }
+    let orig_tree = ws.repo.commit_tree(oid(&stopped.orig_head)?)?;
+    // Paths the stop wrote go back to what the tip holds; the tip differs from the original only there.
+    worktree::restore_paths(&ws.repo, tip_tree, &paths)?;
+    let _ = orig_tree;
+    let mut stopped = stopped;
+    let source = stopped.todo[0].source.clone();
+    stopped
+        .report
+        .retain(|l| !(l.outcome == Outcome::Conflict && l.source == source));
+    let mut run = Run {
+        tip,
+        tip_tree,
+        patches: stopped.state.patches.clone(),
+        report: stopped.report.clone(),
+    };
+    run.report.push(line(
+        &stopped.todo[0],
+        Outcome::Skipped,
+        Some("skipped with `pq skip`".into()),
+    ));
+    // The work tree now shows the tip; later stops and the finish start from there.
+    stopped.touched.clear();
+    carry_on(&mut ws, stopped, run, 1, progress)
+}
+
+fn carry_on(
+    ws: &mut Workspace,
+    stopped: Stopped,
+    mut run: Run,
+    from: usize,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<ResumeReport> {
+    let who = ws.repo.committer()?;
+    let rest = stopped.todo[from..].to_vec();
+    ws.repo.enable_object_memory();
+    let total = rest.len();
+    let halt = execute(&ws.repo, &mut run, &rest, &who, false, |i| progress(i, total))?;
+    let orig_head = oid(&stopped.orig_head)?;
+    let orig_state = stopped.orig_state.as_deref().map(oid).transpose()?;
+    // The work tree currently shows the stopped tip plus the resolution (the index's tree).
+    let current = ws.repo.head_commit()?.unwrap_or(orig_head);
+    let current_tree = worktree::tree_from_index(&ws.repo, ws.repo.commit_tree(current)?)?;
+    match halt {
+        Halt::Done => {
+            let mut state = stopped.state.clone();
+            state.patches = run.patches.clone();
+            let fin = finish(
+                &mut ws.repo,
+                &stopped.command,
+                &stopped.branch,
+                orig_head,
+                orig_state,
+                state,
+                run.tip,
+                current_tree,
+                Vec::<RefUpdate>::new(),
+                &who,
+            )?;
+            sequencer::clear(ws.repo.git_dir())?;
+            Ok(ResumeReport {
+                kind: stopped.kind,
+                lines: run.report,
+                stopped: None,
+                new_head: Some(fin.new_head),
+            })
+        }
+        Halt::Conflict {
+            index,
+            tree,
+            paths,
+            merge,
+        } => {
+            let todo = rest[index..].to_vec();
+            let lines = run.report.clone();
+            sequencer::clear(ws.repo.git_dir())?;
+            let info = stop(
+                &mut ws.repo,
+                &stopped.kind,
+                &stopped.command,
+                &stopped.branch,
+                orig_head,
+                orig_state,
+                current_tree,
+                stopped.state.clone(),
+                run,
+                todo,
+                tree,
+                paths,
+                &merge,
+            )?;
+            Ok(ResumeReport {
+                kind: stopped.kind,
+                lines,
+                stopped: Some(info),
+                new_head: None,
+            })
+        }
+    }
+}
+
+pub struct AbortReport {
+    pub kind: String,
+    pub head: Oid,
+}
+
+/// Put everything back as it was before the operation: branch, HEAD, index, work tree.
+pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
+    let ws = Workspace::open_for_resume(dir)?;
+    let git_dir = ws.repo.git_dir().to_path_buf();
+    if let Some(j) = sequencer::load_journal(&git_dir)? {
+        if sequencer::load(&git_dir)?.is_none() {
+            // Refs had moved but the work tree had not: move the refs back, leave the work tree as it is.
+            let undo = crate::ops::undo::undo(dir, None, "pq abort", true)?;
+            let _ = j;
+            return Ok(AbortReport {
+                kind: "interrupted operation".into(),
+                head: undo.head,
+            });
+        }
+    }
+    let stopped = load_stopped(&ws)?;
+    let orig_head = oid(&stopped.orig_head)?;
+    let orig_tree = ws.repo.commit_tree(orig_head)?;
+    let mut paths: Vec<BString> = stopped.touched.iter().map(|p| BString::from(p.as_str())).collect();
+    // Paths the resolution (or a later stop) touched, visible as differences between index and original.
+    let index_tree = worktree::tree_from_index(&ws.repo, orig_tree).ok();
+    if let Some(t) = index_tree {
+        for c in ws.repo.diff_trees(Some(orig_tree), Some(t))? {
+            if !paths.contains(&c.path) {
+                paths.push(c.path);
+            }
+        }
+    }
+    for p in worktree::unmerged_paths(&ws.repo)? {
+        if !paths.contains(&p) {
+            paths.push(p);
+        }
+    }
+    worktree::restore_paths(&ws.repo, orig_tree, &paths)?;
+    let saved = sequencer::dir(&git_dir).join("index.orig");
+    if saved.exists() {
+        std::fs::copy(&saved, git_dir.join("index"))?;
+    }
+    ws.repo.set_head(
+        Some(&stopped.branch),
+        orig_head,
+        &format!("pq abort: {}", stopped.command),
+    )?;
+    sequencer::clear(&git_dir)?;
+    Ok(AbortReport {
+        kind: stopped.kind,
+        head: orig_head,
+    })
+}

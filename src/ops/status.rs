@@ -1,0 +1,192 @@
+//! `pq status` and `pq series`: read-only views of the branch as pq sees it.
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::git::Repo;
+use crate::model::provenance;
+use crate::model::state::PatchKind;
+use crate::ops::{oid, short_branch, Workspace};
+use crate::sequencer;
+
+#[derive(Debug, Serialize)]
+pub struct SeriesSummary {
+    pub name: String,
+    pub patches: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StoppedSummary {
+    pub operation: String,
+    pub command: String,
+    pub commit: String,
+    pub subject: String,
+    pub series: String,
+    pub conflicts: Vec<String>,
+    pub remaining: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub branch: String,
+    pub head: String,
+    pub initialised: bool,
+    pub base: Option<String>,
+    pub base_commit: Option<String>,
+    /// Newer tags of the same stable line (`v6.7.2` when the base is `v6.7.1`), newest last.
+    pub newer_tags: Vec<String>,
+    pub series: Vec<SeriesSummary>,
+    pub releases: usize,
+    pub last_release: Option<String>,
+    /// Set when the branch moved outside pq.
+    pub disagreement: Option<String>,
+    pub stopped: Option<StoppedSummary>,
+    pub interrupted: bool,
+    pub clean: bool,
+    pub dirty_paths: Vec<String>,
+}
+
+/// Split `v6.7.1` into its numbers; None for names that are not version tags.
+pub fn version_of(tag: &str) -> Option<Vec<u64>> {
+    let v = tag.strip_prefix('v')?;
+    if v.contains('-') {
+        return None;
+    }
+    v.split('.').map(|n| n.parse().ok()).collect()
+}
+
+/// Tags of the same stable line newer than `base` (for `v6.7.1`: `v6.7.2`, `v6.7.3`, ...).
+pub fn newer_in_line(repo: &Repo, base: &str) -> Result<Vec<String>> {
+    let Some(bv) = version_of(base) else {
+        return Ok(Vec::new());
+    };
+    if bv.len() < 2 {
+        return Ok(Vec::new());
+    }
+    let mut out: Vec<(Vec<u64>, String)> = Vec::new();
+    for (name, _) in repo.tags()? {
+        if let Some(v) = version_of(&name) {
+            if v.len() >= 2 && v[..2] == bv[..2] && v > bv {
+                out.push((v, name));
+            }
+        }
+    }
+    out.sort();
+    Ok(out.into_iter().map(|(_, n)| n).collect())
+}
+
+pub fn status(dir: &std::path::Path) -> Result<Status> {
+    let ws = Workspace::open(dir)?;
+    let repo = &ws.repo;
+    let stopped = sequencer::load(repo.git_dir())?;
+    let interrupted = sequencer::load_journal(repo.git_dir())?.is_some();
+    let dirty: Vec<String> = if stopped.is_some() {
+        Vec::new()
+    } else {
+        ws.dirty()?.iter().map(|p| p.to_string()).collect()
+    };
+    let mut st = Status {
+        branch: short_branch(&ws.branch).to_string(),
+        head: ws.head.to_string(),
+        initialised: ws.state.is_some(),
+        base: None,
+        base_commit: None,
+        newer_tags: Vec::new(),
+        series: Vec::new(),
+        releases: 0,
+        last_release: None,
+        disagreement: None,
+        stopped: stopped.map(|s| StoppedSummary {
+            operation: s.kind.clone(),
+            command: s.command.clone(),
+            commit: s.todo[0].source.clone(),
+            subject: s.todo[0].subject.clone(),
+            series: s.todo[0].series.clone(),
+            conflicts: s.conflicts.clone(),
+            remaining: s.todo.len() - 1,
+        }),
+        interrupted,
+        clean: dirty.is_empty(),
+        dirty_paths: dirty,
+    };
+    if let Some((state, _)) = &ws.state {
+        st.base = Some(state.base.clone());
+        st.base_commit = Some(state.base_commit.clone());
+        st.newer_tags = newer_in_line(repo, &state.base)?;
+        for s in &state.series {
+            st.series.push(SeriesSummary {
+                name: s.name.clone(),
+                patches: state.patches_in(&s.name).count(),
+            });
+        }
+        st.releases = state.releases.len();
+        st.last_release = state.releases.last().map(|r| r.nvr.clone());
+        if st.stopped.is_none() {
+            if let Err(e) = ws.require_state() {
+                st.disagreement = Some(e.message);
+            }
+        }
+    }
+    Ok(st)
+}
+
+#[derive(Debug, Serialize)]
+pub struct PatchView {
+    pub commit: String,
+    pub short: String,
+    pub subject: String,
+    pub kind: PatchKind,
+    pub origin: Option<String>,
+    pub via: Option<String>,
+    pub conflicts: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SeriesView {
+    pub name: String,
+    pub patches: Vec<PatchView>,
+}
+
+/// The series with their patches, in stack order (or just `only`).
+pub fn series(dir: &std::path::Path, only: Option<&str>) -> Result<Vec<SeriesView>> {
+    let ws = Workspace::open(dir)?;
+    let (state, _) = ws.state.as_ref().ok_or_else(|| {
+        crate::error::Error::input(format!("branch {} is not managed by pq", short_branch(&ws.branch)))
+            .hint("adopt it with `pq init --base REV`")
+    })?;
+    if let Some(name) = only {
+        if state.series_index(name).is_none() {
+            let names: Vec<&str> = state.series.iter().map(|s| s.name.as_str()).collect();
+            return Err(crate::error::Error::input(format!("no series named '{name}'"))
+                .hint(format!("the series are: {}", names.join(", "))));
+        }
+    }
+    let mut out = Vec::new();
+    for s in &state.series {
+        if only.is_some_and(|o| o != s.name) {
+            continue;
+        }
+        let mut patches = Vec::new();
+        for p in state.patches_in(&s.name) {
+            let c = ws.repo.commit(oid(&p.commit)?)?;
+            let origin = p
+                .origin
+                .clone()
+                .or_else(|| provenance::parse(&c.message_lossy()).first().map(|x| x.commit.clone()));
+            patches.push(PatchView {
+                commit: p.commit.clone(),
+                short: c.short(),
+                subject: c.subject(),
+                kind: p.kind,
+                origin,
+                via: p.via.clone(),
+                conflicts: p.conflicts.clone(),
+            });
+        }
+        out.push(SeriesView {
+            name: s.name.clone(),
+            patches,
+        });
+    }
+    Ok(out)
+}

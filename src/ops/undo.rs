@@ -1,0 +1,144 @@
+//! `pq undo`: put the refs an operation moved back where they were, and the work tree with them.
+//! Repeated undos walk further back; `--to ID` jumps to the state before a given operation.
+
+use crate::error::{Error, Result};
+use crate::git::{worktree, Oid, RefUpdate};
+use crate::oplog::{self, LogEntry, Operation, RefChange};
+use crate::ops::{oid, Workspace};
+
+pub struct UndoReport {
+    pub undone: Vec<String>,
+    pub head: Oid,
+}
+
+/// Entries that are still in effect: newest first, skipping undo entries and what they undid.
+fn effective(log: &[LogEntry]) -> Vec<&LogEntry> {
+    let mut undone: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for e in log {
+        if let Some(u) = &e.op.undoes {
+            undone.insert(u.clone());
+            continue;
+        }
+        if undone.contains(&e.id.to_string()) {
+            continue;
+        }
+        out.push(e);
+    }
+    out
+}
+
+/// Undo the last effective operation (or all down to and including `to`). With `refs_only`, the work
+/// tree is left alone (used to roll back an operation interrupted before it touched the work tree).
+pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: bool) -> Result<UndoReport> {
+    let ws = if refs_only {
+        Workspace::open_for_resume(dir)?
+    } else {
+        Workspace::open_for_change(dir)?
+    };
+    let log = oplog::list(&ws.repo, 10_000)?;
+    let live = effective(&log);
+    let targets: Vec<&LogEntry> = match to {
+        None => live.first().copied().into_iter().collect(),
+        Some(id) => {
+            let pos = live
+                .iter()
+                .position(|e| e.id.to_string().starts_with(id))
+                .ok_or_else(|| Error::input(format!("no operation '{id}' to undo")).hint("list them with `pq log`"))?;
+            live[..=pos].to_vec()
+        }
+    };
+    if targets.is_empty() {
+        return Err(Error::input("nothing to undo").hint("`pq log` lists the operations pq recorded"));
+    }
+    // Net effect: every ref back to its value before the oldest target.
+    let mut wanted: Vec<(String, Option<String>)> = Vec::new();
+    for e in targets.iter().rev() {
+        for r in &e.op.refs {
+            if r.name == oplog::OPLOG_REF {
+                continue;
+            }
+            if !wanted.iter().any(|(n, _)| *n == r.name) {
+                wanted.push((r.name.clone(), r.before.clone()));
+            }
+        }
+    }
+    let branch = ws.branch.clone();
+    let head_before = ws.head;
+    let mut updates = Vec::new();
+    for (name, before) in &wanted {
+        let current = ws.repo.ref_target(name)?;
+        let before = before.as_deref().map(oid).transpose()?;
+        if current != before {
+            updates.push(RefUpdate {
+                name: name.clone(),
+                old: current,
+                new: before,
+            });
+        }
+    }
+    let new_head = updates
+        .iter()
+        .find(|u| u.name == branch)
+        .and_then(|u| u.new)
+        .unwrap_or(head_before);
+    if !refs_only {
+        let dirty = ws.dirty()?;
+        crate::ops::check_work_tree(
+            &ws.repo,
+            &dirty,
+            ws.repo.commit_tree(head_before)?,
+            ws.repo.commit_tree(new_head)?,
+        )
+        .map_err(|e| e.hint("commit or stash your changes first: undo would overwrite them"))?;
+    }
+    let who = ws.repo.committer()?;
+    let op = Operation {
+        command: command.to_string(),
+        time: who.time,
+        user: format!("{} <{}>", who.name, who.email),
+        refs: updates
+            .iter()
+            .map(|u| RefChange {
+                name: u.name.clone(),
+                before: u.old.map(|o| o.to_string()),
+                after: u.new.map(|o| o.to_string()),
+            })
+            .collect(),
+        previous: None,
+        undoes: None,
+    };
+    // One undo entry per undone operation keeps `effective` simple; the ref moves happen once.
+    let mut all = updates.clone();
+    let mut log_updates = Vec::new();
+    for (i, t) in targets.iter().enumerate() {
+        let mut op = op.clone();
+        op.undoes = Some(t.id.to_string());
+        if i > 0 {
+            op.refs.clear();
+        }
+        let u = oplog::prepare(&ws.repo, &op, &who)?;
+        // Chain the entries: each prepare reads the ref, so move it in memory for the next.
+        log_updates.push(u);
+        let last = log_updates.last().expect("pushed").clone();
+        ws.repo.update_refs(&[last], &format!("pq: {command}"))?;
+    }
+    ws.repo.update_refs(&all, &format!("pq: {command}"))?;
+    all.clear();
+    if !refs_only {
+        worktree::checkout(
+            &ws.repo,
+            ws.repo.commit_tree(head_before)?,
+            ws.repo.commit_tree(new_head)?,
+            None,
+        )?;
+    }
+    crate::sequencer::clear_journal(ws.repo.git_dir())?;
+    Ok(UndoReport {
+        undone: targets
+            .iter()
+            .map(|t| format!("{} {}", crate::git::short(&t.id), t.op.command))
+            .collect(),
+        head: new_head,
+    })
+}

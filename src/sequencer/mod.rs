@@ -1,0 +1,115 @@
+//! A stopped operation (a backport or rebase waiting at a conflict), kept in `.git/pq/op/` like git's
+//! sequencer: what was done, what is left, and everything needed to put the repository back as it was.
+//! The file is written atomically, so a half-written state is never read.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::replay::Step;
+use crate::error::{Error, Result};
+use crate::lock::write_atomic;
+use crate::model::state::State;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stopped {
+    /// `backport` or `rebase`.
+    pub kind: String,
+    /// The command line that started it.
+    pub command: String,
+    pub branch: String,
+    /// The branch tip before the operation.
+    pub orig_head: String,
+    /// The state commit before the operation, if the branch was initialised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orig_state: Option<String>,
+    /// The last commit of the new chain (HEAD is detached here while stopped).
+    pub tip: String,
+    /// The state being built: its patches are those done so far.
+    pub state: State,
+    /// The stopped step first, then the rest.
+    pub todo: Vec<Step>,
+    /// The conflicted paths of the stopped step.
+    pub conflicts: Vec<String>,
+    /// Paths the stop wrote to the work tree (restored by abort).
+    pub touched: Vec<String>,
+    /// What happened to each step so far, for the final report.
+    #[serde(default)]
+    pub report: Vec<crate::engine::replay::ReportLine>,
+}
+
+pub fn dir(git_dir: &std::path::Path) -> std::path::PathBuf {
+    git_dir.join("pq").join("op")
+}
+
+pub fn load(git_dir: &std::path::Path) -> Result<Option<Stopped>> {
+    let path = dir(git_dir).join("state.toml");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let s: Stopped = toml::from_str(&text).map_err(|e| {
+        Error::state(format!(
+            "the stopped operation's state is unreadable: {}",
+            e.message().trim()
+        ))
+        .hint("remove .git/pq/op and restore the branch with `pq undo` or plain git")
+    })?;
+    Ok(Some(s))
+}
+
+pub fn save(git_dir: &std::path::Path, s: &Stopped) -> Result<()> {
+    let d = dir(git_dir);
+    std::fs::create_dir_all(&d)?;
+    write_atomic(
+        &d.join("state.toml"),
+        toml::to_string(s).expect("serializes").as_bytes(),
+    )
+}
+
+pub fn clear(git_dir: &std::path::Path) -> Result<()> {
+    let d = dir(git_dir);
+    if d.exists() {
+        std::fs::remove_dir_all(&d)?;
+    }
+    for f in ["CHERRY_PICK_HEAD", "MERGE_MSG"] {
+        let _ = std::fs::remove_file(git_dir.join(f));
+    }
+    Ok(())
+}
+
+/// Journal of a finishing operation: refs moved, the work tree not yet brought along. A crash in between
+/// leaves this file, and `pq continue` (or `pq abort`) completes (or reverts) the step.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Materialise {
+    pub command: String,
+    pub branch: String,
+    pub from_tree: String,
+    pub to_tree: String,
+    /// The commit the branch held before, for abort.
+    pub orig_head: String,
+    pub new_head: String,
+}
+
+pub fn journal_path(git_dir: &std::path::Path) -> std::path::PathBuf {
+    git_dir.join("pq").join("materialise.toml")
+}
+
+pub fn load_journal(git_dir: &std::path::Path) -> Result<Option<Materialise>> {
+    match std::fs::read_to_string(journal_path(git_dir)) {
+        Ok(t) => Ok(toml::from_str(&t).ok()),
+        Err(_) => Ok(None),
+    }
+}
+
+pub fn save_journal(git_dir: &std::path::Path, m: &Materialise) -> Result<()> {
+    std::fs::create_dir_all(git_dir.join("pq"))?;
+    write_atomic(
+        &journal_path(git_dir),
+        toml::to_string(m).expect("serializes").as_bytes(),
+    )
+}
+
+pub fn clear_journal(git_dir: &std::path::Path) -> Result<()> {
+    let _ = std::fs::remove_file(journal_path(git_dir));
+    Ok(())
+}
