@@ -1,0 +1,3 @@
+//! Subcommands of the xtask binary, one module each.
+
+pub mod fixture;

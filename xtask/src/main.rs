@@ -1,0 +1,33 @@
+//! `cargo xtask <command>`: developer tasks for pq.
+
+mod commands;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <command> [args]
+
+commands:
+  fixture kernel DIR [--size small|large] [--files N --commits N] [--checkout BRANCH|--no-checkout]
+      generate a source-git kernel repository for tests and benchmarks
+  help
+      show this message";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("fixture") => commands::fixture::run(&args[1..]),
+        Some("help" | "-h" | "--help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command {other:?}\n\n{USAGE}")),
+        None => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
