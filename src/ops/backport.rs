@@ -349,6 +349,9 @@ pub fn backport(
             .filter(|l| l.series == series || l.outcome != Outcome::Applied)
             .cloned(),
     );
+    // Report in selection order (oldest first), replays of the series above after the new picks.
+    let order: HashMap<String, usize> = selected.iter().enumerate().map(|(i, s)| (s.id.to_string(), i)).collect();
+    lines.sort_by_key(|l| order.get(&l.source).copied().unwrap_or(usize::MAX));
     if opts.dry_run {
         ws.repo.discard_objects();
         return Ok(BackportReport {
