@@ -9,6 +9,10 @@ const USAGE: &str = "usage: cargo xtask <command> [args]
 commands:
   fixture kernel DIR [--size small|large] [--files N --commits N] [--checkout BRANCH|--no-checkout]
       generate a source-git kernel repository for tests and benchmarks
+  demo [DIR]
+      build pq, generate a kernel-like tree in DIR (default ./demo) and run pq's main job on it
+  test
+      run the whole check suite as CI does: fmt, clippy, all tests, the book
   help
       show this message";
 
@@ -16,6 +20,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("fixture") => commands::fixture::run(&args[1..]),
+        Some("demo") => commands::demo::run(&args[1..]),
+        Some("test") => commands::test::run_all(&args[1..]),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             Ok(())

@@ -1,3 +1,5 @@
 //! Subcommands of the xtask binary, one module each.
 
+pub mod demo;
 pub mod fixture;
+pub mod test;

@@ -1,0 +1,63 @@
+//! `cargo xtask test`: the whole check suite, as CI runs it: formatting, lints, every test, the book.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_path_buf()
+}
+
+fn have(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+fn run(root: &Path, program: &str, args: &[&str]) -> Result<(), String> {
+    println!("$ {program} {}", args.join(" "));
+    let ok = Command::new(program)
+        .args(args)
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("{program}: {e}"))?
+        .success();
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("`{program} {}` failed", args.join(" ")))
+    }
+}
+
+pub fn run_all(_args: &[String]) -> Result<(), String> {
+    let root = workspace_root();
+    let cargo = env!("CARGO");
+    run(&root, cargo, &["fmt", "--all", "--", "--check"])?;
+    run(
+        &root,
+        cargo,
+        &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+    )?;
+    if Command::new(cargo)
+        .args(["nextest", "--version"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+    {
+        run(&root, cargo, &["nextest", "run", "--workspace", "--no-fail-fast"])?;
+        // nextest does not run doctests.
+        run(&root, cargo, &["test", "--workspace", "--doc"])?;
+    } else {
+        run(&root, cargo, &["test", "--workspace"])?;
+    }
+    if have("mdbook") {
+        run(&root, "mdbook", &["build", "book"])?;
+    } else {
+        println!("mdbook is not installed: skipping the book build (`cargo install mdbook --locked`)");
+    }
+    Ok(())
+}
