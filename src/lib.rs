@@ -11,6 +11,7 @@ pub mod lock;
 pub mod model;
 pub mod oplog;
 pub mod ops;
+pub mod packaging;
 pub mod sequencer;
 
 pub use error::{Error, Result};

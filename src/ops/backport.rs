@@ -88,6 +88,9 @@ struct Presence {
     /// Patch-ids of branch commits, by the paths they touch, computed lazily.
     by_path: HashMap<BString, Vec<Oid>>,
     pids: HashMap<Oid, Option<PatchId>>,
+    /// Commits of the branch not reachable from the range's bottom: a selected commit (which is in the
+    /// range) is an ancestor of the branch exactly when it is one of these.
+    own: HashSet<Oid>,
 }
 
 impl Presence {
@@ -102,7 +105,7 @@ impl Presence {
         // our base and our own patches.
         let own = repo.commits_between(exclude, head)?;
         let mut by_path: HashMap<BString, Vec<Oid>> = HashMap::new();
-        for id in own {
+        for &id in &own {
             let c = repo.commit(id)?;
             for p in provenance::parse(&c.message_lossy()) {
                 recorded.entry(p.commit).or_insert_with(|| id.to_string());
@@ -118,16 +121,11 @@ impl Presence {
             recorded,
             by_path,
             pids: HashMap::new(),
+            own: own.into_iter().collect(),
         })
     }
 
-    fn why(
-        &mut self,
-        repo: &Repo,
-        head: Oid,
-        commit: Oid,
-        changes: &[crate::git::TreeChange],
-    ) -> Result<Option<String>> {
+    fn why(&mut self, repo: &Repo, commit: Oid, changes: &[crate::git::TreeChange]) -> Result<Option<String>> {
         let hex = commit.to_string();
         if let Some(by) = self.recorded.get(&hex) {
             return Ok(Some(if *by == hex {
@@ -136,7 +134,7 @@ impl Presence {
                 format!("recorded as picked by {}", &by[..12])
             }));
         }
-        if repo.is_ancestor(commit, head)? {
+        if self.own.contains(&commit) {
             return Ok(Some("already an ancestor of the branch".into()));
         }
         let Some(pid) = patch_id(repo, changes)? else {
@@ -279,7 +277,7 @@ pub fn backport(
         };
         let step = plan_step(&c, parent, &series, style, mainline_tag.as_deref())?;
         let origin = step.origin.clone().unwrap_or_default();
-        if let Some(why) = presence.why(repo, ws.head, *id, &changes)? {
+        if let Some(why) = presence.why(repo, *id, &changes)? {
             report.push(line(&step, Outcome::Present, Some(why)));
             continue;
         }
@@ -350,7 +348,11 @@ pub fn backport(
             .cloned(),
     );
     // Report in selection order (oldest first), replays of the series above after the new picks.
-    let order: HashMap<String, usize> = selected.iter().enumerate().map(|(i, s)| (s.id.to_string(), i)).collect();
+    let order: HashMap<String, usize> = selected
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.to_string(), i))
+        .collect();
     lines.sort_by_key(|l| order.get(&l.source).copied().unwrap_or(usize::MAX));
     if opts.dry_run {
         ws.repo.discard_objects();

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use crate::engine::patch_id::{commit_patch_id, PatchId};
 use crate::engine::replay::{execute, line, Halt, Outcome, ReportLine, Run, Step};
+use crate::engine::select::{select, Range};
 use crate::error::{Error, Result};
 use crate::git::Oid;
 use crate::model::provenance;
@@ -85,11 +86,9 @@ pub fn rebase(
         }
         let mut why: Option<String> = None;
         for id in [&p.origin, &p.via].into_iter().flatten() {
-            if in_base.contains(id)
-                || oid(id)
-                    .ok()
-                    .is_some_and(|o| repo.is_ancestor(o, new_base).unwrap_or(false))
-            {
+            // The new base's own commits are exactly `fresh`: an upstream commit the old base lacked is an
+            // ancestor of the new base precisely when it is one of them.
+            if in_base.contains(id) {
                 why = Some(format!("upstream {} is in {}", &id[..12], opts.onto));
                 break;
             }
@@ -108,12 +107,30 @@ pub fn rebase(
                 Some(m) => m,
                 None => {
                     let mut m = HashMap::new();
-                    // Patch-ids of the new base's commits, limited to the paths our patches touch.
-                    for id in &fresh {
-                        let c = repo.commit(*id)?;
-                        if c.parents.len() == 1 {
-                            if let Some(pid) = commit_patch_id(repo, *id)? {
-                                m.insert(pid, *id);
+                    // Patch-ids of the new base's commits, limited to those touching the paths our patches
+                    // touch (an equal change must touch the same paths); the selection walk answers that
+                    // from the commit-graph's Bloom filters without reading most commits.
+                    let mut paths: Vec<Vec<u8>> = Vec::new();
+                    for q in state.patches.iter().filter(|q| q.kind == PatchKind::Patch) {
+                        let c = repo.commit(oid(&q.commit)?)?;
+                        let pt = match c.parents.first() {
+                            Some(pp) => Some(repo.commit_tree(*pp)?),
+                            None => None,
+                        };
+                        for ch in repo.diff_trees(pt, Some(c.tree))? {
+                            paths.push(ch.path.to_vec());
+                        }
+                    }
+                    paths.sort();
+                    paths.dedup();
+                    let range = Range {
+                        include: vec![new_base],
+                        exclude: vec![old_base],
+                    };
+                    for sel in select(repo, &range, &paths)? {
+                        if sel.parents.len() == 1 {
+                            if let Some(pid) = commit_patch_id(repo, sel.id)? {
+                                m.insert(pid, sel.id);
                             }
                         }
                     }
@@ -173,6 +190,10 @@ pub fn rebase(
     }
     let mut lines = report;
     lines.extend(run.report.iter().cloned());
+    // Report in stack order.
+    let order: HashMap<&str, usize> =
+        state.patches.iter().enumerate().map(|(i, p)| (p.commit.as_str(), i)).collect();
+    lines.sort_by_key(|l| order.get(l.source.as_str()).copied().unwrap_or(usize::MAX));
     let mut mapping: Vec<(String, Option<String>)> = Vec::new();
     for l in &lines {
         mapping.push((l.source.clone(), l.new.clone()));

@@ -106,11 +106,7 @@ pub fn parse_trailers(message: &str) -> Trailers {
                 }
             }
             "JIRA" | "Z-JIRA" => {
-                let set = if name == "JIRA" {
-                    &mut t.jira
-                } else {
-                    &mut t.z_jira
-                };
+                let set = if name == "JIRA" { &mut t.jira } else { &mut t.z_jira };
                 for tok in tokens {
                     if key.is_match(tok) {
                         set.insert(tok.to_string());
@@ -168,10 +164,7 @@ pub struct EntryInput<'a> {
 /// Formats one changelog entry, ending with a newline. Debian entries also end
 /// with the blank line that separates them from the next entry; RPM entries do
 /// not (`Spec::insert_changelog_entry` adds the separator).
-pub fn format_entry(
-    style: &ChangelogStyle,
-    input: &EntryInput<'_>,
-) -> Result<String, PackagingError> {
+pub fn format_entry(style: &ChangelogStyle, input: &EntryInput<'_>) -> Result<String, PackagingError> {
     let packager = Regex::new(r"^[^<>\n]*[^<>\s] <[^<>\s@]+@[^<>\s]+>$").expect("static regex");
     if !packager.is_match(input.packager) {
         return Err(PackagingError::invalid(
@@ -187,9 +180,7 @@ pub fn format_entry(
             "expected something like `6.7.1-300` without blanks",
         ));
     }
-    let base = input
-        .linux_base
-        .map(|b| format!("v{}", b.trim_start_matches('v')));
+    let base = input.linux_base.map(|b| format!("v{}", b.trim_start_matches('v')));
     match style {
         ChangelogStyle::Ark | ChangelogStyle::FedoraDistGit => Ok(format_rpm(style, input, base)),
         ChangelogStyle::Debian(target) => format_debian(target, input, base),
@@ -341,10 +332,7 @@ pub struct SpecEntryHeader {
 /// Reads the first entry header of a `%changelog` section's text (or of a
 /// kernel.changelog-X.Y file). Ok(None) when there are no entries yet. `file`
 /// names the text in errors.
-pub fn parse_spec_changelog_top(
-    file: &str,
-    text: &str,
-) -> Result<Option<SpecEntryHeader>, PackagingError> {
+pub fn parse_spec_changelog_top(file: &str, text: &str) -> Result<Option<SpecEntryHeader>, PackagingError> {
     let re = Regex::new(
         r"^\*\s+((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+[A-Z][a-z]{2}\s+\d{1,2}\s+\d{4})\s+(.*?)\s*(?:\[(\S+)\]|\s-\s+(\S+))\s*$",
     )
@@ -362,7 +350,11 @@ pub fn parse_spec_changelog_top(
         })?;
         let date_text = c[1].split_whitespace().collect::<Vec<_>>().join(" ");
         let date = NaiveDate::parse_from_str(&date_text, "%a %b %d %Y").map_err(|_| {
-            PackagingError::at_line(file, idx + 1, format!("`{date_text}` is not a valid date: write it as `Mon Jan 22 2024`, with the right weekday"))
+            PackagingError::at_line(
+                file,
+                idx + 1,
+                format!("`{date_text}` is not a valid date: write it as `Mon Jan 22 2024`, with the right weekday"),
+            )
         })?;
         let (style, vr) = match (c.get(3), c.get(4)) {
             (Some(vr), _) => (SpecHeaderStyle::Ark, vr.as_str()),
@@ -401,14 +393,14 @@ impl DebianEntryHeader {
 }
 
 /// Reads the first entry header of a debian/changelog.
-pub fn parse_debian_changelog_top(
-    file: &str,
-    text: &str,
-) -> Result<DebianEntryHeader, PackagingError> {
+pub fn parse_debian_changelog_top(file: &str, text: &str) -> Result<DebianEntryHeader, PackagingError> {
     let re = Regex::new(r"^(\S+) \(([^()\s]+)\) ([^;]+);(.*)$").expect("static regex");
     let urgency = Regex::new(r"(?:^|[\s,])urgency=([A-Za-z]+)").expect("static regex");
     let Some((idx, line)) = text.lines().enumerate().find(|(_, l)| !l.trim().is_empty()) else {
-        return Err(PackagingError::in_file(file, "is empty: start it with `dch --create` or an entry like `linux (6.8.0-1.1) noble; urgency=medium`"));
+        return Err(PackagingError::in_file(
+            file,
+            "is empty: start it with `dch --create` or an entry like `linux (6.8.0-1.1) noble; urgency=medium`",
+        ));
     };
     let c = re.captures(line).ok_or_else(|| {
         PackagingError::at_line(
@@ -554,10 +546,7 @@ mod tests {
         let t = parse_trailers(
             "subject\n\nBugzilla: 1196266 https://bugzilla.redhat.com/show_bug.cgi?id=1200397\nBugzilla: see below\nJIRA: RHEL-16691, https://issues.redhat.com/browse/RHEL-1\nCVE: CVE-2015-2150 not-a-cve\n  JIRA: RHEL-5\nJIRA:RHEL-6\njira: RHEL-7\n",
         );
-        assert_eq!(
-            t.bugzilla.iter().collect::<Vec<_>>(),
-            ["1196266", "1200397"]
-        );
+        assert_eq!(t.bugzilla.iter().collect::<Vec<_>>(), ["1196266", "1200397"]);
         assert_eq!(t.jira.iter().collect::<Vec<_>>(), ["RHEL-1", "RHEL-16691"]);
         assert_eq!(t.cves.iter().collect::<Vec<_>>(), ["CVE-2015-2150"]);
         assert!(parse_trailers("just a subject").is_empty());
@@ -647,20 +636,15 @@ mod tests {
             .split("%changelog\n")
             .nth(1)
             .unwrap();
-        let top = parse_spec_changelog_top("kernel.spec", text)
-            .unwrap()
-            .unwrap();
+        let top = parse_spec_changelog_top("kernel.spec", text).unwrap().unwrap();
         assert_eq!(top.style, SpecHeaderStyle::Ark);
         assert_eq!(top.version_release, "6.7.1-0");
         assert_eq!(top.packager, "Justin M. Forbes <jforbes@fedoraproject.org>");
         assert_eq!(top.date, NaiveDate::from_ymd_opt(2024, 1, 20).unwrap());
         assert_eq!(top.style.style(), ChangelogStyle::Ark);
 
-        let fedora =
-            "\n* Mon Jan 22 2024 Jane Packager <jane@example.com> - 6.7.1-300\n- Linux v6.7.1\n";
-        let top = parse_spec_changelog_top("kernel.spec", fedora)
-            .unwrap()
-            .unwrap();
+        let fedora = "\n* Mon Jan 22 2024 Jane Packager <jane@example.com> - 6.7.1-300\n- Linux v6.7.1\n";
+        let top = parse_spec_changelog_top("kernel.spec", fedora).unwrap().unwrap();
         assert_eq!(
             (top.line, top.style, top.version_release.as_str()),
             (2, SpecHeaderStyle::Fedora, "6.7.1-300")
@@ -675,17 +659,16 @@ mod tests {
             parse_spec_changelog_top("kernel.spec", "* Mon Jan 22 2024 Jane <j@x.org>\n").unwrap_err().to_string(),
             "kernel.spec:1: changelog header is neither `* Day Mon DD YYYY Name <email> [V-R]` nor `* Day Mon DD YYYY Name <email> - V-R`: fix it so pq can tell the format"
         );
-        assert!(
-            parse_spec_changelog_top("k", "* Tue Jan 22 2024 J <j@x.org> [1-1]\n")
-                .unwrap_err()
-                .to_string()
-                .contains("with the right weekday")
-        );
+        assert!(parse_spec_changelog_top("k", "* Tue Jan 22 2024 J <j@x.org> [1-1]\n")
+            .unwrap_err()
+            .to_string()
+            .contains("with the right weekday"));
     }
 
     #[test]
     fn reads_the_top_debian_entry() {
-        let text = "linux (6.8.0-132.133) noble; urgency=medium\n\n  * x\n\n -- A <a@b.c>  Mon, 22 Jan 2024 10:00:00 +0000\n";
+        let text =
+            "linux (6.8.0-132.133) noble; urgency=medium\n\n  * x\n\n -- A <a@b.c>  Mon, 22 Jan 2024 10:00:00 +0000\n";
         let top = parse_debian_changelog_top("debian/changelog", text).unwrap();
         assert_eq!(
             top,
@@ -698,7 +681,9 @@ mod tests {
         );
         assert_eq!(top.target().urgency, "medium");
         assert_eq!(
-            parse_debian_changelog_top("debian/changelog", "garbage\n").unwrap_err().to_string(),
+            parse_debian_changelog_top("debian/changelog", "garbage\n")
+                .unwrap_err()
+                .to_string(),
             "debian/changelog:1: expected an entry header like `linux (6.8.0-132.133) noble; urgency=medium`"
         );
         assert!(parse_debian_changelog_top("debian/changelog", "")

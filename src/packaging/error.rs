@@ -8,11 +8,7 @@ use thiserror::Error;
 pub enum PackagingError {
     /// A line of a file that is there but malformed.
     #[error("{file}:{line}: {message}")]
-    AtLine {
-        file: String,
-        line: usize,
-        message: String,
-    },
+    AtLine { file: String, line: usize, message: String },
     /// Something a file should contain is missing altogether; the message
     /// reads on from the file name ("has no ...").
     #[error("{file} {message}")]

@@ -87,9 +87,7 @@ impl KernelVersion {
                 PackagingError::at_line(
                     file,
                     *line,
-                    format!(
-                        "EXTRAVERSION = {value} has a malformed -rc number: write it as `-rcN`"
-                    ),
+                    format!("EXTRAVERSION = {value} has a malformed -rc number: write it as `-rcN`"),
                 )
             })?,
         };
@@ -105,8 +103,7 @@ impl KernelVersion {
     /// Parses an upstream tag name: `v6.7`, `v6.7.1`, `v6.8-rc3` (also without
     /// the `v` and with a `refs/tags/` prefix).
     pub fn from_tag(tag: &str) -> Result<Self, PackagingError> {
-        let re = Regex::new(r"^(?:refs/tags/)?v?(\d+)\.(\d+)(?:\.(\d+))?(?:-rc(\d+))?$")
-            .expect("static regex");
+        let re = Regex::new(r"^(?:refs/tags/)?v?(\d+)\.(\d+)(?:\.(\d+))?(?:-rc(\d+))?$").expect("static regex");
         let c = re.captures(tag).ok_or_else(|| {
             PackagingError::invalid(
                 "kernel tag",
@@ -117,9 +114,9 @@ impl KernelVersion {
         let num = |i: usize| -> Result<Option<u32>, PackagingError> {
             c.get(i)
                 .map(|m| {
-                    m.as_str().parse().map_err(|_| {
-                        PackagingError::invalid("kernel tag", tag, "number out of range")
-                    })
+                    m.as_str()
+                        .parse()
+                        .map_err(|_| PackagingError::invalid("kernel tag", tag, "number out of range"))
                 })
                 .transpose()
         };
@@ -170,21 +167,9 @@ impl KernelVersion {
                 out.push(format!("{name} {a} vs {b}"));
             }
         };
-        field(
-            "VERSION",
-            self.version.to_string(),
-            other.version.to_string(),
-        );
-        field(
-            "PATCHLEVEL",
-            self.patchlevel.to_string(),
-            other.patchlevel.to_string(),
-        );
-        field(
-            "SUBLEVEL",
-            self.sublevel.to_string(),
-            other.sublevel.to_string(),
-        );
+        field("VERSION", self.version.to_string(), other.version.to_string());
+        field("PATCHLEVEL", self.patchlevel.to_string(), other.patchlevel.to_string());
+        field("SUBLEVEL", self.sublevel.to_string(), other.sublevel.to_string());
         let rc = |r: Option<u32>| r.map_or("none".to_string(), |n| format!("rc{n}"));
         field("rc", rc(self.rc), rc(other.rc));
         out
@@ -289,17 +274,13 @@ mod tests {
 
     #[test]
     fn makefile_errors_name_the_line_and_fix() {
-        let err = KernelVersion::from_makefile(
-            "linux/Makefile",
-            "VERSION = 6\nPATCHLEVEL = x\nSUBLEVEL = 0\n",
-        )
-        .unwrap_err();
+        let err =
+            KernelVersion::from_makefile("linux/Makefile", "VERSION = 6\nPATCHLEVEL = x\nSUBLEVEL = 0\n").unwrap_err();
         assert_eq!(
             err.to_string(),
             "linux/Makefile:2: PATCHLEVEL = x is not a number: it must be a plain decimal like `PATCHLEVEL = 1`"
         );
-        let err =
-            KernelVersion::from_makefile("Makefile", "VERSION = 6\nPATCHLEVEL = 1\n").unwrap_err();
+        let err = KernelVersion::from_makefile("Makefile", "VERSION = 6\nPATCHLEVEL = 1\n").unwrap_err();
         assert_eq!(
             err.to_string(),
             "Makefile has no `SUBLEVEL = N` line: is this the kernel's top-level Makefile?"
@@ -309,11 +290,7 @@ mod tests {
             "VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\nEXTRAVERSION = -rcX\n",
         )
         .unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("Makefile:4: EXTRAVERSION = -rcX"),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("Makefile:4: EXTRAVERSION = -rcX"), "{err}");
     }
 
     #[test]
@@ -378,9 +355,6 @@ mod tests {
         ];
         vs.sort();
         let shown: Vec<String> = vs.iter().map(ToString::to_string).collect();
-        assert_eq!(
-            shown,
-            ["6.7.12", "6.8.0-rc2", "6.8.0-rc10", "6.8.0", "6.8.1"]
-        );
+        assert_eq!(shown, ["6.7.12", "6.8.0-rc2", "6.8.0-rc10", "6.8.0", "6.8.1"]);
     }
 }

@@ -49,10 +49,7 @@ impl ReleaseStart {
     ];
 
     pub fn from_preset(name: &str) -> Option<ReleaseStart> {
-        Self::PRESETS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|&(_, start)| start)
+        Self::PRESETS.iter().find(|(n, _)| *n == name).map(|&(_, start)| start)
     }
 }
 
@@ -132,9 +129,7 @@ impl Nvr {
         let s = s.strip_prefix("refs/tags/").unwrap_or(s);
         let mut parts = s.rsplitn(3, '-');
         let (release, version, name) = match (parts.next(), parts.next(), parts.next()) {
-            (Some(r), Some(v), Some(n)) if !r.is_empty() && !v.is_empty() && !n.is_empty() => {
-                (r, v, n)
-            }
+            (Some(r), Some(v), Some(n)) if !r.is_empty() && !v.is_empty() && !n.is_empty() => (r, v, n),
             _ => {
                 return Err(PackagingError::invalid(
                     "NVR",
@@ -206,8 +201,7 @@ impl ReleaseParts {
     pub fn parse(release: &str) -> Option<ReleaseParts> {
         // Compiled once: this runs for every earlier release of the branch.
         static RELEASE: LazyLock<Regex> = LazyLock::new(|| {
-            Regex::new(r"^(?:0\.rc(\d+)\.(?:git(\d+)\.)?)?(\d+)((?:\.[^.]+)*)$")
-                .expect("static regex")
+            Regex::new(r"^(?:0\.rc(\d+)\.(?:git(\d+)\.)?)?(\d+)((?:\.[^.]+)*)$").expect("static regex")
         });
         static DIST: LazyLock<Regex> =
             LazyLock::new(|| Regex::new(r"^(?:el|fc|eln|amzn|module_el)\d").expect("static regex"));
@@ -216,10 +210,7 @@ impl ReleaseParts {
         let snapshot = c.get(2).and_then(|m| m.as_str().parse().ok());
         let number = c[3].parse().ok()?;
         let rest: Vec<&str> = c[4].split('.').skip(1).collect();
-        let dist_at = rest
-            .iter()
-            .position(|p| DIST.is_match(p))
-            .unwrap_or(rest.len());
+        let dist_at = rest.iter().position(|p| DIST.is_match(p)).unwrap_or(rest.len());
         let join = |parts: &[&str]| (!parts.is_empty()).then(|| parts.join("."));
         Some(ReleaseParts {
             rc,
@@ -248,11 +239,7 @@ pub struct NextRelease<'a> {
 
 impl ReleaseScheme {
     /// The RPM Version field for a kernel version under this scheme.
-    pub fn rpm_version(
-        &self,
-        kernel: &KernelVersion,
-        snapshot: Option<u32>,
-    ) -> Result<String, PackagingError> {
+    pub fn rpm_version(&self, kernel: &KernelVersion, snapshot: Option<u32>) -> Result<String, PackagingError> {
         let mut version = kernel.numeric();
         match (self.prerelease, kernel.rc, snapshot) {
             (PrereleaseStyle::Tilde, rc, snapshot) => {
@@ -281,11 +268,7 @@ impl ReleaseScheme {
         let local = req.local.map(validate_local).transpose()?;
         let dist = req.dist.map(normalize_dist).transpose()?;
         let version = self.rpm_version(req.kernel, req.snapshot)?;
-        let previous: Vec<&Nvr> = req
-            .previous
-            .iter()
-            .filter(|p| p.name == self.package)
-            .collect();
+        let previous: Vec<&Nvr> = req.previous.iter().filter(|p| p.name == self.package).collect();
 
         let number = previous
             .iter()
@@ -344,9 +327,7 @@ fn not_newer_reason(next: &Nvr, previous: &Nvr) -> String {
 /// a letter so it is never read back as a build number.
 fn validate_local(local: &str) -> Result<&str, PackagingError> {
     let ok = local.starts_with(|c: char| c.is_ascii_alphabetic())
-        && local
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '+');
+        && local.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '+');
     if ok {
         Ok(local)
     } else {
@@ -430,13 +411,7 @@ mod tests {
         let n = Nvr::parse("kernel-lts-generic-61y-6.1.71-1000.el8").unwrap();
         assert_eq!(n.name, "kernel-lts-generic-61y");
         assert_eq!(n.version, "6.1.71");
-        for bad in [
-            "kernel",
-            "kernel-6.7.1",
-            "kernel-v6.7-1",
-            "-6.7-1",
-            "kernel--1",
-        ] {
+        for bad in ["kernel", "kernel-6.7.1", "kernel-v6.7-1", "-6.7-1", "kernel--1"] {
             assert!(Nvr::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(
@@ -459,10 +434,7 @@ mod tests {
             }
         );
         let p = ReleaseParts::parse("403.el9_3").unwrap();
-        assert_eq!(
-            (p.number, p.local, p.dist),
-            (403, None, Some(".el9_3".into()))
-        );
+        assert_eq!((p.number, p.local, p.dist), (403, None, Some(".el9_3".into())));
         let p = ReleaseParts::parse("0.hs1").unwrap();
         assert_eq!(
             (p.rc, p.number, p.local.as_deref(), p.dist),
@@ -495,25 +467,11 @@ mod tests {
 
         let stable = scheme(ReleaseStart::FEDORA_STABLE, PrereleaseStyle::Fedora);
         assert_eq!(
-            next_of(
-                &stable,
-                "v6.7.1",
-                &["kernel-6.6.9-300.fc39"],
-                None,
-                Some("fc39")
-            )
-            .unwrap(),
+            next_of(&stable, "v6.7.1", &["kernel-6.6.9-300.fc39"], None, Some("fc39")).unwrap(),
             "kernel-6.7.1-300.fc39"
         );
         assert_eq!(
-            next_of(
-                &stable,
-                "v6.7.1",
-                &["kernel-6.7.1-300.fc39"],
-                None,
-                Some(".fc39")
-            )
-            .unwrap(),
+            next_of(&stable, "v6.7.1", &["kernel-6.7.1-300.fc39"], None, Some(".fc39")).unwrap(),
             "kernel-6.7.1-301.fc39"
         );
 
@@ -532,10 +490,7 @@ mod tests {
             next_of(&rawhide, "v6.8-rc3", &prev, None, None).unwrap(),
             "kernel-6.8.0-0.rc3.git0.4"
         );
-        assert_eq!(
-            next_of(&rawhide, "v6.8", &prev, None, None).unwrap(),
-            "kernel-6.8.0-4"
-        );
+        assert_eq!(next_of(&rawhide, "v6.8", &prev, None, None).unwrap(), "kernel-6.8.0-4");
 
         let tilde = scheme(ReleaseStart::FEDORA_RAWHIDE, PrereleaseStyle::Tilde);
         assert_eq!(
@@ -558,14 +513,7 @@ mod tests {
         };
         // Other packages in the list do not count.
         assert_eq!(
-            next_of(
-                &lts,
-                "v6.1.71",
-                &["kernel-6.1.71-5.el8"],
-                None,
-                Some(".el8")
-            )
-            .unwrap(),
+            next_of(&lts, "v6.1.71", &["kernel-6.1.71-5.el8"], None, Some(".el8")).unwrap(),
             "kernel-lts-generic-61y-6.1.71-1000.el8"
         );
     }
@@ -581,19 +529,10 @@ mod tests {
             local: None,
             dist: Some(".fc40"),
         };
-        assert_eq!(
-            fedora.next(&req).unwrap().to_string(),
-            "kernel-6.8.0-0.rc2.git1.2.fc40"
-        );
+        assert_eq!(fedora.next(&req).unwrap().to_string(), "kernel-6.8.0-0.rc2.git1.2.fc40");
         let tilde = scheme(ReleaseStart::FEDORA_RAWHIDE, PrereleaseStyle::Tilde);
         assert_eq!(
-            tilde
-                .next(&NextRelease {
-                    previous: &[],
-                    ..req
-                })
-                .unwrap()
-                .to_string(),
+            tilde.next(&NextRelease { previous: &[], ..req }).unwrap().to_string(),
             "kernel-6.8.0~rc2^git1-1.fc40"
         );
         let final_req = NextRelease {
@@ -603,10 +542,7 @@ mod tests {
             local: None,
             dist: None,
         };
-        assert_eq!(
-            tilde.next(&final_req).unwrap().to_string(),
-            "kernel-6.8.0^git3-1"
-        );
+        assert_eq!(tilde.next(&final_req).unwrap().to_string(), "kernel-6.8.0^git3-1");
         assert!(fedora
             .next(&final_req)
             .unwrap_err()
@@ -644,16 +580,14 @@ mod tests {
         for local in ["h-s1", "1hs", "hs.1", ""] {
             let err = next_of(&ark, "v6.7.1", &[], Some(local), None).unwrap_err();
             assert!(
-                err.to_string()
-                    .starts_with(&format!("invalid local tag `{local}`")),
+                err.to_string().starts_with(&format!("invalid local tag `{local}`")),
                 "{err}"
             );
         }
         for dist in ["-el9", ".", ".el9.", "9el"] {
             let err = next_of(&ark, "v6.7.1", &[], None, Some(dist)).unwrap_err();
             assert!(
-                err.to_string()
-                    .starts_with(&format!("invalid dist tag `{dist}`")),
+                err.to_string().starts_with(&format!("invalid dist tag `{dist}`")),
                 "{err}"
             );
         }
@@ -661,32 +595,23 @@ mod tests {
 
     #[test]
     fn scheme_reads_from_toml() {
-        let s: ReleaseScheme = toml::from_str(
-            "package = \"kernel\"\nstart = \"fedora-stable\"\nprerelease = \"tilde\"\n",
-        )
-        .unwrap();
-        assert_eq!(
-            s,
-            scheme(ReleaseStart::FEDORA_STABLE, PrereleaseStyle::Tilde)
-        );
         let s: ReleaseScheme =
-            toml::from_str("package = \"kernel-lts-generic-61y\"\nstart = 1000\n").unwrap();
+            toml::from_str("package = \"kernel\"\nstart = \"fedora-stable\"\nprerelease = \"tilde\"\n").unwrap();
+        assert_eq!(s, scheme(ReleaseStart::FEDORA_STABLE, PrereleaseStyle::Tilde));
+        let s: ReleaseScheme = toml::from_str("package = \"kernel-lts-generic-61y\"\nstart = 1000\n").unwrap();
         assert_eq!(
             (s.start, s.prerelease),
             (ReleaseStart::ENTERPRISE_LTS, PrereleaseStyle::Fedora)
         );
         let s: ReleaseScheme = toml::from_str("package = \"kernel\"\n").unwrap();
         assert_eq!(s.start, ReleaseStart::ARK);
-        let err = toml::from_str::<ReleaseScheme>("package = \"kernel\"\nstart = \"stable\"\n")
-            .unwrap_err();
+        let err = toml::from_str::<ReleaseScheme>("package = \"kernel\"\nstart = \"stable\"\n").unwrap_err();
         assert!(
             err.to_string()
                 .contains("unknown release start `stable`: use a number or one of ark, rawhide"),
             "{err}"
         );
-        assert!(
-            toml::from_str::<ReleaseScheme>("package = \"kernel\"\nrelease_start = 1\n").is_err()
-        );
+        assert!(toml::from_str::<ReleaseScheme>("package = \"kernel\"\nrelease_start = 1\n").is_err());
         assert_eq!(
             toml::to_string(&s).unwrap(),
             "package = \"kernel\"\nstart = 0\nprerelease = \"fedora\"\n"
@@ -713,18 +638,8 @@ mod tests {
             Just(Step::NewMajor),
             Just(Step::Snapshot),
         ];
-        let local = proptest::option::of(prop_oneof![
-            Just("hs1"),
-            Just("hs2"),
-            Just("local"),
-            Just("zz")
-        ]);
-        let dist = proptest::option::of(prop_oneof![
-            Just(".el9"),
-            Just(".el9_3"),
-            Just(".fc39"),
-            Just("el8")
-        ]);
+        let local = proptest::option::of(prop_oneof![Just("hs1"), Just("hs2"), Just("local"), Just("zz")]);
+        let dist = proptest::option::of(prop_oneof![Just(".el9"), Just(".el9_3"), Just(".fc39"), Just("el8")]);
         (step, local, dist)
     }
 
@@ -741,10 +656,7 @@ mod tests {
     }
 
     /// Plays a sequence of steps from 6.7 and returns the NVRs in order.
-    fn play(
-        s: &ReleaseScheme,
-        steps: &[(Step, Option<&'static str>, Option<&'static str>)],
-    ) -> Vec<Nvr> {
+    fn play(s: &ReleaseScheme, steps: &[(Step, Option<&'static str>, Option<&'static str>)]) -> Vec<Nvr> {
         let mut kernel = KernelVersion::new(6, 7, 0, None);
         let mut snapshot: Option<u32> = None;
         let mut released = Vec::new();
@@ -756,17 +668,12 @@ mod tests {
                 Step::StableUpdate => kernel.sublevel += 1,
                 Step::NextRc => match kernel.rc {
                     Some(rc) => kernel.rc = Some(rc + 1),
-                    None => {
-                        kernel =
-                            KernelVersion::new(kernel.version, kernel.patchlevel + 1, 0, Some(1))
-                    }
+                    None => kernel = KernelVersion::new(kernel.version, kernel.patchlevel + 1, 0, Some(1)),
                 },
                 Step::Final => kernel.rc = None,
                 Step::NewMajor => kernel = KernelVersion::new(kernel.version + 1, 0, 0, Some(1)),
                 // Snapshots only exist on top of a release candidate.
-                Step::Snapshot if kernel.rc.is_some() => {
-                    snapshot = Some(snapshot.map_or(1, |n| n + 1))
-                }
+                Step::Snapshot if kernel.rc.is_some() => snapshot = Some(snapshot.map_or(1, |n| n + 1)),
                 Step::Snapshot => {}
             }
             if kernel != before {
@@ -820,9 +727,7 @@ mod tests {
             }
         }
         let Some(real) = rpm_vercmp_batch(&pairs) else {
-            eprintln!(
-                "skipping successive_releases_sort_increasing_under_real_rpm: rpm is not installed"
-            );
+            eprintln!("skipping successive_releases_sort_increasing_under_real_rpm: rpm is not installed");
             return;
         };
         for ((a, b), got) in pairs.iter().zip(real) {

@@ -94,11 +94,7 @@ pub fn rpmvercmp(a: &str, b: &str) -> Ordering {
 
         // `b` has a run of the other kind here: numbers beat letters.
         if end2 == two {
-            return if isnum {
-                Ordering::Greater
-            } else {
-                Ordering::Less
-            };
+            return if isnum { Ordering::Greater } else { Ordering::Less };
         }
 
         let (mut s1, mut s2) = (&a[one..end1], &b[two..end2]);
@@ -214,14 +210,8 @@ mod tests {
 
     #[test]
     fn evr_compares_epoch_first_then_version_then_release() {
-        assert_eq!(
-            compare_evr((Some(1), "1.0", "1"), (None, "9.0", "9")),
-            Greater
-        );
-        assert_eq!(
-            compare_evr((None, "1.0", "1"), (Some(0), "1.0", "1")),
-            Equal
-        );
+        assert_eq!(compare_evr((Some(1), "1.0", "1"), (None, "9.0", "9")), Greater);
+        assert_eq!(compare_evr((None, "1.0", "1"), (Some(0), "1.0", "1")), Equal);
         assert_eq!(
             compare_evr((None, "6.7.1", "300.fc39"), (None, "6.7.1", "301.fc39")),
             Less
@@ -307,11 +297,7 @@ mod tests {
                 disagreements.push(format!("{a:?} vs {b:?}: rpm {want}, ours {ours}"));
             }
         }
-        assert!(
-            disagreements.is_empty(),
-            "disagreements:\n{}",
-            disagreements.join("\n")
-        );
+        assert!(disagreements.is_empty(), "disagreements:\n{}", disagreements.join("\n"));
     }
 
     #[test]
@@ -321,19 +307,13 @@ mod tests {
             ((Some(1), "1.0", "1"), (None, "9.0", "9")),
             ((None, "6.8.0", "0.rc7.58.fc41"), (None, "6.8.0", "59.fc41")),
             ((None, "6.7.1", "0.hs1"), (None, "6.7.1", "1")),
-            (
-                (Some(2), "5.14.0", "403.el9"),
-                (Some(2), "5.14.0", "403.el9_3"),
-            ),
+            ((Some(2), "5.14.0", "403.el9"), (Some(2), "5.14.0", "403.el9_3")),
         ];
         let render = |e: &Evr| match e.0 {
             Some(epoch) => format!("{epoch}:{}-{}", e.1, e.2),
             None => format!("{}-{}", e.1, e.2),
         };
-        let pairs: Vec<(String, String)> = triples
-            .iter()
-            .map(|(a, b)| (render(a), render(b)))
-            .collect();
+        let pairs: Vec<(String, String)> = triples.iter().map(|(a, b)| (render(a), render(b))).collect();
         let Some(real) = rpm_vercmp_batch(&pairs) else {
             eprintln!("skipping evr_agrees_with_real_rpm: rpm is not installed");
             return;

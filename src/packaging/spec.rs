@@ -136,20 +136,18 @@ struct Line<'a> {
 
 fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
     let mut start = 0;
-    text.split_inclusive('\n')
-        .enumerate()
-        .map(move |(idx, raw)| {
-            let body = raw.strip_suffix('\n').unwrap_or(raw);
-            let body = body.strip_suffix('\r').unwrap_or(body);
-            let line = Line {
-                number: idx + 1,
-                start,
-                text: body,
-                eol: &raw[body.len()..],
-            };
-            start += raw.len();
-            line
-        })
+    text.split_inclusive('\n').enumerate().map(move |(idx, raw)| {
+        let body = raw.strip_suffix('\n').unwrap_or(raw);
+        let body = body.strip_suffix('\r').unwrap_or(body);
+        let line = Line {
+            number: idx + 1,
+            start,
+            text: body,
+            eol: &raw[body.len()..],
+        };
+        start += raw.len();
+        line
+    })
 }
 
 /// An RPM spec held as text, edited in place.
@@ -189,8 +187,7 @@ impl Spec {
     /// prose, not definitions). Parametric macros (`%define foo() ...`) are
     /// left out.
     pub fn macros(&self) -> Vec<MacroDef> {
-        let re = Regex::new(r"^\s*%(global|define)\s+([A-Za-z_][A-Za-z0-9_]*)(?:\s+(.*?))?\s*$")
-            .expect("static regex");
+        let re = Regex::new(r"^\s*%(global|define)\s+([A-Za-z_][A-Za-z0-9_]*)(?:\s+(.*?))?\s*$").expect("static regex");
         let mut out = Vec::new();
         for line in lines(&self.text) {
             if section_name(line.text.trim_end()) == Some("changelog") {
@@ -201,10 +198,7 @@ impl Spec {
             };
             let (value, span) = match c.get(3) {
                 Some(m) => (m.as_str(), line.start + m.start()..line.start + m.end()),
-                None => (
-                    "",
-                    line.start + line.text.len()..line.start + line.text.len(),
-                ),
+                None => ("", line.start + line.text.len()..line.start + line.text.len()),
             };
             out.push(MacroDef {
                 line: line.number,
@@ -224,10 +218,7 @@ impl Spec {
 
     /// All definitions of one macro, in file order.
     pub fn macro_defs(&self, name: &str) -> Vec<MacroDef> {
-        self.macros()
-            .into_iter()
-            .filter(|m| m.name == name)
-            .collect()
+        self.macros().into_iter().filter(|m| m.name == name).collect()
     }
 
     /// The body of the only definition of `name`; None when it is undefined
@@ -298,9 +289,7 @@ impl Spec {
     /// and returns its line number.
     pub fn remove_macro(&mut self, name: &str) -> Result<usize, PackagingError> {
         let def = self.single_def(name)?;
-        let line = lines(&self.text)
-            .nth(def.line - 1)
-            .expect("definition line exists");
+        let line = lines(&self.text).nth(def.line - 1).expect("definition line exists");
         let range = line.start..line.start + line.text.len() + line.eol.len();
         self.text.replace_range(range, "");
         Ok(def.line)
@@ -309,8 +298,7 @@ impl Spec {
     /// Tags of the main preamble (before the first section), such as
     /// `Name`, `Version`, `Source10`.
     pub fn tags(&self) -> Vec<Tag> {
-        let re = Regex::new(r"^([A-Za-z][A-Za-z0-9]*(?:\([^)]*\))?)\s*:\s*(.*?)\s*$")
-            .expect("static regex");
+        let re = Regex::new(r"^([A-Za-z][A-Za-z0-9]*(?:\([^)]*\))?)\s*:\s*(.*?)\s*$").expect("static regex");
         let mut out = Vec::new();
         for line in lines(&self.text) {
             if section_name(line.text.trim_end()).is_some() {
@@ -332,9 +320,7 @@ impl Spec {
 
     /// The first preamble tag named `name` (case-insensitive, as rpm reads it).
     pub fn tag(&self, name: &str) -> Option<Tag> {
-        self.tags()
-            .into_iter()
-            .find(|t| t.name.eq_ignore_ascii_case(name))
+        self.tags().into_iter().find(|t| t.name.eq_ignore_ascii_case(name))
     }
 
     /// Replaces a preamble tag's value, keeping the spacing after the colon.
@@ -390,8 +376,7 @@ impl Spec {
     /// included from another file.
     pub fn changelog_location(&self) -> Result<ChangelogLocation, PackagingError> {
         let header = self.changelog_header().ok_or_else(|| self.no_changelog())?;
-        let include = Regex::new(r"^%include\s+(\S+)\s*$|^%\{?\(cat\s+(\S+)\s*\)\}?\s*$")
-            .expect("static regex");
+        let include = Regex::new(r"^%include\s+(\S+)\s*$|^%\{?\(cat\s+(\S+)\s*\)\}?\s*$").expect("static regex");
         for line in lines(&self.text).skip(header.number) {
             if section_name(line.text.trim_end()).is_some() {
                 break;
@@ -401,11 +386,7 @@ impl Spec {
                 continue;
             }
             if let Some(c) = include.captures(trimmed) {
-                let raw = c
-                    .get(1)
-                    .or_else(|| c.get(2))
-                    .expect("one branch matched")
-                    .as_str();
+                let raw = c.get(1).or_else(|| c.get(2)).expect("one branch matched").as_str();
                 return Ok(ChangelogLocation::External {
                     line: line.number,
                     file: self.resolve_source_path(raw),
@@ -413,9 +394,7 @@ impl Spec {
             }
             break;
         }
-        Ok(ChangelogLocation::Inline {
-            line: header.number,
-        })
+        Ok(ChangelogLocation::Inline { line: header.number })
     }
 
     /// The text of an inline `%changelog` section (without its header line).
@@ -553,15 +532,17 @@ impl Spec {
         let buildid = self.macro_defs("buildid");
         match (&release.local, buildid.as_slice()) {
             (Some(_), [] | [_]) | (None, []) => {}
-            (None, [def, ..]) => {
+            (None, [def, ..]) => return Err(PackagingError::at_line(
+                &self.file,
+                def.line,
+                "%buildid is defined but this release has no local tag: remove the line, or release with a local tag",
+            )),
+            (Some(_), [first, ..]) => {
                 return Err(PackagingError::at_line(
                     &self.file,
-                    def.line,
-                    "%buildid is defined but this release has no local tag: remove the line, or release with a local tag",
+                    first.line,
+                    "%buildid is defined more than once: keep a single definition",
                 ))
-            }
-            (Some(_), [first, ..]) => {
-                return Err(PackagingError::at_line(&self.file, first.line, "%buildid is defined more than once: keep a single definition"))
             }
         }
 
@@ -580,12 +561,8 @@ impl Spec {
                 let line = lines(&self.text)
                     .nth(baserelease.line - 1)
                     .expect("definition line exists");
-                let (start, eol) = (
-                    line.start,
-                    if line.eol.is_empty() { "\n" } else { line.eol },
-                );
-                self.text
-                    .insert_str(start, &format!("%define buildid {value}{eol}"));
+                let (start, eol) = (line.start, if line.eol.is_empty() { "\n" } else { line.eol });
+                self.text.insert_str(start, &format!("%define buildid {value}{eol}"));
                 changed.push("buildid".to_string());
             } else if buildid[0].value != value {
                 self.set_macro("buildid", &value)?;
@@ -600,10 +577,7 @@ impl Spec {
     /// spec does not define, or defines in several branches, are not checked.
     pub fn check_against(&self, kernel: &KernelVersion) -> Vec<SpecMismatch> {
         let released = kernel.is_release();
-        let mut expected: Vec<(&str, String)> = vec![(
-            "released_kernel",
-            if released { "1" } else { "0" }.to_string(),
-        )];
+        let mut expected: Vec<(&str, String)> = vec![("released_kernel", if released { "1" } else { "0" }.to_string())];
         if released {
             expected.push(("base_sublevel", kernel.patchlevel.to_string()));
             expected.push(("stable_update", kernel.sublevel.to_string()));
@@ -650,8 +624,7 @@ impl Spec {
                     accepted.push(format!("{}~rc{rc}", kernel.numeric()));
                 }
                 if !accepted.iter().any(|a| {
-                    found.starts_with(a.as_str())
-                        && (found.len() == a.len() || found[a.len()..].starts_with('^'))
+                    found.starts_with(a.as_str()) && (found.len() == a.len() || found[a.len()..].starts_with('^'))
                 }) {
                     out.push(SpecMismatch {
                         file: self.file.clone(),
@@ -668,17 +641,12 @@ impl Spec {
     }
 }
 
-fn expand_with(
-    text: &str,
-    lookup: &dyn Fn(&str) -> Option<String>,
-    depth: usize,
-) -> Option<String> {
+fn expand_with(text: &str, lookup: &dyn Fn(&str) -> Option<String>, depth: usize) -> Option<String> {
     // Guards against self-referencing definitions.
     if depth > 16 {
         return None;
     }
-    let re = Regex::new(r"%%|%\{(\??)([A-Za-z_][A-Za-z0-9_]*)\}|%([A-Za-z_][A-Za-z0-9_]*)|%")
-        .expect("static regex");
+    let re = Regex::new(r"%%|%\{(\??)([A-Za-z_][A-Za-z0-9_]*)\}|%([A-Za-z_][A-Za-z0-9_]*)|%").expect("static regex");
     let mut out = String::new();
     let mut last = 0;
     for c in re.captures_iter(text) {
@@ -718,11 +686,7 @@ fn prepare_entry(entry: &str, eol: &str, has_previous: bool) -> String {
 /// Puts `entry` at the top of a separately kept changelog file (ARK's
 /// `kernel.changelog-X.Y`), blank line included, leaving the rest untouched.
 pub fn prepend_changelog_entry(existing: &str, entry: &str) -> String {
-    let eol = if existing.contains("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
-    };
+    let eol = if existing.contains("\r\n") { "\r\n" } else { "\n" };
     let mut out = prepare_entry(entry, eol, !existing.trim().is_empty());
     out.push_str(existing);
     out
@@ -748,28 +712,19 @@ mod tests {
         assert_eq!(spec.macro_value("base_sublevel").as_deref(), Some("7"));
         assert_eq!(spec.macro_value("stable_update").as_deref(), Some("1"));
         assert_eq!(spec.macro_value("rcrev").as_deref(), Some("0"));
-        assert_eq!(
-            spec.macro_value("fedora_build").as_deref(),
-            Some("%{baserelease}")
-        );
+        assert_eq!(spec.macro_value("fedora_build").as_deref(), Some("%{baserelease}"));
         // Defined in both branches of `%if 0%{?released_kernel}`.
         assert_eq!(spec.macro_value("rpmversion"), None);
         assert_eq!(spec.macro_defs("rpmversion").len(), 2);
         let def = &spec.macro_defs("baserelease")[0];
         assert_eq!((def.line, def.keyword), (23, MacroKeyword::Global));
-        assert_eq!(
-            spec.macro_defs("stable_update")[0].keyword,
-            MacroKeyword::Define
-        );
+        assert_eq!(spec.macro_defs("stable_update")[0].keyword, MacroKeyword::Define);
 
         assert_eq!(spec.tag("version").unwrap().value, "%{rpmversion}");
         assert_eq!(spec.tag("Release").unwrap().value, "%{specrelease}");
         assert_eq!(spec.tag("Name").unwrap().value, "kernel");
         let patches: Vec<String> = spec.patches().iter().map(|t| t.name.clone()).collect();
-        assert_eq!(
-            patches,
-            ["Patch1", "Patch1000", "Patch1001", "Patch1002", "Patch1003"]
-        );
+        assert_eq!(patches, ["Patch1", "Patch1000", "Patch1001", "Patch1002", "Patch1003"]);
         assert_eq!(spec.sources()[0].value, "linux-%{kversion}.tar.xz");
         assert_eq!(
             spec.expand("linux-%{kversion}.tar.xz%{?dist}").as_deref(),
@@ -817,9 +772,15 @@ mod tests {
 
     #[test]
     fn set_tag_keeps_layout_and_crlf() {
-        let mut spec = Spec::new("x.spec", "Name:    foo\r\nVersion:\t1.0  \r\nRelease: 1\r\n\r\n%description\r\nVersion: not a tag\r\n");
+        let mut spec = Spec::new(
+            "x.spec",
+            "Name:    foo\r\nVersion:\t1.0  \r\nRelease: 1\r\n\r\n%description\r\nVersion: not a tag\r\n",
+        );
         spec.set_tag("version", "2.0").unwrap();
-        assert_eq!(spec.text(), "Name:    foo\r\nVersion:\t2.0  \r\nRelease: 1\r\n\r\n%description\r\nVersion: not a tag\r\n");
+        assert_eq!(
+            spec.text(),
+            "Name:    foo\r\nVersion:\t2.0  \r\nRelease: 1\r\n\r\n%description\r\nVersion: not a tag\r\n"
+        );
         let mut bare = Spec::new("x.spec", "%global empty\n");
         bare.set_macro("empty", "1").unwrap();
         assert_eq!(bare.text(), "%global empty 1\n");
@@ -891,7 +852,10 @@ mod tests {
             spec.insert_changelog_entry(ENTRY).unwrap_err().to_string(),
             format!("kernel.spec:{n}: %changelog takes its entries from kernel.changelog-6.7: add the entry at the top of that file instead")
         );
-        let cat = Spec::new("k.spec", "Name: k\n%changelog\n# kept in source-git\n%(cat %{_sourcedir}/kernel.changelog-6.8)\n");
+        let cat = Spec::new(
+            "k.spec",
+            "Name: k\n%changelog\n# kept in source-git\n%(cat %{_sourcedir}/kernel.changelog-6.8)\n",
+        );
         assert_eq!(
             cat.changelog_location().unwrap(),
             ChangelogLocation::External {
@@ -918,10 +882,7 @@ mod tests {
     #[test]
     fn cross_checks_against_kernel_version() {
         let spec = fixture();
-        assert_eq!(
-            spec.check_against(&KernelVersion::new(6, 7, 1, None)),
-            vec![]
-        );
+        assert_eq!(spec.check_against(&KernelVersion::new(6, 7, 1, None)), vec![]);
         let found: Vec<String> = spec
             .check_against(&KernelVersion::new(6, 7, 3, None))
             .iter()
@@ -960,9 +921,7 @@ mod tests {
             ]
         );
         let tilde = Spec::new("k.spec", "Version: 6.8.0~rc2\n");
-        assert!(tilde
-            .check_against(&KernelVersion::new(6, 8, 0, Some(2)))
-            .is_empty());
+        assert!(tilde.check_against(&KernelVersion::new(6, 8, 0, Some(2))).is_empty());
         assert_eq!(
             tilde.check_against(&KernelVersion::new(6, 8, 0, Some(3)))[0].expected,
             "6.8.0` or `6.8.0~rc3"
@@ -984,42 +943,26 @@ mod tests {
             .replace("%define stable_update 1\n", "%define stable_update 2\n")
             .replace("%global baserelease 300\n", "%global baserelease 301\n");
         assert_eq!(spec.text(), want);
-        assert!(spec
-            .check_against(&KernelVersion::new(6, 7, 2, None))
-            .is_empty());
+        assert!(spec.check_against(&KernelVersion::new(6, 7, 2, None)).is_empty());
     }
 
     #[test]
     fn apply_release_for_an_rc_with_a_local_tag() {
         let mut spec = fixture();
         let kernel = KernelVersion::new(6, 8, 0, Some(3));
-        let changed = spec
-            .apply_release(&kernel, &parts("0.rc3.git1.2.hs1.fc39"))
-            .unwrap();
+        let changed = spec.apply_release(&kernel, &parts("0.rc3.git1.2.hs1.fc39")).unwrap();
         assert_eq!(
             changed,
-            [
-                "released_kernel",
-                "rcrev",
-                "gitrev",
-                "baserelease",
-                "buildid"
-            ]
+            ["released_kernel", "rcrev", "gitrev", "baserelease", "buildid"]
         );
-        assert!(spec
-            .text()
-            .contains("%define buildid .hs1\n%global baserelease 2\n"));
+        assert!(spec.text().contains("%define buildid .hs1\n%global baserelease 2\n"));
         assert_eq!(spec.macro_value("base_sublevel").as_deref(), Some("7"));
         assert!(spec.check_against(&kernel).is_empty());
         // A second build with another local tag edits the line it added.
-        let changed = spec
-            .apply_release(&kernel, &parts("0.rc3.git1.3.hs2"))
-            .unwrap();
+        let changed = spec.apply_release(&kernel, &parts("0.rc3.git1.3.hs2")).unwrap();
         assert_eq!(changed, ["baserelease", "buildid"]);
         assert_eq!(spec.macro_value("buildid").as_deref(), Some(".hs2"));
-        let err = spec
-            .apply_release(&kernel, &parts("0.rc3.git1.4"))
-            .unwrap_err();
+        let err = spec.apply_release(&kernel, &parts("0.rc3.git1.4")).unwrap_err();
         assert_eq!(
             err.to_string(),
             "kernel.spec:23: %buildid is defined but this release has no local tag: remove the line, or release with a local tag"
@@ -1041,19 +984,18 @@ mod tests {
     fn apply_release_refuses_what_it_cannot_express() {
         let mut spec = fixture();
         let err = spec
-            .apply_release(
-                &KernelVersion::new(7, 0, 0, Some(1)),
-                &parts("0.rc1.git0.1"),
-            )
+            .apply_release(&KernelVersion::new(7, 0, 0, Some(1)), &parts("0.rc1.git0.1"))
             .unwrap_err();
         assert!(
-            err.to_string()
-                .contains("edit the spec's version macros by hand"),
+            err.to_string().contains("edit the spec's version macros by hand"),
             "{err}"
         );
         let mut no_base = Spec::new("kernel.spec", "%global released_kernel 1\nName: kernel\n");
         assert_eq!(
-            no_base.apply_release(&KernelVersion::new(6, 7, 1, None), &parts("1")).unwrap_err().to_string(),
+            no_base
+                .apply_release(&KernelVersion::new(6, 7, 1, None), &parts("1"))
+                .unwrap_err()
+                .to_string(),
             "kernel.spec has no `%global baserelease` or `%define baserelease` line: add one near the top of the spec"
         );
         assert_eq!(no_base.text(), "%global released_kernel 1\nName: kernel\n");
@@ -1064,9 +1006,7 @@ mod tests {
     /// the spec once `apply_release` has written it.
     #[test]
     fn rpmspec_builds_the_computed_nvr() {
-        use crate::packaging::nvr::{
-            NextRelease, Nvr, PrereleaseStyle, ReleaseScheme, ReleaseStart,
-        };
+        use crate::packaging::nvr::{NextRelease, Nvr, PrereleaseStyle, ReleaseScheme, ReleaseStart};
         if !have_tool("rpmspec") {
             eprintln!("skipping rpmspec_builds_the_computed_nvr: rpmspec is not installed (apt-get install rpm)");
             return;
@@ -1102,8 +1042,7 @@ mod tests {
             if local.is_none() && !spec.macro_defs("buildid").is_empty() {
                 assert_eq!(spec.remove_macro("buildid").unwrap(), 23);
             }
-            spec.apply_release(kernel, &nvr.release_parts().unwrap())
-                .unwrap();
+            spec.apply_release(kernel, &nvr.release_parts().unwrap()).unwrap();
             let path = dir.join(format!("step{i}.spec"));
             std::fs::write(&path, spec.text()).unwrap();
             let out = std::process::Command::new("rpmspec")
@@ -1118,11 +1057,7 @@ mod tests {
                 .arg(&path)
                 .output()
                 .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
             assert_eq!(
                 String::from_utf8(out.stdout).unwrap().trim(),
                 nvr.to_string(),
@@ -1158,16 +1093,17 @@ mod tests {
         released.set_macro("stable_update", "2").unwrap();
         released.set_macro("baserelease", "301").unwrap();
         released.insert_changelog_entry(ENTRY).unwrap();
-        assert!(released
-            .check_against(&KernelVersion::new(6, 7, 2, None))
-            .is_empty());
+        assert!(released.check_against(&KernelVersion::new(6, 7, 2, None)).is_empty());
 
         let mut rc = fixture();
         rc.set_macro("released_kernel", "0").unwrap();
         rc.set_macro("rcrev", "3").unwrap();
         rc.set_macro("gitrev", "1").unwrap();
         rc.set_macro("baserelease", "2").unwrap();
-        rc.insert_changelog_entry("* Tue Jan 23 2024 Jane Packager <jane@example.com> [6.8.0-0.rc3.git1.2]\n- Linux v6.8-rc3\n").unwrap();
+        rc.insert_changelog_entry(
+            "* Tue Jan 23 2024 Jane Packager <jane@example.com> [6.8.0-0.rc3.git1.2]\n- Linux v6.8-rc3\n",
+        )
+        .unwrap();
 
         let dir = temp_dir("rpmspec");
         for (name, spec, nvr) in [
@@ -1211,11 +1147,7 @@ mod tests {
                 .unwrap();
             let changelog = String::from_utf8(changelog.stdout).unwrap();
             let names: Vec<&str> = changelog.lines().collect();
-            assert_eq!(
-                names.len(),
-                3,
-                "the new entry and both old ones: {changelog}"
-            );
+            assert_eq!(names.len(), 3, "the new entry and both old ones: {changelog}");
             assert!(
                 names[0].starts_with("Jane Packager <jane@example.com> ["),
                 "{changelog}"
