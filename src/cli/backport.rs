@@ -76,7 +76,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
         println!("nothing to backport: no commit in the range touches the paths");
     } else {
         print!("{}", render_lines(&r.lines, r.dry_run));
-        let applied = count(&r.lines, Outcome::Applied);
+        let applied = count(&r.lines, Outcome::Applied) + count(&r.lines, Outcome::Resolved);
         let present = count(&r.lines, Outcome::Present);
         let conflicts = count(&r.lines, Outcome::Conflict) + count(&r.lines, Outcome::Blocked);
         if r.dry_run {

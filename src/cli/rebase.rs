@@ -40,7 +40,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
         }));
     } else {
         print!("{}", render_lines(&r.lines, r.dry_run));
-        let applied = count(&r.lines, Outcome::Applied);
+        let applied = count(&r.lines, Outcome::Applied) + count(&r.lines, Outcome::Resolved);
         let dropped = count(&r.lines, Outcome::Dropped);
         let conflicts = count(&r.lines, Outcome::Conflict) + count(&r.lines, Outcome::Blocked);
         let mut per_series: Vec<(String, usize, usize, usize)> = Vec::new();
@@ -50,7 +50,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
             }
             let s = per_series.iter_mut().find(|s| s.0 == l.series).expect("present");
             match l.outcome {
-                Outcome::Applied => s.1 += 1,
+                Outcome::Applied | Outcome::Resolved => s.1 += 1,
                 Outcome::Dropped => s.2 += 1,
                 Outcome::Conflict | Outcome::Blocked => s.3 += 1,
                 _ => {}

@@ -3,4 +3,5 @@
 pub mod patch_id;
 pub mod pick;
 pub mod replay;
+pub mod rerere;
 pub mod select;

@@ -6,6 +6,7 @@ use gix::bstr::BString;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::pick::{pick, Labels, PickOutcome};
+use crate::engine::rerere::Rerere;
 use crate::error::Result;
 use crate::git::{MergeOutcome, Oid, Person, Repo};
 use crate::model::state::{Patch, PatchKind};
@@ -179,6 +180,7 @@ pub fn execute(
     steps: &[Step],
     committer: &Person,
     dry_run: bool,
+    rerere: &Rerere,
     mut progress: impl FnMut(usize),
 ) -> Result<Halt> {
     let empty = Oid::empty_tree(gix::hash::Kind::Sha1);
@@ -221,6 +223,27 @@ pub fn execute(
                 push_commit(run, step, commit, tree, Outcome::Applied, step.conflicts.clone());
             }
             PickOutcome::Conflict { tree, paths, merge } => {
+                if let Some(resolved) = rerere.resolve(repo, tree, &paths)? {
+                    let commit = repo.write_commit(
+                        resolved,
+                        &[run.tip],
+                        &Person::from(&step.author),
+                        committer,
+                        // A replayed patch already carries its `Conflicts:` section from the first time.
+                        &if step.new {
+                            crate::ops::conflict_message(step, &paths.iter().map(|p| p.to_string()).collect::<Vec<_>>())
+                        } else {
+                            step.message_bytes()
+                        },
+                        step.encoding.as_deref().map(|e| e.as_bytes().into()),
+                    )?;
+                    let conflicts = paths.iter().map(|p| p.to_string()).collect();
+                    push_commit(run, step, commit, resolved, Outcome::Resolved, conflicts);
+                    if let Some(l) = run.report.last_mut() {
+                        l.reason = Some("conflict resolved with a recorded resolution".into());
+                    }
+                    continue;
+                }
                 if !dry_run {
                     return Ok(Halt::Conflict {
                         index,

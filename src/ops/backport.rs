@@ -338,7 +338,10 @@ pub fn backport(
         report: Vec::new(),
     };
     let total = steps.len();
-    let halt = execute(repo, &mut run, &steps, &who, opts.dry_run, |i| progress(i, total))?;
+    let rerere = crate::engine::rerere::Rerere::load(repo)?;
+    let halt = execute(repo, &mut run, &steps, &who, opts.dry_run, &rerere, |i| {
+        progress(i, total)
+    })?;
     progress(total, total);
     let mut lines = report;
     lines.extend(

@@ -5,6 +5,7 @@
 pub mod backport;
 pub mod init;
 pub mod rebase;
+pub mod release;
 pub mod resume;
 pub mod status;
 pub mod undo;
@@ -304,6 +305,7 @@ pub fn stop(
         todo,
         conflicts: paths.iter().map(|p| p.to_string()).collect(),
         touched,
+        conflict_tree: Some(conflict_tree.to_string()),
         report: report.clone(),
     };
     // Keep the user's index to put back on abort.

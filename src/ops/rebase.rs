@@ -173,7 +173,10 @@ pub fn rebase(
         report: Vec::new(),
     };
     let total = steps.len();
-    let halt = execute(repo, &mut run, &steps, &who, opts.dry_run, |i| progress(i, total))?;
+    let rerere = crate::engine::rerere::Rerere::load(repo)?;
+    let halt = execute(repo, &mut run, &steps, &who, opts.dry_run, &rerere, |i| {
+        progress(i, total)
+    })?;
     progress(total, total);
     // Replays that came out empty are drops too.
     for l in &run.report {
@@ -191,8 +194,12 @@ pub fn rebase(
     let mut lines = report;
     lines.extend(run.report.iter().cloned());
     // Report in stack order.
-    let order: HashMap<&str, usize> =
-        state.patches.iter().enumerate().map(|(i, p)| (p.commit.as_str(), i)).collect();
+    let order: HashMap<&str, usize> = state
+        .patches
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.commit.as_str(), i))
+        .collect();
     lines.sort_by_key(|l| order.get(l.source.as_str()).copied().unwrap_or(usize::MAX));
     let mut mapping: Vec<(String, Option<String>)> = Vec::new();
     for l in &lines {

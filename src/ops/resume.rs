@@ -63,6 +63,7 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
     if head != tip {
         // The user committed the resolution with git: take that commit as the pick.
         let tree = ws.repo.commit_tree(head)?;
+        record_resolution(&ws, &stopped, tree, &who)?;
         push_commit(
             &mut run,
             &step,
@@ -77,6 +78,7 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
             return Err(Error::input("the resolution leaves nothing to commit")
                 .hint("if the change is already there, drop the pick with `pq skip`"));
         }
+        record_resolution(&ws, &stopped, tree, &who)?;
         let message = conflict_message(&step, &stopped.conflicts);
         let commit = ws.repo.write_commit(
             tree,
@@ -96,6 +98,28 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
         );
     }
     carry_on(&mut ws, stopped, run, 1, progress)
+}
+
+/// Remember how the user resolved the stopped pick's conflicts, for the next time they come up.
+fn record_resolution(ws: &Workspace, stopped: &Stopped, resolved_tree: Oid, who: &Person) -> Result<()> {
+    let Some(conflict_tree) = stopped.conflict_tree.as_deref().map(oid).transpose()? else {
+        return Ok(());
+    };
+    let mut pairs = Vec::new();
+    for p in &stopped.conflicts {
+        let (Some(a), Some(b)) = (
+            ws.repo.entry_at(conflict_tree, p.as_bytes())?,
+            ws.repo.entry_at(resolved_tree, p.as_bytes())?,
+        ) else {
+            continue;
+        };
+        pairs.push((a.id, b.id));
+    }
+    let rerere = crate::engine::rerere::Rerere::load(&ws.repo)?;
+    if let Some(update) = rerere.record(&ws.repo, &pairs, who)? {
+        ws.repo.update_refs(&[update], "pq: record conflict resolutions")?;
+    }
+    Ok(())
 }
 
 /// Drop the stopped pick and carry on.
@@ -147,7 +171,8 @@ fn carry_on(
     let rest = stopped.todo[from..].to_vec();
     ws.repo.enable_object_memory();
     let total = rest.len();
-    let halt = execute(&ws.repo, &mut run, &rest, &who, false, |i| progress(i, total))?;
+    let rerere = crate::engine::rerere::Rerere::load(&ws.repo)?;
+    let halt = execute(&ws.repo, &mut run, &rest, &who, false, &rerere, |i| progress(i, total))?;
     let orig_head = oid(&stopped.orig_head)?;
     let orig_state = stopped.orig_state.as_deref().map(oid).transpose()?;
     // The work tree currently shows the stopped tip plus the resolution (the index's tree).

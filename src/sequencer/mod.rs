@@ -31,6 +31,9 @@ pub struct Stopped {
     pub conflicts: Vec<String>,
     /// Paths the stop wrote to the work tree (restored by abort).
     pub touched: Vec<String>,
+    /// The tree with the conflict markers, to record the user's resolution against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conflict_tree: Option<String>,
     /// What happened to each step so far, for the final report.
     #[serde(default)]
     pub report: Vec<crate::engine::replay::ReportLine>,
