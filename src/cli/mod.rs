@@ -9,7 +9,9 @@ mod continue_;
 mod init;
 mod log;
 mod output;
+mod range_diff;
 mod rebase;
+mod release;
 mod series;
 mod skip;
 mod status;
@@ -60,6 +62,8 @@ pub enum Command {
     Series(series::Args),
     Backport(backport::Args),
     Rebase(rebase::Args),
+    RangeDiff(range_diff::Args),
+    Release(release::Args),
     Continue(continue_::Args),
     Skip(skip::Args),
     Abort(abort::Args),
@@ -116,6 +120,8 @@ pub fn run() -> i32 {
         Command::Series(a) => series::run(&dir, a, &out),
         Command::Backport(a) => backport::run(&dir, a, &out, &cmd),
         Command::Rebase(a) => rebase::run(&dir, a, &out, &cmd),
+        Command::RangeDiff(a) => range_diff::run(&dir, a, &out),
+        Command::Release(a) => release::run(&dir, a, &out, &cmd),
         Command::Continue(a) => continue_::run(&dir, a, &out),
         Command::Skip(a) => skip::run(&dir, a, &out),
         Command::Abort(a) => abort::run(&dir, a, &out),

@@ -4,6 +4,7 @@
 
 pub mod backport;
 pub mod init;
+pub mod range_diff;
 pub mod rebase;
 pub mod release;
 pub mod resume;
