@@ -231,3 +231,31 @@ pub fn tree_from_index(repo: &Repo, base: Oid) -> Result<Oid> {
     }
     repo.edit_tree(base, &edits)
 }
+
+/// Paths whose entries (any stage, mode or object) differ between the repository's index and the index
+/// file at `other`: what an operation changed in the index since `other` was saved.
+pub fn index_paths_changed_since(repo: &Repo, other: &Path) -> Result<Vec<BString>> {
+    let current = repo.inner.index_or_empty().ctx("reading the index")?;
+    let saved = gix::index::File::at(other, repo.inner.object_hash(), false, Default::default())
+        .map_err(|e| Error::internal(format!("reading {}: {e}", other.display())))?;
+    let entries = |f: &gix::index::State| -> std::collections::BTreeMap<(BString, u32), (u32, Oid)> {
+        f.entries()
+            .iter()
+            .map(|e| ((e.path(f).to_owned(), e.stage_raw()), (e.mode.bits(), e.id)))
+            .collect()
+    };
+    let a = entries(&current);
+    let b = entries(&saved);
+    let mut out: Vec<BString> = Vec::new();
+    for (k, v) in &a {
+        if b.get(k) != Some(v) && !out.contains(&k.0) {
+            out.push(k.0.clone());
+        }
+    }
+    for k in b.keys() {
+        if !a.contains_key(k) && !out.contains(&k.0) {
+            out.push(k.0.clone());
+        }
+    }
+    Ok(out)
+}

@@ -169,6 +169,22 @@ pub fn annotate(message: &str, upstream: &str, style: Style, mainline_tag: Optio
     }
 }
 
+/// Edit a message that is not UTF-8 (a legacy encoding such as latin-1, named by the commit's `encoding`
+/// header) with one of the text functions above, keeping its bytes: each byte is read as the character of
+/// the same value, and the ASCII text the edit adds comes back as ASCII bytes.
+pub fn edit_raw(raw: &[u8], edit: impl FnOnce(&str) -> String) -> Vec<u8> {
+    let text: String = raw.iter().map(|&b| b as char).collect();
+    let edited = edit(&text);
+    match edited
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)))
+        .collect::<Result<Vec<u8>, _>>()
+    {
+        Ok(bytes) => bytes,
+        Err(_) => edited.into_bytes(),
+    }
+}
+
 /// Add (or extend) a `Conflicts:` section listing the paths a resolved pick had to change by hand, the RHEL
 /// convention, placed before the trailer block.
 pub fn add_conflicts(message: &str, paths: &[String]) -> String {

@@ -74,9 +74,11 @@ pub fn parse_range(repo: &Repo, spec: &str) -> Result<Range> {
     } else {
         let c = repo.resolve_commit(spec)?;
         let info = repo.commit(c)?;
+        // Exactly this commit (`C^@..C`, as `git cherry-pick C`): hiding only the first parent would bring
+        // in the whole side branch of a merge.
         Ok(Range {
             include: vec![c],
-            exclude: info.parents.first().copied().into_iter().collect(),
+            exclude: info.parents.clone(),
         })
     }
 }
@@ -470,6 +472,13 @@ fn plan_step(
             None,
             provenance::annotate(&message, &source, style, mainline_tag),
         ),
+    };
+    // A message in another encoding gets the same provenance line, added to its own bytes.
+    let raw = match (raw, existing.is_empty()) {
+        (Some(raw), true) => Some(provenance::edit_raw(&raw, |m| {
+            provenance::annotate(m, &source, style, mainline_tag)
+        })),
+        (raw, _) => raw,
     };
     Ok(Step {
         source,

@@ -313,7 +313,9 @@ pub fn stop(
     let index_path = git_dir.join("index");
     let op_dir = sequencer::dir(&git_dir);
     std::fs::create_dir_all(&op_dir)?;
-    if index_path.exists() {
+    // A later stop of the same operation (after `pq continue` or `pq skip`) keeps the index saved at the
+    // first one: that is the index from before the operation, which abort must put back.
+    if index_path.exists() && !op_dir.join("index.orig").exists() {
         std::fs::copy(&index_path, op_dir.join("index.orig"))?;
     }
     sequencer::save(&git_dir, &stopped)?;
@@ -338,7 +340,7 @@ pub fn stop(
 /// The message of a pick resolved by hand: the planned message with a `Conflicts:` section.
 pub fn conflict_message(step: &Step, paths: &[String]) -> Vec<u8> {
     match &step.message_raw {
-        Some(raw) => raw.clone(),
+        Some(raw) => crate::model::provenance::edit_raw(raw, |m| crate::model::provenance::add_conflicts(m, paths)),
         None => crate::model::provenance::add_conflicts(&step.message, paths).into_bytes(),
     }
 }

@@ -210,7 +210,8 @@ fn carry_on(
         } => {
             let todo = rest[index..].to_vec();
             let lines = run.report.clone();
-            sequencer::clear(ws.repo.git_dir())?;
+            // No `sequencer::clear` here: `stop` rewrites the stopped state and git's files, and the index
+            // saved at the first stop must survive for `pq abort`.
             let info = stop(
                 &mut ws.repo,
                 &stopped.kind,
@@ -260,13 +261,26 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
     let orig_head = oid(&stopped.orig_head)?;
     let orig_tree = ws.repo.commit_tree(orig_head)?;
     let mut paths: Vec<BString> = stopped.touched.iter().map(|p| BString::from(p.as_str())).collect();
-    // Paths the resolution (or a later stop) touched, visible as differences between index and original.
-    let index_tree = worktree::tree_from_index(&ws.repo, orig_tree).ok();
-    if let Some(t) = index_tree {
-        for c in ws.repo.diff_trees(Some(orig_tree), Some(t))? {
-            if !paths.contains(&c.path) {
-                paths.push(c.path);
-            }
+    let saved = sequencer::dir(&git_dir).join("index.orig");
+    // Paths the resolution (or a later stop) touched. They are found by comparing the index with the one
+    // saved at the first stop, not with the original tree: a change the user had staged before the
+    // operation also differs from that tree, and restoring it from the tree would lose its work-tree copy.
+    let changed = if saved.exists() {
+        worktree::index_paths_changed_since(&ws.repo, &saved)?
+    } else {
+        match worktree::tree_from_index(&ws.repo, orig_tree).ok() {
+            Some(t) => ws
+                .repo
+                .diff_trees(Some(orig_tree), Some(t))?
+                .into_iter()
+                .map(|c| c.path)
+                .collect(),
+            None => Vec::new(),
+        }
+    };
+    for p in changed {
+        if !paths.contains(&p) {
+            paths.push(p);
         }
     }
     for p in worktree::unmerged_paths(&ws.repo)? {
@@ -275,7 +289,6 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
         }
     }
     worktree::restore_paths(&ws.repo, orig_tree, &paths)?;
-    let saved = sequencer::dir(&git_dir).join("index.orig");
     if saved.exists() {
         std::fs::copy(&saved, git_dir.join("index"))?;
     }
