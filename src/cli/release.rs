@@ -57,10 +57,8 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
     } else {
         print_text(&r);
     }
-    Ok(match &r.signed {
-        Some(Err(_)) => EXIT_USAGE,
-        _ => EXIT_OK,
-    })
+    let failed = matches!(r.signed, Some(Err(_))) || matches!(r.srpm, Some(Err(_)));
+    Ok(if failed { EXIT_USAGE } else { EXIT_OK })
 }
 
 fn print_json(out: &Output, r: &ReleaseReport) {
@@ -84,7 +82,11 @@ fn print_json(out: &Output, r: &ReleaseReport) {
         "commit": r.commit,
         "dry_run": r.dry_run,
         "signed": r.signed.as_ref().map(|s| s.is_ok()),
-        "srpm": r.srpm.as_ref().map(|p| p.display().to_string()),
+        "srpm": match &r.srpm {
+            Some(Ok(p)) => serde_json::json!(p.display().to_string()),
+            Some(Err(e)) => serde_json::json!({"error": e.message, "hint": e.hint}),
+            None => serde_json::Value::Null,
+        },
     }));
 }
 
@@ -138,8 +140,15 @@ fn print_text(r: &ReleaseReport) {
         }
         None => {}
     }
-    if let Some(p) = &r.srpm {
-        println!("source RPM: {}", p.display());
+    match &r.srpm {
+        Some(Ok(p)) => println!("source RPM: {}", p.display()),
+        Some(Err(e)) => {
+            eprintln!("error: building the source RPM failed: {}", e.message);
+            if let Some(h) = &e.hint {
+                eprintln!("hint: {h}");
+            }
+        }
+        None => {}
     }
     println!("next: git push origin {} {} 'refs/pq/*'", r.branch, r.tag);
 }

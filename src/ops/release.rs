@@ -47,7 +47,7 @@ pub struct FileChange {
     pub new: String,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct ReleaseReport {
     pub branch: String,
     pub nvr: String,
@@ -67,8 +67,8 @@ pub struct ReleaseReport {
     pub nothing_changed: Option<String>,
     /// Outcome of `git tag -s`, when signing was asked for.
     pub signed: Option<std::result::Result<(), String>>,
-    /// The source RPM written with `--srpm`.
-    pub srpm: Option<PathBuf>,
+    /// The source RPM written with `--srpm`, or why building it failed (the release stands either way).
+    pub srpm: Option<std::result::Result<PathBuf, Error>>,
 }
 
 fn packaging_error(e: PackagingError) -> Error {
@@ -602,7 +602,7 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
             &config,
             commit,
             parts.dist.as_deref(),
-        )?);
+        ));
     }
     Ok(report)
 }
@@ -673,10 +673,13 @@ fn build_srpm(
     dist: Option<&str>,
 ) -> Result<PathBuf> {
     let tree = repo.commit_tree(commit)?;
-    let work = tempdir_in(repo.git_dir())?;
+    // rpmbuild and git archive run elsewhere than pq's own directory: give them absolute paths.
+    let work = std::fs::canonicalize(tempdir_in(repo.git_dir())?)?;
+    let _cleanup = RemoveOnDrop(work.clone());
     let sources = work.join("SOURCES");
     std::fs::create_dir_all(&sources)?;
     std::fs::create_dir_all(out_dir)?;
+    let out_dir = std::fs::canonicalize(out_dir)?;
     // The packaging directory's files are the other sources (configs, scripts), flattened as ARK's
     // dist-sources does.
     let pkg = config.packaging.trim_end_matches('/');
@@ -744,7 +747,6 @@ fn build_srpm(
         cmd.arg("--define").arg(format!("dist {d}"));
     }
     let out = cmd.arg(&spec_file).output()?;
-    let _ = std::fs::remove_dir_all(&work);
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         return Err(Error::input(format!(
@@ -758,7 +760,7 @@ fn build_srpm(
         .lines()
         .find_map(|l| l.strip_prefix("Wrote: "))
         .map(|p| PathBuf::from(p.trim()))
-        .unwrap_or_else(|| out_dir.to_path_buf());
+        .unwrap_or(out_dir);
     Ok(written)
 }
 
@@ -767,4 +769,12 @@ fn tempdir_in(dir: &Path) -> Result<PathBuf> {
     let _ = std::fs::remove_dir_all(&p);
     std::fs::create_dir_all(&p)?;
     Ok(p)
+}
+
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
