@@ -356,6 +356,10 @@ fn large_fixture() {
         .collect();
     let expected: Vec<String> = fx.zstd_series.iter().map(|e| e.sha.clone()).collect();
     assert_eq!(listed, expected);
+    assert!(ok(dir, &["checkout", "-q", "--detach", "fedora-6.7"]));
+    for e in &fx.zstd_series {
+        assert_eq!(pick(dir, &e.sha), e.onto_fedora, "{} onto fedora-6.7", e.role);
+    }
     let t = Instant::now();
     assert!(ok(dir, &["checkout", "-q", "-B", "tmp", &fx.stack_branch]));
     let out = git::run(dir, &["rebase", "--onto", "v6.7.2", "v6.7.1"]).unwrap();
