@@ -16,6 +16,30 @@ pub struct ResumeReport {
     pub new_head: Option<Oid>,
 }
 
+enum Interrupted {
+    No,
+    /// The journal was written but the ref transaction never happened: nothing to finish or undo.
+    BeforeRefs,
+    /// The refs moved; the work tree may be anywhere between the old and the new tree.
+    RefsMoved(sequencer::Materialise),
+}
+
+fn interrupted(ws: &Workspace) -> Result<Interrupted> {
+    let Some(j) = sequencer::load_journal(ws.repo.git_dir())? else {
+        return Ok(Interrupted::No);
+    };
+    let branch_now = ws.repo.ref_target(&j.branch)?.map(|o| o.to_string());
+    // An operation that does not move the branch (init, adopt) has no work tree to bring along: whether or
+    // not its transaction happened, dropping the journal leaves a consistent repository.
+    Ok(
+        if j.new_head != j.orig_head && branch_now.as_deref() == Some(j.new_head.as_str()) {
+            Interrupted::RefsMoved(j)
+        } else {
+            Interrupted::BeforeRefs
+        },
+    )
+}
+
 fn load_stopped(ws: &Workspace) -> Result<Stopped> {
     sequencer::load(ws.repo.git_dir())?.ok_or_else(|| {
         Error::input("no pq operation is in progress").hint("`pq status` shows the branch; nothing to continue")
@@ -25,14 +49,18 @@ fn load_stopped(ws: &Workspace) -> Result<Stopped> {
 /// Finish the stopped pick with the user's resolution and carry on.
 pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> Result<ResumeReport> {
     let ws = Workspace::open_for_resume(dir)?;
-    if sequencer::load_journal(ws.repo.git_dir())?.is_some() && sequencer::load(ws.repo.git_dir())?.is_none() {
-        finish_materialise(&ws.repo)?;
-        return Ok(ResumeReport {
-            kind: "interrupted operation".into(),
-            lines: Vec::new(),
-            stopped: None,
-            new_head: Some(ws.head),
-        });
+    match interrupted(&ws)? {
+        Interrupted::RefsMoved(_) => {
+            finish_materialise(&ws.repo)?;
+            return Ok(ResumeReport {
+                kind: "interrupted operation".into(),
+                lines: Vec::new(),
+                stopped: None,
+                new_head: Some(ws.head),
+            });
+        }
+        Interrupted::BeforeRefs => sequencer::clear_journal(ws.repo.git_dir())?,
+        Interrupted::No => {}
     }
     let stopped = load_stopped(&ws)?;
     let unmerged = worktree::unmerged_paths(&ws.repo)?;
@@ -246,16 +274,48 @@ pub struct AbortReport {
 pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
     let ws = Workspace::open_for_resume(dir)?;
     let git_dir = ws.repo.git_dir().to_path_buf();
-    if let Some(j) = sequencer::load_journal(&git_dir)? {
-        if sequencer::load(&git_dir)?.is_none() {
-            // Refs had moved but the work tree had not: move the refs back, leave the work tree as it is.
+    match interrupted(&ws)? {
+        Interrupted::RefsMoved(j) => {
+            // The refs moved but the work tree was not (fully) brought along: move the refs back, then put
+            // every path the operation could have written back to the original commit's content. Those
+            // paths were clean when the operation started (it refuses otherwise).
+            let orig_head = oid(&j.orig_head)?;
+            let orig_tree = ws.repo.commit_tree(orig_head)?;
+            let from = oid(&j.from_tree)?;
+            let to = oid(&j.to_tree)?;
+            let mut paths: Vec<BString> = Vec::new();
+            for c in ws
+                .repo
+                .diff_trees(Some(from), Some(to))?
+                .into_iter()
+                .chain(ws.repo.diff_trees(Some(orig_tree), Some(from))?)
+            {
+                if !paths.contains(&c.path) {
+                    paths.push(c.path);
+                }
+            }
+            let stopped = sequencer::load(&git_dir)?;
+            drop(ws);
             let undo = crate::ops::undo::undo(dir, None, "pq abort", true)?;
-            let _ = j;
+            let ws = Workspace::open_for_resume(dir)?;
+            worktree::restore_paths(&ws.repo, orig_tree, &paths)?;
+            let saved = sequencer::dir(&git_dir).join("index.orig");
+            if stopped.is_some() && saved.exists() {
+                std::fs::copy(&saved, git_dir.join("index"))?;
+            }
+            if ws.repo.head_branch()?.as_deref() != Some(j.branch.as_str()) {
+                ws.repo
+                    .set_head(Some(&j.branch), orig_head, &format!("pq abort: {}", j.command))?;
+            }
+            sequencer::clear(&git_dir)?;
+            sequencer::clear_journal(&git_dir)?;
             return Ok(AbortReport {
                 kind: "interrupted operation".into(),
                 head: undo.head,
             });
         }
+        Interrupted::BeforeRefs => sequencer::clear_journal(&git_dir)?,
+        Interrupted::No => {}
     }
     let stopped = load_stopped(&ws)?;
     let orig_head = oid(&stopped.orig_head)?;
