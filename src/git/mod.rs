@@ -199,6 +199,13 @@ impl Repo {
         })
     }
 
+    /// What a ref points at directly, without peeling (an annotated tag's ref gives the tag object), as
+    /// ref transactions compare it.
+    pub fn ref_direct(&self, name: &str) -> Result<Option<Oid>> {
+        let r = self.inner.try_find_reference(name).ctx(format!("reading {name}"))?;
+        Ok(r.and_then(|r| r.target().try_id().map(|id| id.to_owned())))
+    }
+
     /// All tags with the commit they point to (annotated tags peeled).
     pub fn tags(&self) -> Result<Vec<(String, Oid)>> {
         let platform = self.inner.references().ctx("listing refs")?;

@@ -67,7 +67,8 @@ pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: b
     let head_before = ws.head;
     let mut updates = Vec::new();
     for (name, before) in &wanted {
-        let current = ws.repo.ref_target(name)?;
+        // Not peeled: a release's annotated tag must be compared by the tag object the ref holds.
+        let current = ws.repo.ref_direct(name)?;
         let before = before.as_deref().map(oid).transpose()?;
         if current != before {
             updates.push(RefUpdate {
