@@ -479,3 +479,51 @@ fn help_has_an_example() {
     let o = pq(Path::new("."), &["release", "--help"]);
     assert!(stdout(&o).contains("pq release --dist .el9"), "{}", stdout(&o));
 }
+
+#[test]
+fn undo_takes_the_release_back_with_its_tag() {
+    let r = fixture();
+    let before = snapshot(&r.dir);
+    pq_ok(&r.dir, &["release"]);
+    pq_ok(&r.dir, &["undo"]);
+    assert_eq!(git(&r.dir, &["tag", "-l", "kernel-*"]), "");
+    assert_eq!(
+        git(&r.dir, &["log", "-1", "--format=%s"]),
+        "redhat/configs: enable CONFIG_ZRAM_DEF_COMP_ZSTD\n"
+    );
+    // Only the operation log moved.
+    let strip = |s: &str| {
+        s.lines()
+            .filter(|l| !l.starts_with("refs/pq/oplog"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(strip(&snapshot(&r.dir)), strip(&before));
+    assert_eq!(release_json(&r.dir, &[])["nvr"], "kernel-6.7.1-0");
+}
+
+#[test]
+fn failed_signing_is_reported_and_the_release_stands() {
+    let r = fixture();
+    git(&r.dir, &["config", "gpg.program", "false"]);
+    let o = pq(&r.dir, &["release", "--sign"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("error: signing tag kernel-6.7.1-0 failed: "), "{err}");
+    assert!(
+        err.contains("hint: the release commit and an unsigned tag kernel-6.7.1-0 exist"),
+        "{err}"
+    );
+    assert!(stdout(&o).contains("released kernel-6.7.1-0"));
+    assert_eq!(git(&r.dir, &["cat-file", "-t", "kernel-6.7.1-0"]), "tag\n");
+    // tag.gpgSign asks for the same.
+    pq_ok(&r.dir, &["backport", "v6.7..v6.8", "drivers/gpu/drm/amd/display"]);
+    git(&r.dir, &["config", "tag.gpgSign", "true"]);
+    let o = pq(&r.dir, &["release"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("signing tag kernel-6.7.1-1 failed"),
+        "{}",
+        stderr(&o)
+    );
+}
