@@ -47,6 +47,11 @@ pub struct LogEntry {
 /// Write a log entry for `op` (objects only) and return the ref update that appends it to the log.
 pub fn prepare(repo: &Repo, op: &Operation, who: &Person) -> Result<RefUpdate> {
     let previous = repo.ref_target(OPLOG_REF)?;
+    prepare_after(repo, op, who, previous)
+}
+
+/// Like [`prepare`], appending after `previous` (to chain several entries before one ref update).
+pub fn prepare_after(repo: &Repo, op: &Operation, who: &Person, previous: Option<Oid>) -> Result<RefUpdate> {
     let mut op = op.clone();
     op.previous = previous.map(|p| p.to_string());
     let text = toml::to_string(&op).expect("operation serializes");

@@ -1,9 +1,10 @@
 //! `pq rebase NEWBASE`: replay every series onto a new base, in memory, dropping what the new base already
 //! contains and saying why for each.
 //!
-//! Release commits are not replayed: their changelog and version edits belong to the old base. Their
-//! changelog text survives because the packaging files are replayed through the other packaging commits, and
-//! the next `pq release` continues from the releases recorded in the state (see the book's "Rebase" chapter).
+//! Release commits are not replayed: their changelog and version edits belong to the old base. The
+//! releases stay recorded in the state, and the next `pq release` carries the old entries forward from the
+//! last release commit (still reachable through its tag) and adds `- Linux vX.Y.Z` (see the book's
+//! "Releases" chapter).
 
 use std::collections::HashMap;
 

@@ -109,23 +109,25 @@ pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: b
         previous: None,
         undoes: None,
     };
-    // One undo entry per undone operation keeps `effective` simple; the ref moves happen once.
-    let mut all = updates.clone();
-    let mut log_updates = Vec::new();
+    // One undo entry per undone operation keeps `effective` simple. The entries are chained in memory and
+    // land in the same transaction as the ref moves, so a failed undo leaves no entry behind.
+    let original_log = ws.repo.ref_target(oplog::OPLOG_REF)?;
+    let mut log_tip = original_log;
     for (i, t) in targets.iter().enumerate() {
         let mut op = op.clone();
         op.undoes = Some(t.id.to_string());
         if i > 0 {
             op.refs.clear();
         }
-        let u = oplog::prepare(&ws.repo, &op, &who)?;
-        // Chain the entries: each prepare reads the ref, so move it in memory for the next.
-        log_updates.push(u);
-        let last = log_updates.last().expect("pushed").clone();
-        ws.repo.update_refs(&[last], &format!("pq: {command}"))?;
+        log_tip = oplog::prepare_after(&ws.repo, &op, &who, log_tip)?.new;
     }
+    let mut all = updates.clone();
+    all.push(RefUpdate {
+        name: oplog::OPLOG_REF.into(),
+        old: original_log,
+        new: log_tip,
+    });
     ws.repo.update_refs(&all, &format!("pq: {command}"))?;
-    all.clear();
     if !refs_only {
         worktree::checkout(
             &ws.repo,
