@@ -265,10 +265,14 @@ impl Repo {
     // ---- objects ----
 
     pub fn commit(&self, id: Oid) -> Result<CommitInfo> {
-        let commit = self
-            .inner
-            .find_commit(id)
-            .ctx(format!("reading commit {}", short(&id)))?;
+        let commit = self.inner.find_commit(id).map_err(|e| {
+            let err = Error::input(format!("commit {} is missing from the repository ({e})", short(&id)));
+            if self.is_shallow() {
+                err.hint("this is a shallow clone without that history: fetch it with `git fetch --unshallow`")
+            } else {
+                err.hint("fetch the history that contains it, or check the revision")
+            }
+        })?;
         let c = commit.decode().ctx(format!("decoding commit {}", short(&id)))?;
         let person = |s: gix::actor::SignatureRef<'_>| -> Person {
             let time = s.time().unwrap_or_default();
