@@ -464,17 +464,22 @@ fn plan_step(
     let (message, raw) = message_fields(&c.message);
     let existing = provenance::parse(&message);
     let source = c.id.to_string();
-    // A commit that is itself a backport names its upstream: record the chain instead of stacking lines.
-    let (origin, via, new_message) = match existing.first() {
-        Some(p) => (p.commit.clone(), Some(source.clone()), message.clone()),
-        None => (
-            source.clone(),
-            None,
-            provenance::annotate(&message, &source, style, mainline_tag),
-        ),
+    // A commit that is itself a backport names its upstream: the state records the chain (origin, via).
+    // The message gets no second upstream line in the styles that name the upstream, but style x is
+    // git's `cherry-pick -x`, which always names the commit it picked (as xfsprogs' libxfs syncs, which
+    // carry `Source kernel commit:`, show when picked).
+    let annotated = existing.is_empty() || style == Style::X;
+    let (origin, via) = match existing.first() {
+        Some(p) => (p.commit.clone(), Some(source.clone())),
+        None => (source.clone(), None),
+    };
+    let new_message = if annotated {
+        provenance::annotate(&message, &source, style, mainline_tag)
+    } else {
+        message.clone()
     };
     // A message in another encoding gets the same provenance line, added to its own bytes.
-    let raw = match (raw, existing.is_empty()) {
+    let raw = match (raw, annotated) {
         (Some(raw), true) => Some(provenance::edit_raw(&raw, |m| {
             provenance::annotate(m, &source, style, mainline_tag)
         })),

@@ -578,7 +578,6 @@ pub fn insta_settings(r: &TestRepo) -> insta::Settings {
     let mut s = insta::Settings::clone_current();
     let tmp = r.scratch.path().to_string_lossy().into_owned();
     s.add_filter(&regex_escape(&tmp), "[TMP]");
-    s.set_prepend_module_to_snapshot(false);
     s
 }
 

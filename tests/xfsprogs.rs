@@ -1,0 +1,71 @@
+//! The real xfsprogs history (if the corpus bundle is present): `pq backport v6.3.0..v6.5.0 libxfs` onto
+//! v6.1.0, pick by pick against `git cherry-pick -x` (git stops on 19 of the 60 commits; pq must stop on
+//! the same ones, and every clean pick must give the same tree and commit).
+
+mod common;
+
+use common::*;
+
+const BUNDLE: &str = "/work/shared/corpus/xfsprogs.bundle";
+
+#[test]
+fn xfsprogs_libxfs_backport_matches_git() {
+    if !std::path::Path::new(BUNDLE).exists() {
+        eprintln!("note: {BUNDLE} not found; skipping the xfsprogs comparison");
+        return;
+    }
+    let scratch = TestRepo::new();
+    git_in(
+        scratch.home(),
+        scratch.scratch.path(),
+        &["clone", "-q", BUNDLE, "xfsprogs"],
+    );
+    let r = scratch.sibling("xfsprogs");
+    r.git(&["checkout", "-q", "-b", "stable-6.1", "v6.1.0"]);
+    r.pq_ok(&["init", "--base", "v6.1.0"]);
+    let start = r.rev("HEAD");
+
+    // git's own selection: with merges (pq reports them as skipped) and without.
+    let all = chain(&r, "v6.3.0..v6.5.0 -- libxfs");
+    let no_merges = chain(&r, "--no-merges v6.3.0..v6.5.0 -- libxfs");
+    assert_eq!(no_merges.len(), 60);
+
+    let dry = r.pq_json(&["backport", "v6.3.0..v6.5.0", "libxfs", "--dry-run"], 0);
+    let predicted = outcomes(&dry, "commits");
+    let sources: Vec<String> = predicted.iter().map(|(s, _)| s.clone()).collect();
+    assert_eq!(sources, all, "pq selects what git rev-list lists");
+    for (s, o) in &predicted {
+        assert_eq!(is_merge(&r, s), o == "skipped", "{s} {o}");
+    }
+
+    let oracle = r.clone_shared("oracle");
+    oracle.git(&["checkout", "-q", "-B", "o", &start]);
+    let git = git_pick_all(&oracle, &no_merges, &[]);
+    let git_conflicts: Vec<String> = git
+        .iter()
+        .filter(|(_, o)| *o == GitPick::Conflict)
+        .map(|(s, _)| s.clone())
+        .collect();
+    assert_eq!(git_conflicts.len(), 19);
+    assert!(git.iter().all(|(_, o)| matches!(o, GitPick::Clean | GitPick::Conflict)));
+    // The dry run predicts git's outcome for each commit.
+    let predicted_conflicts: Vec<String> = predicted
+        .iter()
+        .filter(|(_, o)| o == "conflict" || o == "blocked")
+        .map(|(s, _)| s.clone())
+        .collect();
+    assert_eq!(predicted_conflicts, git_conflicts);
+
+    let stops = run_skipping(&r, &["backport", "v6.3.0..v6.5.0", "libxfs"]);
+    assert_eq!(stops, git_conflicts);
+    let ours = chain(&r, &format!("{start}..HEAD"));
+    let theirs = chain(&oracle, &format!("{start}..HEAD"));
+    assert_eq!(ours.len(), 41);
+    assert_eq!(ours.len(), theirs.len());
+    for (a, b) in ours.iter().zip(&theirs) {
+        assert_eq!(r.tree(a), oracle.tree(b), "tree after the pick of {b}");
+        assert_eq!(author_and_message(&r, a), author_and_message(&oracle, b));
+    }
+    assert_eq!(ours, theirs);
+    assert_eq!(r.git(&["status", "--porcelain"]), "");
+}
