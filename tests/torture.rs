@@ -113,9 +113,10 @@ fn random_kills_lose_nothing() {
         .unwrap_or(0x5eed_1234_u64);
     let mut rng = Rng(seed);
     let template = template();
-    let scenarios: [&[&str]; 3] = [
+    let scenarios: [&[&str]; 4] = [
         &["backport", "v6.7..v6.8", "lib/zstd"],
         &["rebase", "v6.7.2"],
+        &["release", "--dist", ".fc39"],
         &["backport", "v6.7..v6.8", "lib/zstd", "--series", "backports/zstd"],
     ];
     let mut passed = 0;
