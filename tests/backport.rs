@@ -704,3 +704,38 @@ fn merge_commit_in_range_is_skipped_then_picked_with_mainline() {
     assert_same_chain(&r, &oracle, &start);
     let _ = (topic, side);
 }
+
+#[test]
+fn continue_refuses_to_overwrite_changes_a_later_pick_touches() {
+    // The first run stops before planning the later picks, so their check against uncommitted changes
+    // happens at `pq continue`.
+    let r = TestRepo::new();
+    r.write("a", "a1\na2\n");
+    r.write("b", "b1\nb2\n");
+    r.commit("base");
+    r.git(&["tag", "base"]);
+    r.git(&["checkout", "-q", "-b", "up"]);
+    r.write("a", "a1\nA2\n");
+    r.commit("u1");
+    r.write("b", "b1\nB2\n");
+    r.commit("u2");
+    r.git(&["tag", "up"]);
+    r.git(&["checkout", "-q", "main"]);
+    r.write("a", "a1\nlocal\n");
+    r.commit("local");
+    r.pq_ok(&["init", "--base", "base"]);
+    r.write("b", "b1\nb2\nMY WORK\n");
+    assert_eq!(r.pq(&["backport", "base..up"]).status.code(), Some(1));
+    r.write("a", "a1\nresolved\n");
+    r.git(&["add", "a"]);
+    let before = r.snapshot();
+    let err = assert_refused(&r.pq(&["continue"]));
+    assert!(err.contains("uncommitted changes to b"), "{err}");
+    assert_same(&before, &r.snapshot(), "refused continue");
+    assert_eq!(r.read_string("b"), "b1\nb2\nMY WORK\n");
+    // Once the change is out of the way, continue finishes.
+    r.write("b", "b1\nb2\n");
+    assert_eq!(r.pq(&["continue"]).status.code(), Some(0));
+    assert_eq!(r.read_string("b"), "b1\nB2\n");
+    r.fsck();
+}

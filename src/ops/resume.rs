@@ -206,6 +206,14 @@ fn carry_on(
     // The work tree currently shows the stopped tip plus the resolution (the index's tree).
     let current = ws.repo.head_commit()?.unwrap_or(orig_head);
     let current_tree = worktree::tree_from_index(&ws.repo, ws.repo.commit_tree(current)?)?;
+    // The picks after the stop were never checked against the user's uncommitted changes (the first run
+    // stopped before planning them): refuse, with nothing written, rather than overwrite a modified file.
+    let target = match &halt {
+        Halt::Done => run.tip_tree,
+        Halt::Conflict { tree, .. } => *tree,
+    };
+    let dirty = crate::git::status::dirty_paths(&ws.repo, Some(current_tree))?;
+    crate::ops::check_work_tree(&ws.repo, &dirty, current_tree, target)?;
     match halt {
         Halt::Done => {
             let mut state = stopped.state.clone();
