@@ -42,22 +42,21 @@ pub fn run_all(_args: &[String]) -> Result<(), String> {
         cargo,
         &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
     )?;
-    if Command::new(cargo)
-        .args(["nextest", "--version"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-    {
-        run(&root, cargo, &["nextest", "run", "--workspace", "--no-fail-fast"])?;
-        // nextest does not run doctests.
-        run(&root, cargo, &["test", "--workspace", "--doc"])?;
-    } else {
-        run(&root, cargo, &["test", "--workspace"])?;
-    }
     if have("mdbook") {
         run(&root, "mdbook", &["build", "book"])?;
     } else {
         println!("mdbook is not installed: skipping the book build (`cargo install mdbook --locked`)");
+    }
+    let nextest = Command::new(cargo)
+        .args(["nextest", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if nextest {
+        // nextest does not run doctests; they go first so the suite's summary is the last thing printed.
+        run(&root, cargo, &["test", "--workspace", "--doc"])?;
+        run(&root, cargo, &["nextest", "run", "--workspace", "--no-fail-fast"])?;
+    } else {
+        run(&root, cargo, &["test", "--workspace"])?;
     }
     Ok(())
 }
