@@ -9,6 +9,9 @@ const USAGE: &str = "usage: cargo xtask <command> [args]
 commands:
   fixture kernel DIR [--size small|large] [--files N --commits N] [--checkout BRANCH|--no-checkout]
       generate a source-git kernel repository for tests and benchmarks
+  bench [backport|rebase|select|all] [--files N --commits N] [--picks N] [--runs N] [--keep DIR]
+      time pq against the git CLI on the same generated repositories, check both give the same trees,
+      and write the table to target/bench/results.md
   demo [DIR]
       build pq, generate a kernel-like tree in DIR (default ./demo) and run pq's main job on it
   test
@@ -20,6 +23,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("fixture") => commands::fixture::run(&args[1..]),
+        Some("bench") => commands::bench::run(&args[1..]),
         Some("demo") => commands::demo::run(&args[1..]),
         Some("test") => commands::test::run_all(&args[1..]),
         Some("help" | "-h" | "--help") => {

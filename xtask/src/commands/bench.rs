@@ -1,0 +1,648 @@
+//! `cargo xtask bench [backport|rebase|select|all] [--files N --commits N] [--picks N] [--runs N] [--keep DIR]`
+//!
+//! Runs pq and the git CLI on the same generated repository, side by side, and prints wall times, the cost
+//! per pick and the ratio git / pq. Each measurement runs on a fresh clone (with a commit-graph carrying
+//! Bloom filters, as a maintainer's clone has after `git maintenance`), and the trees both tools produce are
+//! compared: a benchmark of a wrong answer is worthless. Results also go to `target/bench/results.md`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use xtask::fixture::{kernel, KernelFixture, KernelOptions};
+
+const USAGE: &str = "usage: cargo xtask bench [backport|rebase|select|all] [--files N --commits N] [--picks N]
+                         [--runs N] [--small-files N] [--keep DIR] [--pq BIN]
+
+  --files N, --commits N  size of the main fixture (default: the large preset, 70 000 files / 20 000 commits)
+  --small-files N         files of the second, smaller tree for the per-pick comparison (default 5000; 0: skip)
+  --picks N               backport only the first N commits of the range (default: all of them)
+  --runs N                runs per measurement, the median is reported (default 3; a git run over 20 s
+                          is not repeated)
+  --keep DIR              generate the fixtures and clones in DIR and keep them
+  --pq BIN                time this pq binary instead of building target/release/pq (before/after comparisons)";
+
+/// A git measurement longer than this is taken once: three runs of a 90 s backport buy no insight.
+const LONG_RUN: Duration = Duration::from_secs(20);
+
+struct Options {
+    jobs: Vec<String>,
+    files: Option<usize>,
+    commits: Option<usize>,
+    small_files: usize,
+    picks: Option<usize>,
+    runs: usize,
+    keep: Option<PathBuf>,
+    pq: Option<PathBuf>,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        jobs: Vec::new(),
+        files: None,
+        commits: None,
+        small_files: 5000,
+        picks: None,
+        runs: 3,
+        keep: None,
+        pq: None,
+    };
+    let mut i = 0;
+    let value = |i: &mut usize, flag: &str| -> Result<String, String> {
+        *i += 1;
+        args.get(*i)
+            .cloned()
+            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
+    };
+    let number = |s: String, flag: &str| -> Result<usize, String> {
+        s.parse().map_err(|_| format!("{flag}: expected a number, got {s:?}"))
+    };
+    while i < args.len() {
+        let a = args[i].as_str();
+        match a {
+            "backport" | "rebase" | "select" => o.jobs.push(a.to_string()),
+            "all" => o.jobs.extend(["backport", "rebase", "select"].map(String::from)),
+            "--files" => o.files = Some(number(value(&mut i, a)?, a)?),
+            "--commits" => o.commits = Some(number(value(&mut i, a)?, a)?),
+            "--small-files" => o.small_files = number(value(&mut i, a)?, a)?,
+            "--picks" => o.picks = Some(number(value(&mut i, a)?, a)?),
+            "--runs" => o.runs = number(value(&mut i, a)?, a)?.max(1),
+            "--keep" => o.keep = Some(PathBuf::from(value(&mut i, a)?)),
+            "--pq" => o.pq = Some(PathBuf::from(value(&mut i, a)?)),
+            "-h" | "--help" => return Err(USAGE.to_string()),
+            _ => return Err(format!("unexpected argument {a:?}\n{USAGE}")),
+        }
+        i += 1;
+    }
+    if o.jobs.is_empty() {
+        o.jobs.extend(["backport", "rebase", "select"].map(String::from));
+    }
+    o.jobs.dedup();
+    Ok(o)
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_path_buf()
+}
+
+/// Runs a command to completion, failing with its stderr.
+fn run_ok(cmd: &mut Command, what: &str) -> Result<String, String> {
+    let out = cmd.stdin(Stdio::null()).output().map_err(|e| format!("{what}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{what} failed ({}):\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim_end().to_string())
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
+    run_ok(xtask::git::git(dir).args(args), &format!("git {}", args.join(" ")))
+}
+
+/// Times one run of a command; stdout is discarded, stderr kept for the error.
+fn timed(cmd: &mut Command, what: &str) -> Result<Duration, String> {
+    let start = Instant::now();
+    let out = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("{what}: {e}"))?;
+    let t = start.elapsed();
+    if !out.status.success() {
+        return Err(format!(
+            "{what} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(t)
+}
+
+/// Times `git rev-list ... | git cherry-pick -x --stdin`, the whole pipeline.
+fn timed_git_pipeline(dir: &Path, rev_list: &[&str], cherry_pick: &[&str]) -> Result<Duration, String> {
+    let start = Instant::now();
+    let mut producer = xtask::git::git(dir)
+        .args(rev_list)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("git rev-list: {e}"))?;
+    let pipe = producer.stdout.take().expect("piped");
+    let out = xtask::git::git(dir)
+        .args(cherry_pick)
+        .stdin(Stdio::from(pipe))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("git cherry-pick: {e}"))?;
+    let produced = producer.wait().map_err(|e| format!("git rev-list: {e}"))?;
+    let t = start.elapsed();
+    if !out.status.success() || !produced.success() {
+        return Err(format!(
+            "git {} | git {} failed: {}",
+            rev_list.join(" "),
+            cherry_pick.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(t)
+}
+
+struct Bench {
+    pq: PathBuf,
+    work: PathBuf,
+    clones: usize,
+}
+
+impl Bench {
+    /// A fresh clone of `fx` on `branch`, with local branches for everything the jobs name and a commit-graph
+    /// with changed-path Bloom filters (pq's selection and git's rev-list both use it).
+    fn clone(&mut self, fx: &KernelFixture, branch: &str) -> Result<PathBuf, String> {
+        self.clones += 1;
+        let dir = self.work.join(format!("clone-{}", self.clones));
+        let src = fx.dir.to_string_lossy().into_owned();
+        let dst = dir.to_string_lossy().into_owned();
+        git(&self.work, &["clone", "--no-hardlinks", "-q", "-b", branch, &src, &dst])?;
+        for b in fx.branches.keys() {
+            if b != branch {
+                git(&dir, &["branch", "-q", b, &format!("origin/{b}")])?;
+            }
+        }
+        git(&dir, &["commit-graph", "write", "--reachable", "--changed-paths"])?;
+        settle();
+        Ok(dir)
+    }
+
+    fn remove(&self, dir: &Path) {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    fn pq(&self, dir: &Path) -> Command {
+        let mut cmd = Command::new(&self.pq);
+        xtask::git::hermetic(&mut cmd);
+        cmd.current_dir(dir);
+        cmd
+    }
+
+    fn pq_init(&self, dir: &Path, base: &str) -> Result<(), String> {
+        run_ok(self.pq(dir).args(["init", "--base", base]), "pq init")?;
+        settle();
+        Ok(())
+    }
+}
+
+/// Flush the clone's dirty pages before a timed run: otherwise the kernel writes the fresh 70k-file checkout
+/// back while the command runs, and whichever tool runs first pays for it.
+fn settle() {
+    let _ = Command::new("sync").status();
+}
+
+fn tree_of(dir: &Path, rev: &str) -> Result<String, String> {
+    git(dir, &["rev-parse", &format!("{rev}^{{tree}}")])
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64())
+}
+
+fn per_pick(d: Duration, n: usize) -> String {
+    if n == 0 {
+        return "-".into();
+    }
+    format!("{:.2}", d.as_secs_f64() * 1000.0 / n as f64)
+}
+
+/// One row of the results table.
+struct Row {
+    job: String,
+    tree: String,
+    what: String,
+    n: usize,
+    git: Duration,
+    git_runs: usize,
+    pq: Duration,
+    pq_runs: usize,
+    note: String,
+}
+
+impl Row {
+    fn ratio(&self) -> String {
+        format!("{:.1}×", self.git.as_secs_f64() / self.pq.as_secs_f64().max(1e-9))
+    }
+    fn markdown(&self) -> String {
+        format!(
+            "| {} | {} | {} | {} | {} ({}) | {} ({}) | {} | {} | {} | {} |",
+            self.job,
+            self.tree,
+            self.what,
+            self.n,
+            secs(self.git),
+            runs(self.git_runs),
+            secs(self.pq),
+            runs(self.pq_runs),
+            per_pick(self.git, self.n),
+            per_pick(self.pq, self.n),
+            self.ratio(),
+            self.note
+        )
+    }
+}
+
+fn runs(n: usize) -> String {
+    if n == 1 {
+        "1 run".into()
+    } else {
+        format!("median of {n}")
+    }
+}
+
+const HEADER: &str =
+    "| job | tree | git command vs pq command | picks | git s | pq s | git ms/pick | pq ms/pick | git / pq | note |
+|---|---|---|---|---|---|---|---|---|---|";
+
+struct Mismatch(String);
+
+/// Repeats `f` up to `runs` times (once when a run is longer than [`LONG_RUN`]) and returns the median.
+fn measure(runs: usize, mut f: impl FnMut(usize) -> Result<Duration, String>) -> Result<(Duration, usize), String> {
+    let mut times = Vec::new();
+    for i in 0..runs {
+        let t = f(i)?;
+        times.push(t);
+        if t > LONG_RUN {
+            break;
+        }
+    }
+    let n = times.len();
+    Ok((median(times), n))
+}
+
+fn tree_label(fx: &KernelFixture) -> String {
+    format!("{} files", fx.files)
+}
+
+fn bench_backport(
+    b: &mut Bench,
+    fx: &KernelFixture,
+    opts: &Options,
+    rows: &mut Vec<Row>,
+    mismatches: &mut Vec<Mismatch>,
+) -> Result<(), String> {
+    let path = fx.clean_backport_path.clone();
+    let tip = match opts.picks {
+        Some(n) if n < fx.clean_backport_count && n > 0 => {
+            // The range ends at the n-th commit, so both tools select exactly the first n.
+            let list = git(&fx.dir, &["rev-list", "--reverse", "v6.7..v6.8", "--", &path])?;
+            list.lines().nth(n - 1).expect("n < count").to_string()
+        }
+        _ => "v6.8".to_string(),
+    };
+    let range = format!("v6.7..{tip}");
+    let count: usize = git(&fx.dir, &["rev-list", "--count", "--no-merges", &range, "--", &path])?
+        .parse()
+        .map_err(|e| format!("rev-list --count: {e}"))?;
+    println!(
+        "backport: {count} commits of {range} -- {path} onto fedora-6.7 ({})",
+        tree_label(fx)
+    );
+    let mut git_tree = String::new();
+    let (git_t, git_runs) = measure(opts.runs, |i| {
+        let dir = b.clone(fx, "fedora-6.7")?;
+        let t = timed_git_pipeline(
+            &dir,
+            &["rev-list", "--reverse", "--no-merges", &range, "--", &path],
+            &["cherry-pick", "-x", "--stdin"],
+        )?;
+        git_tree = tree_of(&dir, "HEAD")?;
+        println!("  git cherry-pick run {}: {} s", i + 1, secs(t));
+        b.remove(&dir);
+        Ok(t)
+    })?;
+    let mut pq_tree = String::new();
+    let (pq_t, pq_runs) = measure(opts.runs, |i| {
+        let dir = b.clone(fx, "fedora-6.7")?;
+        b.pq_init(&dir, "v6.7.1")?;
+        let t = timed(b.pq(&dir).args(["backport", &range, &path]), "pq backport")?;
+        pq_tree = tree_of(&dir, "fedora-6.7")?;
+        let head = tree_of(&dir, "HEAD")?;
+        if head != pq_tree {
+            return Err("pq left HEAD off the branch".into());
+        }
+        println!("  pq backport run {}: {} s", i + 1, secs(t));
+        b.remove(&dir);
+        Ok(t)
+    })?;
+    if git_tree != pq_tree {
+        mismatches.push(Mismatch(format!(
+            "backport on {}: git's tree {git_tree} != pq's tree {pq_tree}",
+            tree_label(fx)
+        )));
+    }
+    rows.push(Row {
+        job: "backport".into(),
+        tree: tree_label(fx),
+        what: "`git rev-list …` piped to `git cherry-pick -x --stdin` vs `pq backport RANGE PATH`".into(),
+        n: count,
+        git: git_t,
+        git_runs,
+        pq: pq_t,
+        pq_runs,
+        note: if git_tree == pq_tree {
+            "same tree".into()
+        } else {
+            "TREES DIFFER".into()
+        },
+    });
+    Ok(())
+}
+
+fn bench_rebase(
+    b: &mut Bench,
+    fx: &KernelFixture,
+    opts: &Options,
+    rows: &mut Vec<Row>,
+    mismatches: &mut Vec<Mismatch>,
+) -> Result<(), String> {
+    let branch = fx.stack_branch.clone();
+    let n = fx.stack_patches;
+    println!(
+        "rebase: {branch} ({n} patches on v6.7.1) onto v6.7.2 ({})",
+        tree_label(fx)
+    );
+    let mut git_tree = String::new();
+    let (git_t, git_runs) = measure(opts.runs, |i| {
+        let dir = b.clone(fx, &branch)?;
+        let t = timed(
+            xtask::git::git(&dir).args(["rebase", "-q", "--onto", "v6.7.2", "v6.7.1"]),
+            "git rebase",
+        )?;
+        git_tree = tree_of(&dir, "HEAD")?;
+        println!("  git rebase run {}: {} s", i + 1, secs(t));
+        b.remove(&dir);
+        Ok(t)
+    })?;
+    let mut replay_tree = String::new();
+    let (replay_t, replay_runs) = measure(opts.runs, |i| {
+        let dir = b.clone(fx, &branch)?;
+        let old = git(&dir, &["rev-parse", "HEAD"])?;
+        let start = Instant::now();
+        let updates = git(&dir, &["replay", "--onto", "v6.7.2", &format!("v6.7.1..{branch}")])?;
+        // `update refs/heads/B NEW OLD`
+        let new = updates
+            .lines()
+            .find_map(|l| l.split_whitespace().nth(2).map(str::to_string))
+            .ok_or("git replay printed no ref update")?;
+        git(&dir, &["update-ref", &format!("refs/heads/{branch}"), &new, &old])?;
+        git(&dir, &["read-tree", "-m", "-u", &old, &new])?;
+        let t = start.elapsed();
+        replay_tree = tree_of(&dir, "HEAD")?;
+        println!("  git replay + read-tree run {}: {} s", i + 1, secs(t));
+        b.remove(&dir);
+        Ok(t)
+    })?;
+    let mut pq_tree = String::new();
+    let (pq_t, pq_runs) = measure(opts.runs, |i| {
+        let dir = b.clone(fx, &branch)?;
+        b.pq_init(&dir, "v6.7.1")?;
+        let t = timed(b.pq(&dir).args(["rebase", "v6.7.2"]), "pq rebase")?;
+        pq_tree = tree_of(&dir, "HEAD")?;
+        println!("  pq rebase run {}: {} s", i + 1, secs(t));
+        b.remove(&dir);
+        Ok(t)
+    })?;
+    for (name, tree) in [("git rebase", &git_tree), ("git replay", &replay_tree)] {
+        if *tree != pq_tree {
+            mismatches.push(Mismatch(format!(
+                "rebase on {}: {name}'s tree {tree} != pq's tree {pq_tree}",
+                tree_label(fx)
+            )));
+        }
+    }
+    let note = |t: &String| {
+        if *t == pq_tree {
+            "same tree".to_string()
+        } else {
+            "TREES DIFFER".to_string()
+        }
+    };
+    rows.push(Row {
+        job: "rebase".into(),
+        tree: tree_label(fx),
+        what: "`git rebase --onto v6.7.2 v6.7.1` vs `pq rebase v6.7.2`".into(),
+        n,
+        git: git_t,
+        git_runs,
+        pq: pq_t,
+        pq_runs,
+        note: note(&git_tree),
+    });
+    rows.push(Row {
+        job: "rebase (floor)".into(),
+        tree: tree_label(fx),
+        what: "`git replay` + `git read-tree -m -u` vs `pq rebase v6.7.2`".into(),
+        n,
+        git: replay_t,
+        git_runs: replay_runs,
+        pq: pq_t,
+        pq_runs,
+        note: note(&replay_tree),
+    });
+    Ok(())
+}
+
+fn bench_select(b: &mut Bench, fx: &KernelFixture, opts: &Options, rows: &mut Vec<Row>) -> Result<(), String> {
+    let path = fx.clean_backport_path.clone();
+    let dir = b.clone(fx, "fedora-6.7")?;
+    b.pq_init(&dir, "v6.7.1")?;
+    println!("select: v6.7..v6.8 -- {path} ({})", tree_label(fx));
+    for graph in [true, false] {
+        if !graph {
+            let info = dir.join(".git/objects/info");
+            let _ = std::fs::remove_file(info.join("commit-graph"));
+            let _ = std::fs::remove_dir_all(info.join("commit-graphs"));
+        }
+        let listed = git(&dir, &["rev-list", "--reverse", "v6.7..v6.8", "--", &path])?;
+        let n = listed.lines().count();
+        let (git_t, git_runs) = measure(opts.runs, |_| {
+            timed(
+                xtask::git::git(&dir).args(["rev-list", "--reverse", "v6.7..v6.8", "--", &path]),
+                "git rev-list",
+            )
+        })?;
+        let (pq_t, pq_runs) = measure(opts.runs, |_| {
+            timed(
+                b.pq(&dir)
+                    .args(["backport", "v6.7..v6.8", &path, "--dry-run", "--format", "json"]),
+                "pq backport --dry-run",
+            )
+        })?;
+        let label = if graph { "with commit-graph" } else { "no commit-graph" };
+        println!("  {label}: git rev-list {} s, pq dry run {} s", secs(git_t), secs(pq_t));
+        rows.push(Row {
+            job: format!("select ({label})"),
+            tree: tree_label(fx),
+            what: "`git rev-list --reverse v6.7..v6.8 -- PATH` vs `pq backport --dry-run --format json`".into(),
+            n,
+            git: git_t,
+            git_runs,
+            pq: pq_t,
+            pq_runs,
+            note: "pq's dry run also checks the work tree, plans and picks in memory".into(),
+        });
+    }
+    b.remove(&dir);
+    Ok(())
+}
+
+fn generate(base: &Path, files: Option<usize>, commits: Option<usize>, large: bool) -> Result<KernelFixture, String> {
+    let mut o = if large {
+        KernelOptions::large()
+    } else {
+        KernelOptions::small()
+    };
+    o.files = files;
+    o.commits = commits;
+    // The source is only cloned from: no work tree needed.
+    o.checkout = None;
+    let (f, c) = o.dimensions();
+    let dir = base.join(format!("kernel-{f}f-{c}c"));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| format!("removing {}: {e}", dir.display()))?;
+    }
+    print!("generating a {f}-file / {c}-commit fixture... ");
+    let _ = std::io::stdout().flush();
+    let fx = kernel(&dir, &o).map_err(|e| format!("generating the fixture: {e}"))?;
+    println!("{:.1} s", fx.timings.total.as_secs_f64());
+    Ok(fx)
+}
+
+fn cpu_count() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let opts = parse(args)?;
+    let root = workspace_root();
+    let pq = match &opts.pq {
+        Some(bin) => bin
+            .canonicalize()
+            .map_err(|e| format!("pq binary {}: {e}", bin.display()))?,
+        None => {
+            println!("building pq (release)...");
+            let ok = Command::new(env!("CARGO"))
+                .args(["build", "--release", "--quiet", "-p", "pq"])
+                .current_dir(&root)
+                .status()
+                .map_err(|e| format!("cargo build: {e}"))?
+                .success();
+            if !ok {
+                return Err("cargo build failed".into());
+            }
+            root.join("target/release/pq")
+        }
+    };
+    let work = match &opts.keep {
+        Some(d) => d.clone(),
+        None => std::env::temp_dir().join(format!("pq-bench-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&work).map_err(|e| format!("creating {}: {e}", work.display()))?;
+    let work = work
+        .canonicalize()
+        .map_err(|e| format!("resolving {}: {e}", work.display()))?;
+    let mut b = Bench {
+        pq,
+        work: work.clone(),
+        clones: 0,
+    };
+    let result = run_jobs(&mut b, &opts);
+    if opts.keep.is_none() {
+        let _ = std::fs::remove_dir_all(&work);
+    } else {
+        println!("fixtures kept in {}", work.display());
+    }
+    result
+}
+
+fn run_jobs(b: &mut Bench, opts: &Options) -> Result<(), String> {
+    let main = generate(&b.work, opts.files, opts.commits, true)?;
+    let small = if opts.jobs.iter().any(|j| j == "backport") && opts.small_files > 0 && opts.small_files < main.files {
+        Some(generate(&b.work, Some(opts.small_files), opts.commits, true)?)
+    } else {
+        None
+    };
+    let mut rows = Vec::new();
+    let mut mismatches = Vec::new();
+    for job in &opts.jobs {
+        match job.as_str() {
+            "backport" => {
+                if let Some(s) = &small {
+                    bench_backport(b, s, opts, &mut rows, &mut mismatches)?;
+                }
+                bench_backport(b, &main, opts, &mut rows, &mut mismatches)?;
+            }
+            "rebase" => bench_rebase(b, &main, opts, &mut rows, &mut mismatches)?,
+            "select" => bench_select(b, &main, opts, &mut rows)?,
+            _ => unreachable!("parsed"),
+        }
+    }
+    let git_version = git(&b.work, &["--version"])?;
+    let machine = format!(
+        "{} CPU(s), {}; {}; wall times of whole commands, each on a fresh clone with a commit-graph",
+        cpu_count(),
+        cpu_model(),
+        git_version
+    );
+    let mut md = String::new();
+    md.push_str(HEADER);
+    md.push('\n');
+    for r in &rows {
+        md.push_str(&r.markdown());
+        md.push('\n');
+    }
+    md.push_str(&format!("\nMachine: {machine}.\n"));
+    md.push_str(&format!(
+        "A git measurement over {} s is taken once (\"1 run\"); others are the median of the runs shown.\n",
+        LONG_RUN.as_secs()
+    ));
+    println!("\n{md}");
+    let out_dir = workspace_root().join("target/bench");
+    std::fs::create_dir_all(&out_dir).map_err(|e| format!("creating {}: {e}", out_dir.display()))?;
+    let out = out_dir.join("results.md");
+    std::fs::write(&out, &md).map_err(|e| format!("writing {}: {e}", out.display()))?;
+    println!("written to {}", out.display());
+    if !mismatches.is_empty() {
+        for m in &mismatches {
+            eprintln!("!!! MISMATCH: {}", m.0);
+        }
+        return Err(format!(
+            "{} result(s) differ between git and pq: the timings above compare different answers",
+            mismatches.len()
+        ));
+    }
+    Ok(())
+}
