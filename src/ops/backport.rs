@@ -139,15 +139,23 @@ impl Presence {
         if self.own.contains(&commit) {
             return Ok(Some("already an ancestor of the branch".into()));
         }
-        let Some(pid) = patch_id(repo, changes)? else {
+        if changes.is_empty() {
             return Ok(Some("empty commit".into()));
-        };
+        }
         let mut candidates: HashSet<Oid> = HashSet::new();
         for c in changes {
             if let Some(v) = self.by_path.get(&c.path) {
                 candidates.extend(v.iter().copied());
             }
         }
+        // The patch-id reads and diffs every blob the commit touches: only worth it when some branch commit
+        // touched the same paths, which in a backport is the exception.
+        if candidates.is_empty() {
+            return Ok(None);
+        }
+        let Some(pid) = patch_id(repo, changes)? else {
+            return Ok(Some("empty commit".into()));
+        };
         for cand in candidates {
             let theirs = match self.pids.get(&cand) {
                 Some(p) => *p,
