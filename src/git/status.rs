@@ -15,42 +15,155 @@ pub fn dirty_paths(repo: &Repo, head_tree: Option<Oid>) -> Result<Vec<BString>> 
         return Ok(Vec::new());
     };
     let index = repo.inner.index_or_empty().ctx("reading the index")?;
-    let head_files = match head_tree {
-        Some(t) => repo.flatten_tree(t)?,
-        None => Vec::new(),
-    };
-    let mut head: std::collections::HashMap<&[u8], crate::git::Entry> =
-        head_files.iter().map(|(p, e)| (p.as_slice(), *e)).collect();
     let mut dirty: Vec<BString> = Vec::new();
+    // Staged: index differs from HEAD. Index and tree are walked together, directory by directory, and a
+    // directory whose cache-tree entry is valid and names HEAD's subtree is skipped whole: that is how
+    // `git status` avoids reading every tree of a 70k-file checkout.
+    staged(repo, &index, head_tree, index.tree(), b"", index.entries(), &mut dirty)?;
+    // Unstaged: file differs from the index. One lstat per file, spread over the CPUs as git's preload-index
+    // does.
+    let candidates: Vec<&gix::index::Entry> = index
+        .entries()
+        .iter()
+        .filter(|e| e.stage() == Stage::Unconflicted && e.mode != Mode::COMMIT)
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    let chunk = candidates.len().div_ceil(threads).max(2000);
+    let workdir = workdir.as_path();
+    let index_ref = &index;
+    let results: Vec<Result<Vec<BString>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = candidates
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || unstaged(index_ref, workdir, part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(crate::error::Error::internal("status thread panicked")))
+            })
+            .collect()
+    });
+    for r in results {
+        dirty.extend(r?);
+    }
+    dirty.sort();
+    dirty.dedup();
+    Ok(dirty)
+}
+
+fn entry_mode(mode: Mode) -> u32 {
+    match mode {
+        Mode::FILE_EXECUTABLE => 0o100755,
+        Mode::SYMLINK => 0o120000,
+        Mode::COMMIT => 0o160000,
+        _ => 0o100644,
+    }
+}
+
+/// Compare the index `entries` under directory `prefix` (empty or ending in `/`) with `tree`, pushing the
+/// paths that differ.
+fn staged(
+    repo: &Repo,
+    index: &gix::index::State,
+    tree: Option<Oid>,
+    cache: Option<&gix::index::extension::Tree>,
+    prefix: &[u8],
+    entries: &[gix::index::Entry],
+    dirty: &mut Vec<BString>,
+) -> Result<()> {
+    if let (Some(t), Some(c)) = (tree, cache) {
+        if c.num_entries.is_some() && c.id == t {
+            return Ok(());
+        }
+    }
+    let mut in_tree: std::collections::HashMap<BString, (crate::git::Entry, bool)> = repo
+        .tree_entries(tree)?
+        .into_iter()
+        .map(|(name, e)| (name, (e, false)))
+        .collect();
+    let mut i = 0;
+    while i < entries.len() {
+        let path = entries[i].path(index);
+        let rest = &path[prefix.len()..];
+        match rest.find_byte(b'/') {
+            Some(slash) => {
+                // Every entry under `prefix/name/` is contiguous in the index's order.
+                let name = &rest[..slash];
+                let mut j = i + 1;
+                while j < entries.len() {
+                    let q = entries[j].path(index);
+                    if q.len() > prefix.len() + slash
+                        && q[..prefix.len() + slash + 1] == path[..prefix.len() + slash + 1]
+                    {
+                        j += 1;
+                    } else {
+                        break;
+                    }
+                }
+                let sub = match in_tree.get_mut(name) {
+                    Some((e, seen)) if e.is_tree() => {
+                        *seen = true;
+                        Some(e.id)
+                    }
+                    _ => None,
+                };
+                let child = cache.and_then(|c| c.children.iter().find(|t| t.name.as_slice() == name));
+                let sub_prefix = &path[..prefix.len() + slash + 1];
+                staged(repo, index, sub, child, sub_prefix, &entries[i..j], dirty)?;
+                i = j;
+            }
+            None => {
+                let e = &entries[i];
+                let same = match in_tree.get_mut(rest) {
+                    Some((h, seen)) if !h.is_tree() => {
+                        *seen = true;
+                        e.stage() == Stage::Unconflicted && h.id == e.id && h.mode == entry_mode(e.mode)
+                    }
+                    _ => false,
+                };
+                if !same && dirty.last().map(|d| d.as_bstr()) != Some(path) {
+                    dirty.push(path.to_owned());
+                }
+                i += 1;
+            }
+        }
+    }
+    // In HEAD but not in the index: staged deletions.
+    for (name, (e, seen)) in in_tree {
+        if seen {
+            continue;
+        }
+        let mut path = BString::from(prefix);
+        path.extend_from_slice(&name);
+        if e.is_tree() {
+            for (p, _) in repo.flatten_tree(e.id)? {
+                let mut full = path.clone();
+                full.push(b'/');
+                full.extend_from_slice(&p);
+                dirty.push(full);
+            }
+        } else {
+            dirty.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Entries whose file no longer matches the index: by stat, then by content when the stat cannot tell.
+fn unstaged(
+    index: &gix::index::State,
+    workdir: &std::path::Path,
+    entries: &[&gix::index::Entry],
+) -> Result<Vec<BString>> {
     let stat_options = gix::index::entry::stat::Options::default();
     let index_time = index.timestamp();
-    for e in index.entries() {
-        let path = e.path(&index);
-        if e.stage() != Stage::Unconflicted {
-            if dirty.last().map(|d| d.as_bstr()) != Some(path) {
-                dirty.push(path.to_owned());
-            }
-            head.remove(path.as_bytes());
-            continue;
-        }
-        let mode = match e.mode {
-            Mode::FILE_EXECUTABLE => 0o100755,
-            Mode::SYMLINK => 0o120000,
-            Mode::COMMIT => 0o160000,
-            _ => 0o100644,
-        };
-        // Staged: index differs from HEAD.
-        match head.remove(path.as_bytes()) {
-            Some(h) if h.id == e.id && h.mode == mode => {}
-            _ => {
-                dirty.push(path.to_owned());
-                continue;
-            }
-        }
-        if e.mode == Mode::COMMIT {
-            continue;
-        }
-        // Unstaged: file differs from the index.
+    let mut dirty = Vec::new();
+    for e in entries {
+        let path = e.path(index);
         let Ok(rel) = gix::path::from_bstr(path) else { continue };
         let file = workdir.join(rel);
         let Ok(meta) = gix::index::fs::Metadata::from_path_no_follow(&file) else {
@@ -84,12 +197,6 @@ pub fn dirty_paths(repo: &Repo, head_tree: Option<Oid>) -> Result<Vec<BString>> 
             dirty.push(path.to_owned());
         }
     }
-    // Deleted from the index but in HEAD: staged deletion.
-    for (path, _) in head {
-        dirty.push(BString::from(path));
-    }
-    dirty.sort();
-    dirty.dedup();
     Ok(dirty)
 }
 

@@ -146,8 +146,12 @@ pub fn apply(repo: &Repo, changes: &[TreeChange], conflict: Option<&MergeOutcome
             gix::merge::tree::apply_index_entries::RemovalMode::Prune,
         );
     }
-    // The cached tree no longer describes the index.
-    index.remove_tree();
+    if conflict.is_some() {
+        // Conflict stages make the cached tree meaningless.
+        index.remove_tree();
+    } else {
+        invalidate_cache_tree(&mut index, changes.iter().map(|c| c.path.as_slice()));
+    }
     index.remove_resolve_undo();
     index
         .write(gix::index::write::Options::default())
@@ -183,11 +187,29 @@ pub fn restore_paths(repo: &Repo, tree: Oid, paths: &[BString]) -> Result<()> {
         index.dangerously_push_entry(stat, entry.id, Flags::empty(), index_mode(entry.mode), path.as_bstr());
     }
     index.sort_entries();
-    index.remove_tree();
+    invalidate_cache_tree(&mut index, paths.iter().map(|p| p.as_slice()));
     index
         .write(gix::index::write::Options::default())
         .ctx("writing the index")?;
     Ok(())
+}
+
+/// Mark the cached tree of every directory above `paths` as out of date and keep the rest: the status check
+/// of the next command then reads only the trees of the directories that changed (git does the same).
+fn invalidate_cache_tree<'a>(index: &mut gix::index::State, paths: impl Iterator<Item = &'a [u8]>) {
+    let Some(root) = index.tree_mut() else { return };
+    for path in paths {
+        root.num_entries = None;
+        let mut node = &mut *root;
+        // The last component too: a path that was a directory is invalidated along with its parents.
+        for d in path.split(|b| *b == b'/') {
+            let Some(pos) = node.children.iter().position(|c| c.name.as_slice() == d) else {
+                break;
+            };
+            node = &mut node.children[pos];
+            node.num_entries = None;
+        }
+    }
 }
 
 /// The conflicted paths the index still holds (entries at stages 1-3).
