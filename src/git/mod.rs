@@ -425,15 +425,33 @@ impl Repo {
         prefix: &mut BString,
         out: &mut Vec<TreeChange>,
     ) -> Result<()> {
-        let a = self.tree_entries(old)?;
-        let b = self.tree_entries(new)?;
-        let mut names: Vec<&BString> = a.iter().map(|(n, _)| n).chain(b.iter().map(|(n, _)| n)).collect();
-        names.sort();
-        names.dedup();
-        let find = |v: &Vec<(BString, Entry)>, n: &BString| v.iter().find(|(m, _)| m == n).map(|(_, e)| *e);
-        for name in names {
-            let ea = find(&a, name);
-            let eb = find(&b, name);
+        let mut a = self.tree_entries(old)?;
+        let mut b = self.tree_entries(new)?;
+        // Walk both sides in name order together: a lookup per name would be quadratic in large directories.
+        a.sort_by(|x, y| x.0.cmp(&y.0));
+        b.sort_by(|x, y| x.0.cmp(&y.0));
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() || j < b.len() {
+            let order = match (a.get(i), b.get(j)) {
+                (Some(x), Some(y)) => x.0.cmp(&y.0),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                _ => std::cmp::Ordering::Greater,
+            };
+            let (name, ea, eb) = match order {
+                std::cmp::Ordering::Less => {
+                    i += 1;
+                    (&a[i - 1].0, Some(a[i - 1].1), None)
+                }
+                std::cmp::Ordering::Greater => {
+                    j += 1;
+                    (&b[j - 1].0, None, Some(b[j - 1].1))
+                }
+                std::cmp::Ordering::Equal => {
+                    i += 1;
+                    j += 1;
+                    (&a[i - 1].0, Some(a[i - 1].1), Some(b[j - 1].1))
+                }
+            };
             if ea == eb {
                 continue;
             }
