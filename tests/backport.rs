@@ -739,3 +739,34 @@ fn continue_refuses_to_overwrite_changes_a_later_pick_touches() {
     assert_eq!(r.read_string("b"), "b1\nB2\n");
     r.fsck();
 }
+
+#[test]
+fn staged_changes_stay_staged_through_a_resolved_stop() {
+    let (r, _fx) = TestRepo::kernel();
+    init_fedora(&r);
+    make_dirty(&r);
+    let staged_before = r.git(&["diff", "--cached", "--name-only"]);
+    assert_eq!(staged_before, "README");
+    let staged_blob = r.git(&["rev-parse", ":README"]);
+    assert_eq!(r.pq(&["backport", "v6.7..v6.8", "lib/zstd"]).status.code(), Some(1));
+    // Resolve both stops by taking the upstream side.
+    for path in ["include/linux/zstd_lib.h", "lib/decompress_unzstd.c"] {
+        r.git(&["checkout", "--theirs", path]);
+        r.git(&["add", path]);
+        let code = r.pq(&["continue"]).status.code();
+        assert!(code == Some(0) || code == Some(1), "continue: {code:?}");
+    }
+    // No pick swept the user's staged README in, and it is still staged, unchanged.
+    let touched = r.git(&[
+        "log",
+        "--format=",
+        "--name-only",
+        "fedora-6.7@{1}..fedora-6.7",
+        "--",
+        "README",
+    ]);
+    assert_eq!(touched, "", "a pick committed the user's staged change");
+    assert_eq!(r.git(&["diff", "--cached", "--name-only"]), "README");
+    assert_eq!(r.git(&["rev-parse", ":README"]), staged_blob);
+    r.fsck();
+}

@@ -9,6 +9,31 @@ use gix::index::entry::{Mode, Stage};
 use crate::error::{Result, ResultExt};
 use crate::git::{Oid, Repo};
 
+/// Paths whose index differs from `head_tree`: changes staged but not committed.
+pub fn staged_paths(repo: &Repo, head_tree: Option<Oid>) -> Result<Vec<BString>> {
+    let index = repo.inner.index_or_empty().ctx("reading the index")?;
+    let mut staged_paths: Vec<BString> = Vec::new();
+    staged(
+        repo,
+        &index,
+        head_tree,
+        index.tree(),
+        b"",
+        index.entries(),
+        &mut staged_paths,
+    )?;
+    Ok(staged_paths)
+}
+
+/// Paths staged in the index file at `index_path` relative to `head_tree` (a saved copy of the user's index).
+pub fn staged_paths_in(repo: &Repo, index_path: &std::path::Path, head_tree: Option<Oid>) -> Result<Vec<BString>> {
+    let index = gix::index::File::at(index_path, gix::hash::Kind::Sha1, false, Default::default())
+        .map_err(|e| crate::error::Error::internal(format!("reading {}: {e}", index_path.display())))?;
+    let mut out: Vec<BString> = Vec::new();
+    staged(repo, &index, head_tree, index.tree(), b"", index.entries(), &mut out)?;
+    Ok(out)
+}
+
 /// Paths whose index or work-tree state differs from `head_tree` (untracked files are not counted).
 pub fn dirty_paths(repo: &Repo, head_tree: Option<Oid>) -> Result<Vec<BString>> {
     let Some(workdir) = repo.workdir().map(|p| p.to_path_buf()) else {

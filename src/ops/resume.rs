@@ -101,7 +101,7 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
             stopped.conflicts.clone(),
         );
     } else {
-        let tree = worktree::tree_from_index(&ws.repo, run.tip_tree)?;
+        let tree = resolution_tree(&ws, run.tip_tree, &stopped)?;
         if tree == run.tip_tree {
             return Err(Error::input("the resolution leaves nothing to commit")
                 .hint("if the change is already there, drop the pick with `pq skip`"));
@@ -126,6 +126,28 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
         );
     }
     carry_on(&mut ws, stopped, run, 1, progress)
+}
+
+/// The tree of the index as far as the operation is concerned: changes the user had staged before it
+/// started stay the user's (they are neither committed into a pick nor overwritten), so those paths keep
+/// `base`'s entries.
+fn resolution_tree(ws: &Workspace, base: Oid, stopped: &Stopped) -> Result<Oid> {
+    let tree = worktree::tree_from_index(&ws.repo, base)?;
+    let saved = sequencer::dir(ws.repo.git_dir()).join("index.orig");
+    if !saved.exists() {
+        return Ok(tree);
+    }
+    let orig_tree = ws.repo.commit_tree(oid(&stopped.orig_head)?)?;
+    let staged = crate::git::status::staged_paths_in(&ws.repo, &saved, Some(orig_tree))?;
+    if staged.is_empty() {
+        return Ok(tree);
+    }
+    let mut edits = Vec::new();
+    for p in staged {
+        let entry = ws.repo.entry_at(base, &p)?;
+        edits.push((p, entry.filter(|e| !e.is_tree())));
+    }
+    ws.repo.edit_tree(tree, &edits)
 }
 
 /// Remember how the user resolved the stopped pick's conflicts, for the next time they come up.
@@ -205,7 +227,7 @@ fn carry_on(
     let orig_state = stopped.orig_state.as_deref().map(oid).transpose()?;
     // The work tree currently shows the stopped tip plus the resolution (the index's tree).
     let current = ws.repo.head_commit()?.unwrap_or(orig_head);
-    let current_tree = worktree::tree_from_index(&ws.repo, ws.repo.commit_tree(current)?)?;
+    let current_tree = resolution_tree(ws, ws.repo.commit_tree(current)?, &stopped)?;
     // The picks after the stop were never checked against the user's uncommitted changes (the first run
     // stopped before planning them): refuse, with nothing written, rather than overwrite a modified file.
     let target = match &halt {
