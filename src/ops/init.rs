@@ -71,8 +71,19 @@ pub fn linear_commits(repo: &Repo, base: Oid, head: Oid) -> Result<Vec<CommitInf
     Ok(out)
 }
 
-fn origin_of(c: &CommitInfo) -> Option<String> {
-    provenance::parse(&c.message_lossy()).first().map(|p| p.commit.clone())
+/// The upstream a commit says it came from, and the commit it was picked from when that differs: a
+/// `(cherry picked from commit X)` line next to another dialect (`commit U upstream.`, `Source kernel
+/// commit: U`) names the immediate source X of a backport of U.
+fn origin_of(c: &CommitInfo) -> (Option<String>, Option<String>) {
+    let found = provenance::parse(&c.message_lossy());
+    let picked = found.iter().find(|p| p.dialect == provenance::Dialect::CherryPick);
+    let upstream = found.iter().find(|p| p.dialect != provenance::Dialect::CherryPick);
+    match (upstream, picked) {
+        (Some(u), Some(p)) if u.commit != p.commit => (Some(u.commit.clone()), Some(p.commit.clone())),
+        (Some(u), _) => (Some(u.commit.clone()), None),
+        (None, Some(p)) => (Some(p.commit.clone()), None),
+        (None, None) => (None, None),
+    }
 }
 
 pub fn init(dir: &std::path::Path, opts: &InitOptions) -> Result<InitReport> {
@@ -129,12 +140,13 @@ pub fn init(dir: &std::path::Path, opts: &InitOptions) -> Result<InitReport> {
             }
         };
         state.ensure_series(&series);
+        let (origin, via) = origin_of(c);
         state.patches.push(Patch {
             commit: c.id.to_string(),
             series,
             kind,
-            origin: origin_of(c),
-            via: None,
+            origin,
+            via,
             conflicts: Vec::new(),
         });
     }
@@ -242,12 +254,13 @@ pub fn adopt(dir: &std::path::Path, series: Option<String>, command: &str) -> Re
                 } else {
                     "packaging".into()
                 };
+                let (origin, via) = origin_of(c);
                 Patch {
                     commit: id,
                     series: s,
                     kind,
-                    origin: origin_of(c),
-                    via: None,
+                    origin,
+                    via,
                     conflicts: Vec::new(),
                 }
             }
