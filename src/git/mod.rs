@@ -360,22 +360,7 @@ impl Repo {
     }
 
     fn flatten_into(&self, tree: Oid, prefix: &mut BString, out: &mut Vec<(BString, Entry)>) -> Result<()> {
-        let mut buf = Vec::new();
-        let entries: Vec<(BString, Entry)> = {
-            let iter = self.inner.objects.find_tree_iter(&tree, &mut buf).ctx("reading tree")?;
-            let mut v = Vec::new();
-            for e in iter {
-                let e = e.map_err(|e| Error::internal(format!("decoding tree: {e}")))?;
-                v.push((
-                    e.filename.to_owned(),
-                    Entry {
-                        mode: e.mode.value() as u32,
-                        id: e.oid.to_owned(),
-                    },
-                ));
-            }
-            v
-        };
+        let entries = self.tree_entries(Some(tree))?;
         for (name, entry) in entries {
             let len = prefix.len();
             if !prefix.is_empty() {
