@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use crate::engine::patch_id::{commit_patch_id, PatchId};
+use crate::engine::patch_id::{patch_id, PatchId};
 use crate::engine::replay::{execute, line, Halt, Outcome, ReportLine, Run, Step};
 use crate::engine::select::{select, Range};
 use crate::error::{Error, Result};
@@ -70,7 +70,7 @@ pub fn rebase(
             upstream_named.entry(p.commit).or_insert_with(|| id.to_string());
         }
     }
-    let mut fresh_pids: Option<HashMap<PatchId, Oid>> = None;
+    let mut equivalents: Option<Equivalents> = None;
 
     let mut report: Vec<ReportLine> = Vec::new();
     let mut steps: Vec<Step> = Vec::new();
@@ -104,49 +104,16 @@ pub fn rebase(
             }
         }
         if why.is_none() && p.kind == PatchKind::Patch {
-            let pids = match &fresh_pids {
-                Some(m) => m,
-                None => {
-                    let mut m = HashMap::new();
-                    // Patch-ids of the new base's commits, limited to those touching the paths our patches
-                    // touch (an equal change must touch the same paths); the selection walk answers that
-                    // from the commit-graph's Bloom filters without reading most commits.
-                    let mut paths: Vec<Vec<u8>> = Vec::new();
-                    for q in state.patches.iter().filter(|q| q.kind == PatchKind::Patch) {
-                        let c = repo.commit(oid(&q.commit)?)?;
-                        let pt = match c.parents.first() {
-                            Some(pp) => Some(repo.commit_tree(*pp)?),
-                            None => None,
-                        };
-                        for ch in repo.diff_trees(pt, Some(c.tree))? {
-                            paths.push(ch.path.to_vec());
-                        }
-                    }
-                    paths.sort();
-                    paths.dedup();
-                    let range = Range {
-                        include: vec![new_base],
-                        exclude: vec![old_base],
-                    };
-                    for sel in select(repo, &range, &paths)? {
-                        if sel.parents.len() == 1 {
-                            if let Some(pid) = commit_patch_id(repo, sel.id)? {
-                                m.insert(pid, sel.id);
-                            }
-                        }
-                    }
-                    fresh_pids = Some(m);
-                    fresh_pids.as_ref().expect("set")
-                }
-            };
-            if let Some(pid) = commit_patch_id(repo, oid(&p.commit)?)? {
-                if let Some(by) = pids.get(&pid) {
-                    why = Some(format!(
-                        "same change as {} in {} (patch-id)",
-                        crate::git::short(by),
-                        opts.onto
-                    ));
-                }
+            if equivalents.is_none() {
+                equivalents = Some(Equivalents::build(repo, &state.patches, new_base, old_base)?);
+            }
+            let eq = equivalents.as_ref().expect("built above");
+            if let Some(by) = eq.same_change(repo, &p.commit)? {
+                why = Some(format!(
+                    "same change as {} in {} (patch-id)",
+                    crate::git::short(&by),
+                    opts.onto
+                ));
             }
         }
         match why {
@@ -269,5 +236,75 @@ pub fn rebase(
             )?;
             Ok(result(lines, Some(info), None, mapping))
         }
+    }
+}
+
+/// Patch-id equivalence between our patches and the new base's commits, computed only where it can
+/// matter: an equal change touches the same paths, so only the new base's commits touching our patches'
+/// paths (found by the Bloom-filtered selection walk) are diffed, and only patches sharing a path with one
+/// of them get a patch-id.
+struct Equivalents {
+    changes: HashMap<String, Vec<crate::git::TreeChange>>,
+    fresh_paths: std::collections::HashSet<gix::bstr::BString>,
+    pids: HashMap<PatchId, Oid>,
+}
+
+impl Equivalents {
+    fn build(
+        repo: &crate::git::Repo,
+        patches: &[crate::model::state::Patch],
+        new_base: Oid,
+        old_base: Oid,
+    ) -> Result<Self> {
+        let mut changes = HashMap::new();
+        let mut paths: Vec<Vec<u8>> = Vec::new();
+        for q in patches.iter().filter(|q| q.kind == PatchKind::Patch) {
+            let c = repo.commit(oid(&q.commit)?)?;
+            let pt = match c.parents.first() {
+                Some(pp) => Some(repo.commit_tree(*pp)?),
+                None => None,
+            };
+            let ch = repo.diff_trees(pt, Some(c.tree))?;
+            paths.extend(ch.iter().map(|c| c.path.to_vec()));
+            changes.insert(q.commit.clone(), ch);
+        }
+        paths.sort();
+        paths.dedup();
+        let mut fresh_paths = std::collections::HashSet::new();
+        let mut pids = HashMap::new();
+        if !paths.is_empty() {
+            let range = Range {
+                include: vec![new_base],
+                exclude: vec![old_base],
+            };
+            for sel in select(repo, &range, &paths)? {
+                if sel.parents.len() != 1 {
+                    continue;
+                }
+                let c = repo.commit(sel.id)?;
+                let pt = repo.commit_tree(sel.parents[0])?;
+                let ch = repo.diff_trees(Some(pt), Some(c.tree))?;
+                fresh_paths.extend(ch.iter().map(|c| c.path.clone()));
+                if let Some(pid) = patch_id(repo, &ch)? {
+                    pids.insert(pid, sel.id);
+                }
+            }
+        }
+        Ok(Equivalents {
+            changes,
+            fresh_paths,
+            pids,
+        })
+    }
+
+    /// The new base's commit making the same change as our patch `commit`, if any.
+    fn same_change(&self, repo: &crate::git::Repo, commit: &str) -> Result<Option<Oid>> {
+        let Some(ch) = self.changes.get(commit) else {
+            return Ok(None);
+        };
+        if !ch.iter().any(|c| self.fresh_paths.contains(&c.path)) {
+            return Ok(None);
+        }
+        Ok(patch_id(repo, ch)?.and_then(|pid| self.pids.get(&pid).copied()))
     }
 }
