@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::git::{Oid, Repo};
 use crate::model::provenance::{self, Style};
 use crate::model::state::{PatchKind, State};
-use crate::ops::{check_work_tree, finish, message_fields, oid, stop, StopInfo, Workspace};
+use crate::ops::{conclude, message_fields, oid, Concluded, StopInfo, Workspace};
 
 pub struct BackportOptions {
     pub ranges: Vec<String>,
@@ -326,7 +326,6 @@ pub fn backport(
     for p in &state.patches[insert_at..] {
         replays.push(replay_step(repo, p)?);
     }
-    let n_new = steps.len();
     steps.extend(replays);
 
     let mut new_state = state.clone();
@@ -377,76 +376,38 @@ pub fn backport(
             dry_run: true,
         });
     }
-    let head_tree = ws.head_tree()?;
-    let orig_head = ws.head;
-    let branch = ws.branch.clone();
-    match halt {
-        Halt::Done => {
-            if run.patches.len() == state.patches.len() && run.tip == orig_head {
-                ws.repo.discard_objects();
-                return Ok(BackportReport {
-                    series,
-                    lines,
-                    stopped: None,
-                    new_head: None,
-                    dry_run: false,
-                });
-            }
-            check_work_tree(&ws.repo, &dirty, head_tree, run.tip_tree)?;
-            new_state.patches = run.patches.clone();
-            let fin = finish(
-                &mut ws.repo,
-                &opts.command,
-                &branch,
-                orig_head,
-                Some(state_commit),
-                new_state,
-                run.tip,
-                head_tree,
-                Vec::new(),
-                &who,
-            )?;
-            Ok(BackportReport {
-                series,
-                lines,
-                stopped: None,
-                new_head: Some(fin.new_head),
-                dry_run: false,
-            })
-        }
-        Halt::Conflict {
-            index,
-            tree,
-            paths,
-            merge,
-        } => {
-            check_work_tree(&ws.repo, &dirty, head_tree, tree)?;
-            let todo = steps[index..].to_vec();
-            let _ = n_new;
-            let info = stop(
-                &mut ws.repo,
-                "backport",
-                &opts.command,
-                &branch,
-                orig_head,
-                Some(state_commit),
-                head_tree,
-                new_state,
-                run,
-                todo,
-                tree,
-                paths,
-                &merge,
-            )?;
-            Ok(BackportReport {
-                series,
-                lines,
-                stopped: Some(info),
-                new_head: None,
-                dry_run: false,
-            })
-        }
+    if matches!(halt, Halt::Done) && run.patches.len() == state.patches.len() && run.tip == ws.head {
+        ws.repo.discard_objects();
+        return Ok(BackportReport {
+            series,
+            lines,
+            stopped: None,
+            new_head: None,
+            dry_run: false,
+        });
     }
+    let (new_head, stopped) = match conclude(
+        &mut ws,
+        "backport",
+        &opts.command,
+        state_commit,
+        new_state,
+        run,
+        &steps,
+        halt,
+        &dirty,
+        &who,
+    )? {
+        Concluded::Done(head) => (Some(head), None),
+        Concluded::Stopped(info) => (None, Some(info)),
+    };
+    Ok(BackportReport {
+        series,
+        lines,
+        stopped,
+        new_head,
+        dry_run: false,
+    })
 }
 
 fn sorted_tags(repo: &Repo) -> Result<Vec<(String, Oid, i64)>> {

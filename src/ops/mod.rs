@@ -256,6 +256,75 @@ pub fn finish_materialise(repo: &Repo) -> Result<usize> {
     Ok(n)
 }
 
+/// How an executed plan ended: committed (the new branch tip), or stopped at a conflict.
+pub enum Concluded {
+    Done(Oid),
+    Stopped(StopInfo),
+}
+
+/// The shared tail of backport and rebase: refuse to overwrite uncommitted work, then either commit the run
+/// (one transaction, one work-tree update) or stop at its conflict with the rest of `steps` still to do.
+#[allow(clippy::too_many_arguments)]
+pub fn conclude(
+    ws: &mut Workspace,
+    kind: &str,
+    command: &str,
+    state_commit: Oid,
+    mut new_state: State,
+    run: Run,
+    steps: &[Step],
+    halt: crate::engine::replay::Halt,
+    dirty: &[BString],
+    who: &Person,
+) -> Result<Concluded> {
+    let head_tree = ws.head_tree()?;
+    let orig_head = ws.head;
+    let branch = ws.branch.clone();
+    match halt {
+        crate::engine::replay::Halt::Done => {
+            check_work_tree(&ws.repo, dirty, head_tree, run.tip_tree)?;
+            new_state.patches = run.patches;
+            let fin = finish(
+                &mut ws.repo,
+                command,
+                &branch,
+                orig_head,
+                Some(state_commit),
+                new_state,
+                run.tip,
+                head_tree,
+                Vec::new(),
+                who,
+            )?;
+            Ok(Concluded::Done(fin.new_head))
+        }
+        crate::engine::replay::Halt::Conflict {
+            index,
+            tree,
+            paths,
+            merge,
+        } => {
+            check_work_tree(&ws.repo, dirty, head_tree, tree)?;
+            let info = stop(
+                &mut ws.repo,
+                kind,
+                command,
+                &branch,
+                orig_head,
+                Some(state_commit),
+                head_tree,
+                new_state,
+                run,
+                steps[index..].to_vec(),
+                tree,
+                paths,
+                &merge,
+            )?;
+            Ok(Concluded::Stopped(info))
+        }
+    }
+}
+
 /// Where a stopped operation stands, for the CLI.
 pub struct StopInfo {
     pub source: String,

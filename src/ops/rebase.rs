@@ -9,14 +9,14 @@
 use std::collections::HashMap;
 
 use crate::engine::patch_id::{patch_id, PatchId};
-use crate::engine::replay::{execute, line, Halt, Outcome, ReportLine, Run, Step};
+use crate::engine::replay::{execute, line, Outcome, ReportLine, Run, Step};
 use crate::engine::select::{select, Range};
 use crate::error::{Error, Result};
 use crate::git::Oid;
 use crate::model::provenance;
 use crate::model::state::{Dropped, PatchKind};
 use crate::ops::backport::replay_step;
-use crate::ops::{check_work_tree, finish, oid, stop, StopInfo, Workspace};
+use crate::ops::{conclude, oid, Concluded, StopInfo, Workspace};
 
 pub struct RebaseOptions {
     pub onto: String,
@@ -190,52 +190,20 @@ pub fn rebase(
         ws.repo.discard_objects();
         return Ok(result(lines, None, None, mapping));
     }
-    let head_tree = ws.head_tree()?;
-    let orig_head = ws.head;
-    let branch = ws.branch.clone();
-    match halt {
-        Halt::Done => {
-            check_work_tree(&ws.repo, &dirty, head_tree, run.tip_tree)?;
-            new_state.patches = run.patches.clone();
-            let fin = finish(
-                &mut ws.repo,
-                &opts.command,
-                &branch,
-                orig_head,
-                Some(state_commit),
-                new_state,
-                run.tip,
-                head_tree,
-                Vec::new(),
-                &who,
-            )?;
-            Ok(result(lines, None, Some(fin.new_head), mapping))
-        }
-        Halt::Conflict {
-            index,
-            tree,
-            paths,
-            merge,
-        } => {
-            check_work_tree(&ws.repo, &dirty, head_tree, tree)?;
-            let todo = steps[index..].to_vec();
-            let info = stop(
-                &mut ws.repo,
-                "rebase",
-                &opts.command,
-                &branch,
-                orig_head,
-                Some(state_commit),
-                head_tree,
-                new_state,
-                run,
-                todo,
-                tree,
-                paths,
-                &merge,
-            )?;
-            Ok(result(lines, Some(info), None, mapping))
-        }
+    match conclude(
+        &mut ws,
+        "rebase",
+        &opts.command,
+        state_commit,
+        new_state,
+        run,
+        &steps,
+        halt,
+        &dirty,
+        &who,
+    )? {
+        Concluded::Done(head) => Ok(result(lines, None, Some(head), mapping)),
+        Concluded::Stopped(info) => Ok(result(lines, Some(info), None, mapping)),
     }
 }
 
