@@ -770,3 +770,43 @@ fn staged_changes_stay_staged_through_a_resolved_stop() {
     assert_eq!(r.git(&["rev-parse", ":README"]), staged_blob);
     r.fsck();
 }
+
+#[test]
+fn work_tree_update_rewrites_only_changed_files() {
+    let (r, fx) = TestRepo::kernel();
+    init_fedora(&r);
+    // Age every file so a rewrite would show in its mtime.
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
+    let files: Vec<String> = r.git(&["ls-files"]).lines().map(str::to_string).collect();
+    for f in &files {
+        let file = std::fs::File::options().write(true).open(r.path(f)).unwrap();
+        file.set_modified(old).unwrap();
+    }
+    r.git(&["update-index", "--refresh", "-q"]);
+    let before = r.rev("HEAD");
+    // A range whose picks all apply cleanly: no conflict ever writes to the work tree.
+    assert_eq!(
+        r.pq(&["backport", "v6.7..v6.8", &fx.clean_backport_path]).status.code(),
+        Some(0)
+    );
+    let changed: Vec<String> = r
+        .git(&["diff", "--name-only", &before, "HEAD"])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(!changed.is_empty());
+    for f in &files {
+        let Ok(meta) = std::fs::metadata(r.path(f)) else {
+            continue;
+        };
+        let rewritten = meta.modified().unwrap() != old;
+        assert_eq!(
+            rewritten,
+            changed.contains(f),
+            "{f}: rewritten={rewritten}, changed by the backport={}",
+            changed.contains(f)
+        );
+    }
+    // And git agrees the work tree and index are clean.
+    assert_eq!(r.git(&["status", "--porcelain", "--untracked-files=no"]), "");
+}
