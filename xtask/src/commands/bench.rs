@@ -169,6 +169,10 @@ impl Bench {
     fn clone(&mut self, fx: &KernelFixture, branch: &str) -> Result<PathBuf, String> {
         self.clones += 1;
         let dir = self.work.join(format!("clone-{}", self.clones));
+        // A clone left by an earlier run with --keep is stale: start from scratch.
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(|e| format!("removing {}: {e}", dir.display()))?;
+        }
         let src = fx.dir.to_string_lossy().into_owned();
         let dst = dir.to_string_lossy().into_owned();
         git(&self.work, &["clone", "--no-hardlinks", "-q", "-b", branch, &src, &dst])?;
