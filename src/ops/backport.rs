@@ -185,11 +185,7 @@ pub fn backport(
     opts: &BackportOptions,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<BackportReport> {
-    let mut ws = if opts.dry_run {
-        Workspace::open(dir)?
-    } else {
-        Workspace::open_for_change(dir)?
-    };
+    let mut ws = Workspace::open_for(dir, opts.dry_run)?;
     let (state, state_commit) = ws.require_state()?;
     let state = state.clone();
     let repo = &ws.repo;

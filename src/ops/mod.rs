@@ -80,6 +80,15 @@ impl Workspace {
         Ok(ws)
     }
 
+    /// Open for a command that changes things, or only reads them in a dry run.
+    pub fn open_for(dir: &Path, dry_run: bool) -> Result<Workspace> {
+        if dry_run {
+            Workspace::open(dir)
+        } else {
+            Workspace::open_for_change(dir)
+        }
+    }
+
     /// Open to resume or abort a stopped operation: lock, but no refusal for the stop itself.
     pub fn open_for_resume(dir: &Path) -> Result<Workspace> {
         let mut ws = Workspace::open(dir)?;

@@ -284,11 +284,7 @@ fn commits_since(repo: &Repo, state: &State, head: Oid, top: Option<&Nvr>) -> Re
 }
 
 pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
-    let mut ws = if opts.dry_run {
-        Workspace::open(dir)?
-    } else {
-        Workspace::open_for_change(dir)?
-    };
+    let mut ws = Workspace::open_for(dir, opts.dry_run)?;
     let (state, state_commit) = ws.require_state()?;
     let state = state.clone();
     let repo = &ws.repo;
