@@ -165,7 +165,7 @@ pub struct EntryInput<'a> {
 /// with the blank line that separates them from the next entry; RPM entries do
 /// not (`Spec::insert_changelog_entry` adds the separator).
 pub fn format_entry(style: &ChangelogStyle, input: &EntryInput<'_>) -> Result<String, PackagingError> {
-    let packager = Regex::new(r"^[^<>\n]*[^<>\s] <[^<>\s@]+@[^<>\s]+>$").expect("static regex");
+    let packager = crate::packaging::static_regex!(r"^[^<>\n]*[^<>\s] <[^<>\s@]+@[^<>\s]+>$");
     if !packager.is_match(input.packager) {
         return Err(PackagingError::invalid(
             "packager",
@@ -253,7 +253,7 @@ fn format_debian(
     input: &EntryInput<'_>,
     base: Option<String>,
 ) -> Result<String, PackagingError> {
-    let word = Regex::new(r"^[A-Za-z0-9][A-Za-z0-9.+~:_-]*$").expect("static regex");
+    let word = crate::packaging::static_regex!(r"^[A-Za-z0-9][A-Za-z0-9.+~:_-]*$");
     if !word.is_match(&target.package) {
         return Err(PackagingError::invalid(
             "Debian source package",
@@ -333,10 +333,9 @@ pub struct SpecEntryHeader {
 /// kernel.changelog-X.Y file). Ok(None) when there are no entries yet. `file`
 /// names the text in errors.
 pub fn parse_spec_changelog_top(file: &str, text: &str) -> Result<Option<SpecEntryHeader>, PackagingError> {
-    let re = Regex::new(
-        r"^\*\s+((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+[A-Z][a-z]{2}\s+\d{1,2}\s+\d{4})\s+(.*?)\s*(?:\[(\S+)\]|\s-\s+(\S+))\s*$",
-    )
-    .expect("static regex");
+    let re = crate::packaging::static_regex!(
+        r"^\*\s+((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+[A-Z][a-z]{2}\s+\d{1,2}\s+\d{4})\s+(.*?)\s*(?:\[(\S+)\]|\s-\s+(\S+))\s*$"
+    );
     for (idx, line) in text.lines().enumerate() {
         if !line.starts_with('*') {
             continue;
@@ -394,8 +393,8 @@ impl DebianEntryHeader {
 
 /// Reads the first entry header of a debian/changelog.
 pub fn parse_debian_changelog_top(file: &str, text: &str) -> Result<DebianEntryHeader, PackagingError> {
-    let re = Regex::new(r"^(\S+) \(([^()\s]+)\) ([^;]+);(.*)$").expect("static regex");
-    let urgency = Regex::new(r"(?:^|[\s,])urgency=([A-Za-z]+)").expect("static regex");
+    let re = crate::packaging::static_regex!(r"^(\S+) \(([^()\s]+)\) ([^;]+);(.*)$");
+    let urgency = crate::packaging::static_regex!(r"(?:^|[\s,])urgency=([A-Za-z]+)");
     let Some((idx, line)) = text.lines().enumerate().find(|(_, l)| !l.trim().is_empty()) else {
         return Err(PackagingError::in_file(
             file,

@@ -9,8 +9,6 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use regex::Regex;
-
 use crate::packaging::PackagingError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -41,7 +39,7 @@ impl KernelVersion {
     pub fn from_makefile(file: &str, text: &str) -> Result<Self, PackagingError> {
         let mut fields: [Option<(usize, String)>; 4] = Default::default();
         const NAMES: [&str; 4] = ["VERSION", "PATCHLEVEL", "SUBLEVEL", "EXTRAVERSION"];
-        let assign = Regex::new(r"^([A-Z]+)\s*:?=\s*(.*?)\s*$").expect("static regex");
+        let assign = crate::packaging::static_regex!(r"^([A-Z]+)\s*:?=\s*(.*?)\s*$");
         for (idx, line) in text.lines().enumerate() {
             let Some(c) = assign.captures(line) else {
                 continue;
@@ -103,7 +101,7 @@ impl KernelVersion {
     /// Parses an upstream tag name: `v6.7`, `v6.7.1`, `v6.8-rc3` (also without
     /// the `v` and with a `refs/tags/` prefix).
     pub fn from_tag(tag: &str) -> Result<Self, PackagingError> {
-        let re = Regex::new(r"^(?:refs/tags/)?v?(\d+)\.(\d+)(?:\.(\d+))?(?:-rc(\d+))?$").expect("static regex");
+        let re = crate::packaging::static_regex!(r"^(?:refs/tags/)?v?(\d+)\.(\d+)(?:\.(\d+))?(?:-rc(\d+))?$");
         let c = re.captures(tag).ok_or_else(|| {
             PackagingError::invalid(
                 "kernel tag",

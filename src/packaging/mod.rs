@@ -3,6 +3,16 @@
 //! changelog entries. Everything here is pure (text in, text out) so that the
 //! git-facing parts of pq can stay thin and these rules can be tested exhaustively.
 
+/// A regex compiled once, on first use: parsers run per commit and per line.
+macro_rules! static_regex {
+    ($re:expr) => {{
+        static RE: std::sync::LazyLock<regex::Regex> =
+            std::sync::LazyLock::new(|| regex::Regex::new($re).expect("static regex"));
+        &*RE
+    }};
+}
+pub(crate) use static_regex;
+
 pub mod changelog;
 pub mod error;
 pub mod kversion;

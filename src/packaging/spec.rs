@@ -8,8 +8,6 @@
 use std::fmt;
 use std::ops::Range;
 
-use regex::Regex;
-
 use crate::packaging::kversion::KernelVersion;
 use crate::packaging::nvr::ReleaseParts;
 use crate::packaging::PackagingError;
@@ -187,7 +185,7 @@ impl Spec {
     /// prose, not definitions). Parametric macros (`%define foo() ...`) are
     /// left out.
     pub fn macros(&self) -> Vec<MacroDef> {
-        let re = Regex::new(r"^\s*%(global|define)\s+([A-Za-z_][A-Za-z0-9_]*)(?:\s+(.*?))?\s*$").expect("static regex");
+        let re = crate::packaging::static_regex!(r"^\s*%(global|define)\s+([A-Za-z_][A-Za-z0-9_]*)(?:\s+(.*?))?\s*$");
         let mut out = Vec::new();
         for line in lines(&self.text) {
             if section_name(line.text.trim_end()) == Some("changelog") {
@@ -298,7 +296,7 @@ impl Spec {
     /// Tags of the main preamble (before the first section), such as
     /// `Name`, `Version`, `Source10`.
     pub fn tags(&self) -> Vec<Tag> {
-        let re = Regex::new(r"^([A-Za-z][A-Za-z0-9]*(?:\([^)]*\))?)\s*:\s*(.*?)\s*$").expect("static regex");
+        let re = crate::packaging::static_regex!(r"^([A-Za-z][A-Za-z0-9]*(?:\([^)]*\))?)\s*:\s*(.*?)\s*$");
         let mut out = Vec::new();
         for line in lines(&self.text) {
             if section_name(line.text.trim_end()).is_some() {
@@ -376,7 +374,7 @@ impl Spec {
     /// included from another file.
     pub fn changelog_location(&self) -> Result<ChangelogLocation, PackagingError> {
         let header = self.changelog_header().ok_or_else(|| self.no_changelog())?;
-        let include = Regex::new(r"^%include\s+(\S+)\s*$|^%\{?\(cat\s+(\S+)\s*\)\}?\s*$").expect("static regex");
+        let include = crate::packaging::static_regex!(r"^%include\s+(\S+)\s*$|^%\{?\(cat\s+(\S+)\s*\)\}?\s*$");
         for line in lines(&self.text).skip(header.number) {
             if section_name(line.text.trim_end()).is_some() {
                 break;
@@ -443,7 +441,7 @@ impl Spec {
     /// Turns `%{SOURCE12}`, `%{S:12}`, `%SOURCE12` into that Source's file
     /// name and drops a leading `%{_sourcedir}/`.
     fn resolve_source_path(&self, raw: &str) -> String {
-        let source_ref = Regex::new(r"^%\{?(?:SOURCE|S:)(\d+)\}?$").expect("static regex");
+        let source_ref = crate::packaging::static_regex!(r"^%\{?(?:SOURCE|S:)(\d+)\}?$");
         if let Some(c) = source_ref.captures(raw) {
             let wanted = format!("Source{}", &c[1]);
             if let Some(t) = self
@@ -646,7 +644,7 @@ fn expand_with(text: &str, lookup: &dyn Fn(&str) -> Option<String>, depth: usize
     if depth > 16 {
         return None;
     }
-    let re = Regex::new(r"%%|%\{(\??)([A-Za-z_][A-Za-z0-9_]*)\}|%([A-Za-z_][A-Za-z0-9_]*)|%").expect("static regex");
+    let re = crate::packaging::static_regex!(r"%%|%\{(\??)([A-Za-z_][A-Za-z0-9_]*)\}|%([A-Za-z_][A-Za-z0-9_]*)|%");
     let mut out = String::new();
     let mut last = 0;
     for c in re.captures_iter(text) {
