@@ -7,16 +7,6 @@ use common::*;
 
 /// A snapshot without the operation log ref, which every command that changes anything (undo included)
 /// appends to.
-fn without_oplog(mut s: Snapshot) -> Snapshot {
-    s.refs = s
-        .refs
-        .lines()
-        .filter(|l| !l.starts_with("refs/pq/oplog "))
-        .collect::<Vec<_>>()
-        .join("\n");
-    s
-}
-
 // ---- undo and log ----
 
 #[test]
@@ -87,6 +77,14 @@ fn undo_after_abort_and_rebase() {
     assert_eq!(r.pq(&["backport", "v6.7..v6.8", "lib/zstd"]).status.code(), Some(1));
     r.pq_ok(&["abort"]);
     assert_same(&s1, &without_oplog(r.snapshot()), "abort");
+    // The log tells the whole story: the stop and the abort are there, newest first.
+    let log = r.pq_ok(&["log"]);
+    let lines: Vec<&str> = log.lines().collect();
+    assert!(lines[0].contains("pq abort (pq backport v6.7..v6.8 lib/zstd)"), "{log}");
+    assert!(
+        lines[1].contains("pq backport v6.7..v6.8 lib/zstd (stopped at "),
+        "{log}"
+    );
     let out = r.pq_ok(&["undo"]);
     assert!(out.contains("init"), "the next undo undoes the init: {out}");
     r.fsck();

@@ -87,6 +87,21 @@ pub fn prepare_after(repo: &Repo, op: &Operation, who: &Person, previous: Option
     })
 }
 
+/// Log an event that moved no ref of the user's (a stop at a conflict, an abort), so `pq log` tells the
+/// whole story; undo passes over such entries.
+pub fn append_event(repo: &Repo, command: &str, who: &Person) -> Result<()> {
+    let op = Operation {
+        command: command.to_string(),
+        time: who.time,
+        user: format!("{} <{}>", who.name, who.email),
+        refs: Vec::new(),
+        previous: None,
+        undoes: None,
+    };
+    let update = prepare(repo, &op, who)?;
+    repo.update_refs(&[update], &format!("pq: {command}"))
+}
+
 /// The log, newest first (at most `limit` entries).
 pub fn list(repo: &Repo, limit: usize) -> Result<Vec<LogEntry>> {
     let mut out = Vec::new();

@@ -407,6 +407,8 @@ pub fn stop(
     std::fs::write(git_dir.join("CHERRY_PICK_HEAD"), format!("{}\n", step.source))?;
     std::fs::write(git_dir.join("MERGE_MSG"), conflict_message(&step, &stopped.conflicts))?;
     worktree::checkout(repo, from_tree, conflict_tree, Some(merge))?;
+    let who = repo.committer()?;
+    crate::oplog::append_event(repo, &format!("{command} (stopped at {})", &step.source[..12]), &who)?;
     Ok(StopInfo {
         source: step.source,
         subject: step.subject,

@@ -125,7 +125,7 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
             stopped.conflicts.clone(),
         );
     }
-    carry_on(&mut ws, stopped, run, 1, progress)
+    carry_on(&mut ws, "pq continue", stopped, run, 1, progress)
 }
 
 /// The tree of the index as far as the operation is concerned: changes the user had staged before it
@@ -207,11 +207,12 @@ pub fn skip(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> Result
     ));
     // The work tree now shows the tip; later stops and the finish start from there.
     stopped.touched.clear();
-    carry_on(&mut ws, stopped, run, 1, progress)
+    carry_on(&mut ws, "pq skip", stopped, run, 1, progress)
 }
 
 fn carry_on(
     ws: &mut Workspace,
+    how: &str,
     stopped: Stopped,
     mut run: Run,
     from: usize,
@@ -242,7 +243,7 @@ fn carry_on(
             state.patches = run.patches.clone();
             let fin = finish(
                 &mut ws.repo,
-                &stopped.command,
+                &format!("{} (finished by {how})", stopped.command),
                 &stopped.branch,
                 orig_head,
                 orig_state,
@@ -388,6 +389,9 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
         &format!("pq abort: {}", stopped.command),
     )?;
     sequencer::clear(&git_dir)?;
+    if let Ok(who) = ws.repo.committer() {
+        crate::oplog::append_event(&ws.repo, &format!("pq abort ({})", stopped.command), &who)?;
+    }
     Ok(AbortReport {
         kind: stopped.kind,
         head: orig_head,

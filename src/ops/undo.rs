@@ -23,6 +23,10 @@ fn effective(log: &[LogEntry]) -> Vec<&LogEntry> {
         if undone.contains(&e.id.to_string()) {
             continue;
         }
+        // Events that moved no ref (a stop, an abort) have nothing to undo.
+        if e.op.refs.iter().all(|r| r.name == oplog::OPLOG_REF) {
+            continue;
+        }
         out.push(e);
     }
     out

@@ -402,6 +402,18 @@ pub struct Snapshot {
     pub markers: Vec<String>,
 }
 
+/// The snapshot without pq's operation log, which records every operation (an abort and an undo too) and
+/// only ever grows.
+pub fn without_oplog(mut s: Snapshot) -> Snapshot {
+    s.refs = s
+        .refs
+        .lines()
+        .filter(|l| !l.starts_with("refs/pq/oplog "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    s
+}
+
 /// Assert two snapshots are equal, with a readable account of what differs.
 #[track_caller]
 pub fn assert_same(before: &Snapshot, after: &Snapshot, what: &str) {
