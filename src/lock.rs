@@ -31,24 +31,64 @@ impl Lock {
                     let holder = std::fs::read_to_string(&path)
                         .ok()
                         .and_then(|s| s.trim().parse::<i32>().ok());
-                    match holder {
-                        Some(pid) if alive(pid) && pid as u32 != std::process::id() => {
-                            if std::time::Instant::now() > deadline {
-                                return Err(Error::state(format!("another pq operation is running (pid {pid})"))
-                                    .hint("wait for it to finish; if it is gone, remove .git/pq/lock"));
-                            }
-                            std::thread::sleep(std::time::Duration::from_millis(50));
+                    let since = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+                    let young = since
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|age| age.as_secs() < 2);
+                    let live = match holder {
+                        Some(pid) => alive(pid) && pid as u32 != std::process::id(),
+                        // Just created, pid not written yet: its owner is alive.
+                        None => young,
+                    };
+                    if live {
+                        if std::time::Instant::now() > deadline {
+                            let who = holder.map(|p| format!(" (pid {p})")).unwrap_or_default();
+                            return Err(Error::state(format!("another pq operation is running{who}"))
+                                .hint("wait for it to finish; if it is gone, remove .git/pq/lock"));
                         }
-                        _ => {
-                            // Stale (the holder died) or half-written: take it over atomically.
-                            let tmp = path.with_extension(format!("stale.{}", std::process::id()));
-                            if std::fs::rename(&path, &tmp).is_ok() {
-                                let _ = std::fs::remove_file(&tmp);
-                            }
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                        continue;
+                    }
+                    // The holder died (killed mid-operation): take its lock over atomically, and clear the git
+                    // lock files it left behind, or the next ref or index update would fail on them.
+                    let tmp = path.with_extension(format!("stale.{}", std::process::id()));
+                    if std::fs::rename(&path, &tmp).is_ok() {
+                        let _ = std::fs::remove_file(&tmp);
+                        if let (Some(since), Some(git_dir)) = (since, pq_dir.parent()) {
+                            clear_git_locks(git_dir, since);
                         }
                     }
                 }
                 Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}
+
+/// Remove git lock files (`index.lock`, `HEAD.lock`, `packed-refs.lock`, `refs/**.lock`) created since
+/// `since`, when a pq process that held the repository since then died: they are its leftovers. Older lock
+/// files are not ours to judge and stay.
+fn clear_git_locks(git_dir: &std::path::Path, since: std::time::SystemTime) {
+    let recent = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t >= since)
+    };
+    for name in ["index.lock", "HEAD.lock", "packed-refs.lock"] {
+        let p = git_dir.join(name);
+        if recent(&p) {
+            let _ = std::fs::remove_file(&p);
+        }
+    }
+    let mut stack = vec![git_dir.join("refs")];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "lock") && recent(&p) {
+                let _ = std::fs::remove_file(&p);
             }
         }
     }

@@ -59,7 +59,18 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
                 new_head: Some(ws.head),
             });
         }
-        Interrupted::BeforeRefs => sequencer::clear_journal(ws.repo.git_dir())?,
+        Interrupted::BeforeRefs => {
+            // Killed before its ref transaction: nothing had changed, so there is nothing to finish.
+            sequencer::clear_journal(ws.repo.git_dir())?;
+            if sequencer::load(ws.repo.git_dir())?.is_none() {
+                return Ok(ResumeReport {
+                    kind: "interrupted operation (it had changed nothing)".into(),
+                    lines: Vec::new(),
+                    stopped: None,
+                    new_head: Some(ws.head),
+                });
+            }
+        }
         Interrupted::No => {}
     }
     let stopped = load_stopped(&ws)?;
@@ -345,7 +356,15 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
                 head: undo.head,
             });
         }
-        Interrupted::BeforeRefs => sequencer::clear_journal(&git_dir)?,
+        Interrupted::BeforeRefs => {
+            sequencer::clear_journal(&git_dir)?;
+            if sequencer::load(&git_dir)?.is_none() {
+                return Ok(AbortReport {
+                    kind: "interrupted operation (it had changed nothing)".into(),
+                    head: ws.head,
+                });
+            }
+        }
         Interrupted::No => {}
     }
     let stopped = load_stopped(&ws)?;
