@@ -352,3 +352,42 @@ fn error_messages() {
     let err = assert_refused(&out);
     insta::assert_snapshot!("error_not_a_repository", err);
 }
+
+// ---- locking ----
+
+#[test]
+fn a_second_pq_waits_then_fails_and_a_dead_holders_lock_is_taken_over() {
+    let (r, _fx) = TestRepo::kernel();
+    r.pq_ok(&["init", "--base", "v6.7.1"]);
+    let lock = r.git_dir().join("pq/lock");
+    // A live holder: a process that sleeps for the duration of the check.
+    let mut holder = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+    std::fs::write(&lock, format!("{}\n", holder.id())).unwrap();
+    let before = r.snapshot();
+    let started = std::time::Instant::now();
+    let out = r.pq(&["backport", "v6.7..v6.8", "lib/zstd"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("another pq operation is running (pid {})", holder.id())),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(1),
+        "it waits briefly before giving up"
+    );
+    assert_same(&before, &r.snapshot(), "locked out");
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    // The holder is gone: its lock (and any ref lock it left) is stale and taken over.
+    std::fs::write(r.git_dir().join("packed-refs.lock"), "").unwrap();
+    let out = r.pq(&["backport", "v6.7..v6.8", "lib/zstd"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!lock.exists(), "the lock is released when pq ends");
+    assert!(
+        !r.git_dir().join("packed-refs.lock").exists(),
+        "the dead holder's ref lock is cleared"
+    );
+    r.pq_ok(&["abort"]);
+    r.fsck();
+}
