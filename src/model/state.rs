@@ -137,11 +137,28 @@ impl State {
     }
 
     fn validate(&self) -> Result<()> {
+        // Every commit id must be a full hex id: the rest of pq relies on it (and abbreviates them).
+        let mut ids: Vec<(&str, &str)> = vec![("base_commit", &self.base_commit), ("tip", &self.tip)];
+        for p in &self.patches {
+            ids.push(("patches.commit", &p.commit));
+            ids.extend(p.origin.as_deref().map(|o| ("patches.origin", o)));
+            ids.extend(p.via.as_deref().map(|v| ("patches.via", v)));
+        }
+        ids.extend(self.releases.iter().map(|r| ("releases.commit", r.commit.as_str())));
+        ids.extend(self.dropped.iter().map(|d| ("dropped.commit", d.commit.as_str())));
+        for (field, id) in ids {
+            if id.len() != 40 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(
+                    Error::state(format!("pq state holds an invalid commit id in `{field}`: {id:?}"))
+                        .hint("inspect it with `git show refs/pq/state/<branch>:state.toml`, or undo with `pq undo`"),
+                );
+            }
+        }
         for p in &self.patches {
             if !self.series.iter().any(|s| s.name == p.series) {
                 return Err(Error::state(format!(
                     "pq state lists patch {} in series '{}', which it does not define",
-                    &p.commit[..p.commit.len().min(12)],
+                    &p.commit[..12],
                     p.series
                 ))
                 .hint("re-adopt the branch with `pq adopt`"));
@@ -229,6 +246,23 @@ mod tests {
         assert!(!err.message.contains('\n'));
         let err = State::parse("schema = 1\n").unwrap_err();
         assert!(err.message.starts_with("pq state is malformed"), "{}", err.message);
+    }
+
+    #[test]
+    fn invalid_commit_ids_are_refused() {
+        // Found by the fuzzer: a non-ASCII character inside an id used to panic when the id was abbreviated.
+        let mut s = sample();
+        s.patches[0].commit = "bbbbbbbbbbb\u{fffd}bbbbbbbbbbbbbbbbbbbbbbbbbbbb".into();
+        s.patches[0].series = "nope".into();
+        let err = State::parse(&s.to_toml()).unwrap_err();
+        assert!(
+            err.message.contains("invalid commit id in `patches.commit`"),
+            "{}",
+            err.message
+        );
+        let mut s = sample();
+        s.tip = "1234".into();
+        assert!(State::parse(&s.to_toml()).is_err());
     }
 
     #[test]
