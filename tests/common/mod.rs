@@ -14,25 +14,13 @@ pub const NOW: &str = "1735689600 +0000";
 pub const USER_NAME: &str = "Pat Tester";
 pub const USER_EMAIL: &str = "pat@example.org";
 
-/// Variables that would point git (or gix) somewhere else or inject configuration.
-const REMOVE: &[&str] = &[
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_COMMON_DIR",
-    "GIT_NAMESPACE",
-    "GIT_CEILING_DIRECTORIES",
-    "GIT_CONFIG",
-    "GIT_CONFIG_PARAMETERS",
-    "GIT_CONFIG_COUNT",
+/// Beyond the variables xtask's hermetic environment clears (`xtask::git::GIT_ENV_REMOVE`), identities the
+/// tests set themselves and pq's own log filter.
+const ALSO_REMOVE: &[&str] = &[
     "GIT_AUTHOR_NAME",
     "GIT_AUTHOR_EMAIL",
     "GIT_COMMITTER_NAME",
     "GIT_COMMITTER_EMAIL",
-    "GIT_TRACE",
-    "GIT_TRACE2",
     "PQ_LOG",
     "XDG_CONFIG_HOME",
 ];
@@ -40,7 +28,7 @@ const REMOVE: &[&str] = &[
 /// Apply the hermetic environment to a command: no system config, a global config file of our own, a
 /// private HOME, fixed dates, C locale.
 pub fn hermetic(cmd: &mut Command, home: &Path, date: &str) {
-    for k in REMOVE {
+    for k in xtask::git::GIT_ENV_REMOVE.iter().chain(ALSO_REMOVE) {
         cmd.env_remove(k);
     }
     cmd.env("GIT_CONFIG_NOSYSTEM", "1")

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use xtask::fixture::{kernel, KernelFixture, KernelOptions};
 
+use super::workspace_root;
+
 const USAGE: &str = "usage: cargo xtask bench [backport|rebase|select|all] [--files N --commits N] [--picks N]
                          [--runs N] [--small-files N] [--keep DIR] [--pq BIN]
 
@@ -80,13 +82,6 @@ fn parse(args: &[String]) -> Result<Options, String> {
     }
     o.jobs.dedup();
     Ok(o)
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits in the workspace")
-        .to_path_buf()
 }
 
 /// Runs a command to completion, failing with its stderr.
@@ -557,19 +552,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         Some(bin) => bin
             .canonicalize()
             .map_err(|e| format!("pq binary {}: {e}", bin.display()))?,
-        None => {
-            println!("building pq (release)...");
-            let ok = Command::new(env!("CARGO"))
-                .args(["build", "--release", "--quiet", "-p", "pq"])
-                .current_dir(&root)
-                .status()
-                .map_err(|e| format!("cargo build: {e}"))?
-                .success();
-            if !ok {
-                return Err("cargo build failed".into());
-            }
-            root.join("target/release/pq")
-        }
+        None => super::build_pq_release(&root)?,
     };
     let work = match &opts.keep {
         Some(d) => d.clone(),

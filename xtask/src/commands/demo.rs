@@ -4,14 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use xtask::fixture::{kernel, KernelOptions};
+use super::workspace_root;
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits in the workspace")
-        .to_path_buf()
-}
+use xtask::fixture::{kernel, KernelOptions};
 
 fn step(pq: &Path, dir: &Path, args: &[&str]) -> Result<i32, String> {
     println!("\n$ pq {}", args.join(" "));
@@ -28,17 +23,7 @@ fn step(pq: &Path, dir: &Path, args: &[&str]) -> Result<i32, String> {
 pub fn run(args: &[String]) -> Result<(), String> {
     let root = workspace_root();
     let dir = args.first().map(PathBuf::from).unwrap_or_else(|| root.join("demo"));
-    println!("building pq (release)...");
-    let ok = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "-p", "pq"])
-        .current_dir(&root)
-        .status()
-        .map_err(|e| format!("cargo build: {e}"))?
-        .success();
-    if !ok {
-        return Err("cargo build failed".into());
-    }
-    let pq = root.join("target/release/pq");
+    let pq = super::build_pq_release(&root)?;
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(|e| format!("removing {}: {e}", dir.display()))?;
     }

@@ -1,14 +1,9 @@
 //! `cargo xtask test`: the whole check suite, as CI runs it: formatting, lints, every test, the book.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits in the workspace")
-        .to_path_buf()
-}
+use super::workspace_root;
 
 fn have(tool: &str) -> bool {
     Command::new(tool)
