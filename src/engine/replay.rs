@@ -5,10 +5,12 @@
 use gix::bstr::BString;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::pick::{pick, Labels, PickOutcome};
+use std::collections::HashMap;
+
+use crate::engine::pick::{pick, pick_changes, Labels, PickOutcome};
 use crate::engine::rerere::Rerere;
 use crate::error::Result;
-use crate::git::{MergeOutcome, Oid, Person, Repo};
+use crate::git::{MergeOutcome, Oid, Person, Repo, TreeChange};
 use crate::model::state::{Patch, PatchKind};
 
 /// A person as stored in a step.
@@ -174,6 +176,7 @@ pub fn push_commit(run: &mut Run, step: &Step, commit: Oid, tree: Oid, outcome: 
 
 /// Apply `steps` in order. A real run stops at the first conflict; a dry run notes it, leaves the change
 /// out and carries on, marking later conflicts on the same paths as blocked by it.
+#[allow(clippy::too_many_arguments)]
 pub fn execute(
     repo: &Repo,
     run: &mut Run,
@@ -181,6 +184,7 @@ pub fn execute(
     committer: &Person,
     dry_run: bool,
     rerere: &Rerere,
+    known_changes: &HashMap<Oid, Vec<TreeChange>>,
     mut progress: impl FnMut(usize),
 ) -> Result<Halt> {
     let empty = Oid::empty_tree(gix::hash::Kind::Sha1);
@@ -195,7 +199,14 @@ pub fn execute(
         };
         let short = crate::git::short(&source);
         let labels = Labels::for_commit(&short[..7], &step.subject);
-        match pick(repo, run.tip_tree, parent_tree, source_tree, &labels)? {
+        // The planner may already have diffed the commit (to find it present); don't diff it again.
+        let outcome = match known_changes.get(&source) {
+            Some(changes) if run.tip_tree != parent_tree => {
+                pick_changes(repo, run.tip_tree, parent_tree, source_tree, changes, &labels)?
+            }
+            _ => pick(repo, run.tip_tree, parent_tree, source_tree, &labels)?,
+        };
+        match outcome {
             PickOutcome::Clean { tree } => {
                 if tree == run.tip_tree {
                     let (outcome, reason) = if step.new {

@@ -249,6 +249,7 @@ pub fn backport(
     };
     let mut report: Vec<ReportLine> = Vec::new();
     let mut steps: Vec<Step> = Vec::new();
+    let mut known_changes: HashMap<Oid, Vec<crate::git::TreeChange>> = HashMap::new();
     let mut planned: HashSet<String> = HashSet::new();
     for Selected { id, parents } in &selected {
         let c = repo.commit(*id)?;
@@ -305,6 +306,7 @@ pub fn backport(
             ));
             continue;
         }
+        known_changes.insert(*id, changes);
         steps.push(step);
     }
 
@@ -344,9 +346,16 @@ pub fn backport(
     };
     let total = steps.len();
     let rerere = crate::engine::rerere::Rerere::load(repo)?;
-    let halt = execute(repo, &mut run, &steps, &who, opts.dry_run, &rerere, |i| {
-        progress(i, total)
-    })?;
+    let halt = execute(
+        repo,
+        &mut run,
+        &steps,
+        &who,
+        opts.dry_run,
+        &rerere,
+        &known_changes,
+        |i| progress(i, total),
+    )?;
     progress(total, total);
     let mut lines = report;
     lines.extend(

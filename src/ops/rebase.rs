@@ -138,9 +138,16 @@ pub fn rebase(
     };
     let total = steps.len();
     let rerere = crate::engine::rerere::Rerere::load(repo)?;
-    let halt = execute(repo, &mut run, &steps, &who, opts.dry_run, &rerere, |i| {
-        progress(i, total)
-    })?;
+    let halt = execute(
+        repo,
+        &mut run,
+        &steps,
+        &who,
+        opts.dry_run,
+        &rerere,
+        &HashMap::new(),
+        |i| progress(i, total),
+    )?;
     progress(total, total);
     // Replays that came out empty are drops too.
     for l in &run.report {

@@ -234,7 +234,16 @@ fn carry_on(
     ws.repo.enable_object_memory();
     let total = rest.len();
     let rerere = crate::engine::rerere::Rerere::load(&ws.repo)?;
-    let halt = execute(&ws.repo, &mut run, &rest, &who, false, &rerere, |i| progress(i, total))?;
+    let halt = execute(
+        &ws.repo,
+        &mut run,
+        &rest,
+        &who,
+        false,
+        &rerere,
+        &Default::default(),
+        |i| progress(i, total),
+    )?;
     let orig_head = oid(&stopped.orig_head)?;
     let orig_state = stopped.orig_state.as_deref().map(oid).transpose()?;
     // The work tree currently shows the stopped tip plus the resolution (the index's tree).
