@@ -19,7 +19,7 @@ use crate::git::{Entry, Oid, Person, RefUpdate, Repo};
 use crate::model::config::Config;
 use crate::model::state::{Patch, PatchKind, Release, State};
 use crate::model::store::effective_config;
-use crate::ops::{finish, short_branch, Workspace};
+use crate::ops::{short_branch, Transaction, Workspace};
 use crate::packaging::changelog::{
     format_entry, parse_debian_changelog_top, parse_spec_changelog_top, ChangelogStyle, Commit, DebianTarget,
     EntryInput,
@@ -285,7 +285,7 @@ fn commits_since(repo: &Repo, state: &State, head: Oid, top: Option<&Nvr>) -> Re
 
 pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
     let mut ws = Workspace::open_for(dir, opts.dry_run)?;
-    let (state, state_commit) = ws.require_state()?;
+    let (state, _) = ws.require_state()?;
     let state = state.clone();
     let repo = &ws.repo;
     let head = ws.head;
@@ -532,7 +532,7 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
     }
 
     // Execute: objects only, then one transaction and one work-tree update.
-    ws.repo.enable_object_memory();
+    let mut tx = Transaction::begin(&mut ws, &opts.command)?;
     let repo = &ws.repo;
     let mut edits: Vec<(BString, Option<Entry>)> = Vec::new();
     for f in &report.files {
@@ -563,23 +563,14 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
         via: None,
         conflicts: Vec::new(),
     });
-    let branch = ws.branch.clone();
-    finish(
-        &mut ws.repo,
-        &opts.command,
-        &branch,
-        head,
-        Some(state_commit),
-        new_state,
-        commit,
-        head_tree,
-        vec![RefUpdate {
-            name: tag_ref,
-            old: None,
-            new: Some(tag),
-        }],
-        &who,
-    )?;
+    tx.move_branch(commit);
+    tx.set_state(new_state);
+    tx.update_ref(RefUpdate {
+        name: tag_ref,
+        old: None,
+        new: Some(tag),
+    });
+    tx.commit(&mut ws.repo)?;
     report.commit = Some(commit);
 
     let sign = opts.sign
