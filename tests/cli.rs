@@ -95,9 +95,18 @@ fn undo_after_abort_and_rebase() {
 /// Assert pq refuses `args` with the usual shape and changes nothing; returns stderr.
 #[track_caller]
 fn refuses(r: &TestRepo, args: &[&str]) -> String {
+    refuses_with(r, args, None)
+}
+
+/// Like [`refuses`]; `Some(code)`: a failure other than bad input (3: pq's own data is corrupt).
+fn refuses_with(r: &TestRepo, args: &[&str], code: Option<i32>) -> String {
     let before = r.snapshot();
     let objects = r.object_count();
-    let err = assert_refused(&r.pq(args));
+    let out = r.pq(args);
+    let err = match code {
+        None => assert_refused(&out),
+        Some(code) => assert_fails(&out, code),
+    };
     assert_same(&before, &r.snapshot(), &format!("refused pq {}", args.join(" ")));
     assert_eq!(objects, r.object_count(), "refused pq {} wrote objects", args.join(" "));
     err
@@ -243,13 +252,14 @@ fn corrupted_state_ref() {
         vec!["rebase", "up"],
         vec!["series"],
     ] {
-        let err = refuses(&r, &args);
+        // pq's own data is corrupt: exit 3, not "bad input".
+        let err = refuses_with(&r, &args, Some(3));
         assert!(err.contains("state"), "pq {}: {err}", args.join(" "));
     }
     // A state commit without state.toml at all.
     let empty = r.git(&["commit-tree", "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "-m", "empty"]);
     r.git(&["update-ref", "refs/pq/state/main", &empty]);
-    refuses(&r, &["backport", "base..up", "src"]);
+    refuses_with(&r, &["backport", "base..up", "src"], Some(3));
 }
 
 #[test]

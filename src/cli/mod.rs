@@ -1,5 +1,6 @@
 //! The command line: clap definitions (one file per command), rendering as text or JSON, exit statuses.
-//! Exit status: 0 done, 1 stopped at a conflict awaiting the user, 2 bad usage or input.
+//! Exit status: 0 done, 1 stopped at a conflict awaiting the user, 2 bad usage or input, 3 an internal or
+//! repository error, 4 done but a follow-up step failed (the error kind decides: [`crate::error::Kind`]).
 
 mod abort;
 mod adopt;
@@ -74,10 +75,7 @@ pub enum Command {
     Completions(completions::Args),
 }
 
-/// Exit statuses.
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_STOPPED: i32 = 1;
-pub const EXIT_USAGE: i32 = 2;
+pub use crate::error::{EXIT_FAILURE, EXIT_FOLLOW_UP, EXIT_OK, EXIT_STOPPED, EXIT_USAGE};
 
 /// The command line as the user typed it, for reflogs and the operation log.
 fn command_line() -> String {
@@ -113,7 +111,8 @@ pub fn run() -> i32 {
         .without_time()
         .try_init();
     let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
-    let out = Output::new(cli.format);
+    let mut out = Output::new(cli.format);
+    out.verbose = cli.verbose;
     let cmd = command_line();
     let result = match &cli.command {
         Command::Init(a) => init::run(&dir, a, &out, &cmd),
@@ -136,7 +135,7 @@ pub fn run() -> i32 {
         Ok(code) => code,
         Err(e) => {
             out.error(&e);
-            EXIT_USAGE
+            e.exit_code()
         }
     }
 }

@@ -19,7 +19,7 @@ use crate::git::{Entry, Oid, Person, RefUpdate, Repo};
 use crate::model::config::Config;
 use crate::model::state::{Patch, PatchKind, Release, State};
 use crate::model::store::effective_config;
-use crate::ops::{finish, oid, short_branch, Workspace};
+use crate::ops::{finish, short_branch, Workspace};
 use crate::packaging::changelog::{
     format_entry, parse_debian_changelog_top, parse_spec_changelog_top, ChangelogStyle, Commit, DebianTarget,
     EntryInput,
@@ -63,7 +63,7 @@ pub struct ReleaseReport {
     pub files: Vec<FileChange>,
     pub warnings: Vec<String>,
     /// The release commit (not on a dry run).
-    pub commit: Option<String>,
+    pub commit: Option<Oid>,
     pub dry_run: bool,
     /// Set when there was nothing to release: the previous release's name.
     pub nothing_changed: Option<String>,
@@ -240,14 +240,14 @@ struct Since {
 }
 
 fn commits_since(repo: &Repo, state: &State, head: Oid, top: Option<&Nvr>) -> Result<Since> {
-    let base = oid(&state.base_commit)?;
+    let base = state.base_commit;
     let mut hide = vec![base];
     let mut exclude: HashSet<(String, String, i64)> = HashSet::new();
     let mut carried = None;
     let mut previous = top.map(|n| n.to_string());
     if let Some(last) = state.releases.last() {
         previous = Some(last.tag.clone());
-        let rel = oid(&last.commit)?;
+        let rel = last.commit;
         if repo.is_ancestor(rel, head)? {
             hide = vec![rel];
         } else {
@@ -261,7 +261,7 @@ fn commits_since(repo: &Repo, state: &State, head: Oid, top: Option<&Nvr>) -> Re
         }
     } else if let Some(p) = state.patches.iter().rev().find(|p| p.kind == PatchKind::Release) {
         // A release commit pq did not make (adopted with `pq init`): ARK's tooling starts from it too.
-        let rel = oid(&p.commit)?;
+        let rel = p.commit;
         if repo.is_ancestor(rel, head)? {
             hide = vec![rel];
             previous = Some(repo.commit(rel)?.subject());
@@ -541,7 +541,7 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
         &name,
         opts,
     )?;
-    report.commit = Some(commit.to_string());
+    report.commit = Some(commit);
     let dist = parts.dist.clone();
     finish_extras(&ws, &mut report, opts, commit, |repo, dir| {
         crate::ops::srpm::build_spec(repo, dir, &spec_path, &config, commit, dist.as_deref())
@@ -623,7 +623,7 @@ fn release_source_git(
         &name,
         opts,
     )?;
-    report.commit = Some(commit.to_string());
+    report.commit = Some(commit);
     finish_extras(&ws, &mut report, opts, commit, |repo, dir| {
         crate::ops::srpm::build(repo, dir, commit, &config, opts.dist.as_deref(), opts.local.as_deref())
     });
@@ -675,14 +675,14 @@ fn commit_release(
     let tag = repo.write_tag(tag_name, commit, &who, &format!("{tag_name}\n"))?;
     let mut new_state = state.clone();
     new_state.releases.push(Release {
-        commit: commit.to_string(),
+        commit,
         nvr: nvr.to_string(),
         tag: tag_name.to_string(),
         base: state.base.clone(),
     });
     new_state.ensure_series("packaging");
     new_state.patches.push(Patch {
-        commit: commit.to_string(),
+        commit,
         series: "packaging".into(),
         kind: PatchKind::Release,
         origin: None,

@@ -199,7 +199,7 @@ pub fn plan(i: &Inputs<'_>) -> Result<Plan> {
         format!("0{}.", extra.replacen('-', ".", 1))
     };
     let mut marker = format!("v{tarball_name}");
-    let base = super::super::oid(&i.state.base_commit)?;
+    let base = i.state.base_commit;
     // A base that is not a version tag is a snapshot of upstream (VERSION_ON_UPSTREAM): the marker is the
     // abbreviated commit id git describe names.
     if KernelVersion::from_tag(&i.state.base).is_err() {
@@ -264,7 +264,7 @@ pub fn plan(i: &Inputs<'_>) -> Result<Plan> {
     let changelog = text(repo, tree, &changelog_path)?.unwrap_or_default();
     let mut lasttag: Option<Oid> = None;
     if let Some(last) = i.state.releases.last() {
-        let c = super::super::oid(&last.commit)?;
+        let c = last.commit;
         if repo.is_ancestor(c, i.head)? {
             lasttag = Some(c);
         }
