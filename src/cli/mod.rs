@@ -15,6 +15,7 @@ mod rebase;
 mod release;
 mod series;
 mod skip;
+mod srpm;
 mod status;
 mod undo;
 
@@ -65,6 +66,7 @@ pub enum Command {
     Rebase(rebase::Args),
     RangeDiff(range_diff::Args),
     Release(release::Args),
+    Srpm(srpm::Args),
     Continue(continue_::Args),
     Skip(skip::Args),
     Abort(abort::Args),
@@ -121,6 +123,7 @@ pub fn run() -> i32 {
         Command::Rebase(a) => rebase::run(&dir, a, &out, &cmd),
         Command::RangeDiff(a) => range_diff::run(&dir, a, &out),
         Command::Release(a) => release::run(&dir, a, &out, &cmd),
+        Command::Srpm(a) => srpm::run(&dir, a, &out),
         Command::Continue(a) => continue_::run(&dir, a, &out),
         Command::Skip(a) => skip::run(&dir, a, &out),
         Command::Abort(a) => abort::run(&dir, a, &out),

@@ -8,6 +8,7 @@ pub mod range_diff;
 pub mod rebase;
 pub mod release;
 pub mod resume;
+pub mod srpm;
 pub mod status;
 pub mod transaction;
 pub mod undo;
