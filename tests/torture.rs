@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use xtask::fixture::rng::{fnv1a, Rng};
+
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = xtask::git::git(dir).args(args).output().expect("git runs");
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -54,18 +56,11 @@ fn snapshot(dir: &Path) -> BTreeMap<String, String> {
             } else {
                 let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
                 let bytes = std::fs::read(&p).unwrap_or_default();
-                s.insert(format!("file:{rel}"), format!("{:x}", md5ish(&bytes)));
+                s.insert(format!("file:{rel}"), format!("{:x}", fnv1a(&bytes)));
             }
         }
     }
     s
-}
-
-fn md5ish(bytes: &[u8]) -> u64 {
-    // FNV-1a: enough to tell contents apart in a test.
-    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| {
-        (h ^ *b as u64).wrapping_mul(0x100000001b3)
-    })
 }
 
 fn diff(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> Vec<String> {
@@ -76,16 +71,6 @@ fn diff(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> Vec<Strin
         }
     }
     out
-}
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
 }
 
 /// The fixture repository, and its path whose backport applies cleanly.
@@ -112,7 +97,7 @@ fn random_kills_lose_nothing() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0x5eed_1234_u64);
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let (template, clean_path) = template();
     // The command killed, and what runs (unkilled) before it.
     let clean_backport: &[&str] = &["backport", "v6.7..v6.8", &clean_path];
@@ -173,7 +158,7 @@ fn random_kills_lose_nothing() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let delay = rng.next() % 250_000;
+        let delay = rng.next_u64() % 250_000;
         std::thread::sleep(Duration::from_micros(delay));
         let _ = child.kill();
         let status = child.wait().unwrap();
