@@ -578,6 +578,10 @@ impl Repo {
     /// Move refs in one transaction, each with a reflog entry carrying `message`. Fails without changing
     /// anything if a ref does not hold the expected old value.
     pub fn update_refs(&self, updates: &[RefUpdate], message: &str) -> Result<()> {
+        // The lock files the transaction takes, noted first so a kill mid-way leaves nothing foreign-looking.
+        let mut locks: Vec<String> = updates.iter().map(|u| format!("{}.lock", u.name)).collect();
+        locks.extend(["packed-refs.lock".to_string(), "HEAD.lock".to_string()]);
+        crate::lock::note_git_locks(self.git_dir(), &locks)?;
         let mut edits = Vec::new();
         for u in updates {
             let name: gix::refs::FullName = u
@@ -639,6 +643,7 @@ impl Repo {
             name: "HEAD".try_into().expect("valid"),
             deref: false,
         };
+        crate::lock::note_git_locks(self.git_dir(), &["HEAD.lock".to_string()])?;
         self.inner.edit_reference(edit).ctx("updating HEAD")?;
         Ok(())
     }

@@ -848,6 +848,7 @@ fn carried_changelog(
 /// configures them), so this one step runs `git tag -s`, after the transaction that created the unsigned tag.
 fn sign_tag(repo: &Repo, name: &str, commit: Oid) -> std::result::Result<(), String> {
     let dir = repo.workdir().unwrap_or(repo.git_dir());
+    crate::lock::note_git_locks(repo.git_dir(), &[format!("refs/tags/{name}.lock")]).map_err(|e| e.message)?;
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
