@@ -3,7 +3,6 @@
 //! lines of context, and `\ No newline at end of file` where a side has no final newline.
 
 use gix::bstr::{BString, ByteSlice};
-use similar::TextDiff;
 
 use crate::error::Result;
 use crate::git::{Entry, Oid, Repo, TreeChange};
@@ -33,7 +32,9 @@ pub fn is_binary(data: &[u8]) -> bool {
 /// A path as git writes it in patch headers: C-quoted when it holds a quote, backslash, control character
 /// or non-ASCII byte.
 pub fn quote_path(prefix: &str, path: &[u8]) -> Vec<u8> {
-    let needs = path.iter().any(|&b| b == b'"' || b == b'\\' || !(0x20..0x7f).contains(&b));
+    let needs = path
+        .iter()
+        .any(|&b| b == b'"' || b == b'\\' || !(0x20..0x7f).contains(&b));
     let mut out = Vec::new();
     if !needs {
         out.extend_from_slice(prefix.as_bytes());
@@ -152,13 +153,45 @@ fn file_diff(
     Ok(())
 }
 
-/// Unified hunks (three lines of context) for two versions of a file.
+/// Unified hunks (three lines of context) for two versions of a file. Lines end at `\n` only, as GNU
+/// `patch` and git count them (a lone `\r` inside binary content is not a line end).
 pub fn hunks(old: &[u8], new: &[u8], out: &mut Vec<u8>) {
-    let diff = TextDiff::configure().diff_lines(old, new);
-    let mut udiff = diff.unified_diff();
-    udiff.context_radius(3).missing_newline_hint(true);
-    for hunk in udiff.iter_hunks() {
-        hunk.to_writer(&mut *out).expect("writing to memory");
+    let a: Vec<&[u8]> = old.split_inclusive(|b| *b == b'\n').collect();
+    let b: Vec<&[u8]> = new.split_inclusive(|b| *b == b'\n').collect();
+    let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &a, &b);
+    let range = |start: usize, end: usize| -> String {
+        match end - start {
+            1 => format!("{}", start + 1),
+            0 => format!("{start},0"),
+            n => format!("{},{n}", start + 1),
+        }
+    };
+    let line = |out: &mut Vec<u8>, tag: u8, l: &[u8]| {
+        out.push(tag);
+        out.extend_from_slice(l);
+        if !l.ends_with(b"\n") {
+            out.extend_from_slice(b"\n\\ No newline at end of file\n");
+        }
+    };
+    for group in similar::group_diff_ops(ops, 3) {
+        let (Some(first), Some(last)) = (group.first(), group.last()) else {
+            continue;
+        };
+        let (o0, o1) = (first.old_range().start, last.old_range().end);
+        let (n0, n1) = (first.new_range().start, last.new_range().end);
+        out.extend_from_slice(format!("@@ -{} +{} @@\n", range(o0, o1), range(n0, n1)).as_bytes());
+        for op in &group {
+            let (old_r, new_r) = (op.old_range(), op.new_range());
+            match op.tag() {
+                similar::DiffTag::Equal => old_r.for_each(|i| line(out, b' ', a[i])),
+                similar::DiffTag::Delete => old_r.for_each(|i| line(out, b'-', a[i])),
+                similar::DiffTag::Insert => new_r.for_each(|i| line(out, b'+', b[i])),
+                similar::DiffTag::Replace => {
+                    old_r.for_each(|i| line(out, b'-', a[i]));
+                    new_r.for_each(|i| line(out, b'+', b[i]));
+                }
+            }
+        }
     }
 }
 

@@ -5,7 +5,9 @@
 pub mod apply;
 pub mod base85;
 pub mod diff;
+pub mod export;
 pub mod headers;
+pub mod import;
 pub mod layout;
 pub mod patchfile;
 
