@@ -42,7 +42,7 @@ pub fn run(dir: &Path, a: &Args, format: Option<Format>, out: &Output, cmd: &str
         |d, t| progress.update(d, t),
     )?;
     progress.finish();
-    let file_of = |source: &str| -> String {
+    let file_of = |source: &crate::git::Oid| -> String {
         r.files
             .iter()
             .find(|(s, _)| s == source)
@@ -65,7 +65,7 @@ pub fn run(dir: &Path, a: &Args, format: Option<Format>, out: &Output, cmd: &str
             "series": r.series,
             "commits": commits,
             "notes": r.notes,
-            "stopped": r.stopped.as_ref().map(|s| serde_json::json!({"commit": s.source, "file": file_of(&s.source), "subject": s.subject, "series": s.series, "conflicts": s.paths})),
+            "stopped": r.stopped.as_ref().map(|s| serde_json::json!({"commit": s.source.to_string(), "file": file_of(&s.source), "subject": s.subject, "series": s.series, "conflicts": s.paths})),
             "head": r.new_head.map(|h| h.to_string()),
         }));
     } else {

@@ -1,5 +1,6 @@
 //! The command line: clap definitions (one file per command), rendering as text or JSON, exit statuses.
-//! Exit status: 0 done, 1 stopped at a conflict awaiting the user, 2 bad usage or input.
+//! Exit status: 0 done, 1 stopped at a conflict awaiting the user, 2 bad usage or input, 3 an internal or
+//! repository error, 4 done but a follow-up step failed (the error kind decides: [`crate::error::Kind`]).
 
 mod abort;
 mod adopt;
@@ -16,6 +17,7 @@ mod rebase;
 mod release;
 mod series;
 mod skip;
+mod srpm;
 mod status;
 mod undo;
 
@@ -88,6 +90,7 @@ pub enum Command {
     Rebase(rebase::Args),
     RangeDiff(range_diff::Args),
     Release(release::Args),
+    Srpm(srpm::Args),
     Continue(continue_::Args),
     Skip(skip::Args),
     Abort(abort::Args),
@@ -98,10 +101,7 @@ pub enum Command {
     Import(import::Args),
 }
 
-/// Exit statuses.
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_STOPPED: i32 = 1;
-pub const EXIT_USAGE: i32 = 2;
+pub use crate::error::{EXIT_FAILURE, EXIT_FOLLOW_UP, EXIT_OK, EXIT_STOPPED, EXIT_USAGE};
 
 /// The command line as the user typed it, for reflogs and the operation log.
 fn command_line() -> String {
@@ -142,7 +142,8 @@ pub fn run() -> i32 {
     } else {
         Format::Text
     };
-    let out = Output::new(out_format);
+    let mut out = Output::new(out_format);
+    out.verbose = cli.verbose;
     let patch_format = cli.format.iter().find_map(|f| f.patches());
     if patch_format.is_some() && !matches!(cli.command, Command::Export(_) | Command::Import(_)) {
         out.error(
@@ -163,6 +164,7 @@ pub fn run() -> i32 {
         Command::Rebase(a) => rebase::run(&dir, a, &out, &cmd),
         Command::RangeDiff(a) => range_diff::run(&dir, a, &out),
         Command::Release(a) => release::run(&dir, a, &out, &cmd),
+        Command::Srpm(a) => srpm::run(&dir, a, &out),
         Command::Continue(a) => continue_::run(&dir, a, &out),
         Command::Skip(a) => skip::run(&dir, a, &out),
         Command::Abort(a) => abort::run(&dir, a, &out),
@@ -176,7 +178,7 @@ pub fn run() -> i32 {
         Ok(code) => code,
         Err(e) => {
             out.error(&e);
-            EXIT_USAGE
+            e.exit_code()
         }
     }
 }

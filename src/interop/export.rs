@@ -10,11 +10,11 @@ use crate::interop::Format;
 
 /// One patch to write.
 pub struct Item {
-    pub commit: String,
+    pub commit: crate::git::Oid,
     pub series: String,
     pub author: Person,
     pub message: String,
-    pub origin: Option<String>,
+    pub origin: Option<crate::git::Oid>,
     /// SUSE's `Patch-mainline:` value for a backport (the first tag containing the origin).
     pub mainline: Option<String>,
     pub diff: Vec<u8>,
@@ -89,7 +89,7 @@ fn suse_fields(item: &Item) -> Vec<(String, String)> {
     };
     out.push(("Patch-mainline".to_string(), mainline));
     if let Some(o) = &item.origin {
-        out.push(("Git-commit".to_string(), o.clone()));
+        out.push(("Git-commit".to_string(), o.to_string()));
     }
     let refs = suse_references(&item.message);
     if !refs.is_empty() {
@@ -121,7 +121,7 @@ fn quilt_like(items: &[Item], debian: bool) -> Files {
         for (i, it) in its.iter().enumerate() {
             let path = format!("{dir}/{}", patch_name(i + 1, it.subject()));
             let extra = if debian {
-                dep3_fields(&it.message, it.origin.as_deref())
+                dep3_fields(&it.message, it.origin.map(|o| o.to_string()).as_deref())
             } else {
                 Vec::new()
             };

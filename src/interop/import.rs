@@ -283,7 +283,8 @@ pub fn read_queue(base: &Path, path: &Path, format: Option<Format>) -> Result<Qu
 
 /// The upstream commit a patch names: `Git-commit:` (SUSE), `Origin:` (DEP-3), or a provenance line in
 /// its message (every dialect pq reads). A header that names a commit badly is an error at its line.
-pub fn origin(p: &PatchFile) -> Result<Option<String>> {
+pub fn origin(p: &PatchFile) -> Result<Option<crate::git::Oid>> {
+    let id = |s: &str| crate::git::Oid::from_hex(s.as_bytes()).ok();
     let is_full = |s: &str| s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
     if let Some(h) = p.header("Git-commit") {
         let v = h.value.trim();
@@ -293,7 +294,7 @@ pub fn origin(p: &PatchFile) -> Result<Option<String>> {
                     .hint("Git-commit names the upstream commit by its full 40-digit id"),
             );
         }
-        return Ok(Some(v.to_string()));
+        return Ok(id(v));
     }
     if let Some(h) = p.header("Origin") {
         static HEX: OnceLock<Regex> = OnceLock::new();
@@ -309,15 +310,13 @@ pub fn origin(p: &PatchFile) -> Result<Option<String>> {
                         .hint("write it as `Origin: upstream, commit:<40-digit id>`"),
                 );
             }
-            return Ok(Some(id));
+            return Ok(crate::git::Oid::from_hex(id.as_bytes()).ok());
         }
         if let Some(m) = hex.find(&h.value) {
-            return Ok(Some(m.as_str().to_string()));
+            return Ok(id(m.as_str()));
         }
     }
-    Ok(crate::model::provenance::parse(&p.message())
-        .first()
-        .map(|p| p.commit.clone()))
+    Ok(crate::model::provenance::parse(&p.message()).first().map(|p| p.commit))
 }
 
 #[cfg(test)]
@@ -336,32 +335,20 @@ mod tests {
     #[test]
     fn origins_from_every_dialect() {
         let a = "0123456789abcdef0123456789abcdef01234567";
+        let got = |h: String| origin(&patch(&h)).unwrap().map(|o| o.to_string());
+        assert_eq!(got(format!("Subject: s\nGit-commit: {a}\n")).as_deref(), Some(a));
         assert_eq!(
-            origin(&patch(&format!("Subject: s\nGit-commit: {a}\n")))
-                .unwrap()
-                .as_deref(),
+            got(format!("Subject: s\nOrigin: upstream, commit:{a}\n")).as_deref(),
             Some(a)
         );
         assert_eq!(
-            origin(&patch(&format!("Subject: s\nOrigin: upstream, commit:{a}\n")))
-                .unwrap()
-                .as_deref(),
-            Some(a)
-        );
-        assert_eq!(
-            origin(&patch(&format!(
+            got(format!(
                 "Subject: s\nOrigin: upstream, https://git.kernel.org/linus/{a}\n"
-            )))
-            .unwrap()
+            ))
             .as_deref(),
             Some(a)
         );
-        assert_eq!(
-            origin(&patch(&format!("Subject: s\n\ncommit {a} upstream.\n")))
-                .unwrap()
-                .as_deref(),
-            Some(a)
-        );
+        assert_eq!(got(format!("Subject: s\n\ncommit {a} upstream.\n")).as_deref(), Some(a));
         assert_eq!(
             origin(&patch("Subject: s\nOrigin: https://bugs.debian.org/863290#5\n")).unwrap(),
             None

@@ -9,7 +9,7 @@ use crate::interop::diff::{tree_diff, BinaryMode};
 use crate::interop::export::{edit_spec, render, Item};
 use crate::interop::Format;
 use crate::model::state::PatchKind;
-use crate::ops::{message_fields, oid, Workspace};
+use crate::ops::{message_fields, Workspace};
 
 pub struct ExportOptions {
     pub format: Format,
@@ -72,7 +72,7 @@ pub fn export(dir: &Path, opts: &ExportOptions) -> Result<ExportReport> {
         if p.kind != PatchKind::Patch || (!opts.series.is_empty() && !opts.series.contains(&p.series)) {
             continue;
         }
-        let c = repo.commit(oid(&p.commit)?)?;
+        let c = repo.commit(p.commit)?;
         let parent_tree = match c.parents.first() {
             Some(q) => Some(repo.commit_tree(*q)?),
             None => None,
@@ -92,20 +92,20 @@ pub fn export(dir: &Path, opts: &ExportOptions) -> Result<ExportReport> {
                         tags.insert(t)
                     }
                 };
-                match oid(o) {
-                    Ok(id) if repo.commit(id).is_ok() => first_tag(repo, tags, id),
-                    _ => None,
+                match repo.commit(*o) {
+                    Ok(_) => first_tag(repo, tags, *o),
+                    Err(_) => None,
                 }
             }
             _ => None,
         };
         let (message, _) = message_fields(&c.message);
         items.push(Item {
-            commit: p.commit.clone(),
+            commit: p.commit,
             series: p.series.clone(),
             author: c.author.clone(),
             message,
-            origin: p.origin.clone(),
+            origin: p.origin,
             mainline,
             diff: d.text,
             omitted: d.omitted,

@@ -27,7 +27,7 @@ pub struct ImportReport {
     pub format: Format,
     pub lines: Vec<ReportLine>,
     /// The patch file of each line, by the line's source.
-    pub files: Vec<(String, String)>,
+    pub files: Vec<(crate::git::Oid, String)>,
     pub series: Vec<String>,
     pub notes: Vec<String>,
     pub stopped: Option<StopInfo>,
@@ -140,13 +140,13 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
                 (c, parent)
             }
         };
-        files_of.push((source.to_string(), p.name.clone()));
+        files_of.push((source, p.name.clone()));
         steps.push(Step {
-            source: source.to_string(),
-            parent: Some(parent.to_string()),
+            source,
+            parent: Some(parent),
             series: series.clone(),
             kind: PatchKind::Patch,
-            origin: origin.clone(),
+            origin: *origin,
             via: None,
             subject: p.subject.clone(),
             message,
