@@ -9,7 +9,7 @@ use crate::engine::replay::{execute, Halt, ReportLine, Run, Step, Who};
 use crate::error::{Error, Result};
 use crate::git::Person;
 use crate::interop::apply::{apply, parse_diff, Applied};
-use crate::interop::import::{origin, read_queue};
+use crate::interop::import::{origin_and_via, read_queue};
 use crate::interop::Format;
 use crate::model::provenance;
 use crate::model::state::PatchKind;
@@ -60,7 +60,7 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
                     .hint("remove the patch from the series or fix it"),
             );
         }
-        let origin = origin(p)?;
+        let (origin, via) = origin_and_via(p)?;
         let series = opts
             .series
             .clone()
@@ -69,7 +69,7 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
         if !series_order.contains(&series) {
             series_order.push(series.clone());
         }
-        parsed.push((p, files, origin, series));
+        parsed.push((p, files, origin, via, series));
     }
     for s in &series_order {
         if s == "packaging" {
@@ -97,7 +97,7 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
     let mut steps = Vec::new();
     let mut files_of = Vec::new();
     let total = parsed.len();
-    for (i, (p, files, origin, series)) in parsed.iter().enumerate() {
+    for (i, (p, files, origin, via, series)) in parsed.iter().enumerate() {
         progress(i, total * 2);
         let author = match (&p.author, p.date) {
             (Some((name, email)), Some((time, offset))) => Person {
@@ -147,7 +147,7 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
             series: series.clone(),
             kind: PatchKind::Patch,
             origin: *origin,
-            via: None,
+            via: *via,
             subject: p.subject.clone(),
             message,
             message_raw: None,
