@@ -3,6 +3,8 @@
 //! update; or, at a conflict, a stop the user finishes with `pq continue`, `pq skip` or `pq abort`.
 
 pub mod backport;
+pub mod export;
+pub mod import;
 pub mod init;
 pub mod range_diff;
 pub mod rebase;
