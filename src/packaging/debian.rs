@@ -1,0 +1,290 @@
+//! debian/changelog releases: Debian's version ordering (dpkg's `verrevcmp`), the next version, and the
+//! entry as the Debian kernel team's `debian/bin/stable-update` and `dch` write it:
+//!
+//! ```text
+//! linux (5.10.29-1) unstable; urgency=medium
+//!
+//!   * New upstream stable update:
+//!     https://www.kernel.org/pub/linux/kernel/v5.x/ChangeLog-5.10.29
+//!     - <upstream subject>            (one per commit of v5.10.28..v5.10.29^, oldest first)
+//!   * <own change> (Closes: #986822) (CVE-2021-3493)
+//!
+//!  -- Name <email>  Tue, 13 Apr 2021 14:58:33 +0200
+//! ```
+//!
+//! Lines are wrapped at 80 columns; a wrapped item continues under its text.
+
+use std::cmp::Ordering;
+
+use chrono::{DateTime, FixedOffset};
+
+/// dpkg's order of one character in the non-digit parts: `~` first, then the end, letters, the rest.
+fn order(c: Option<u8>) -> i32 {
+    match c {
+        None => 0,
+        Some(b'~') => -1,
+        Some(c) if c.is_ascii_digit() => 0,
+        Some(c) if c.is_ascii_alphabetic() => c as i32,
+        Some(c) => c as i32 + 256,
+    }
+}
+
+fn verrevcmp(a: &str, b: &str) -> Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        let mut first_diff = 0;
+        while (i < a.len() && !a[i].is_ascii_digit()) || (j < b.len() && !b[j].is_ascii_digit()) {
+            let ac = order(a.get(i).copied());
+            let bc = order(b.get(j).copied());
+            if ac != bc {
+                return ac.cmp(&bc);
+            }
+            i += 1;
+            j += 1;
+        }
+        while i < a.len() && a[i] == b'0' {
+            i += 1;
+        }
+        while j < b.len() && b[j] == b'0' {
+            j += 1;
+        }
+        while i < a.len() && a[i].is_ascii_digit() && j < b.len() && b[j].is_ascii_digit() {
+            if first_diff == 0 {
+                first_diff = a[i] as i32 - b[j] as i32;
+            }
+            i += 1;
+            j += 1;
+        }
+        if i < a.len() && a[i].is_ascii_digit() {
+            return Ordering::Greater;
+        }
+        if j < b.len() && b[j].is_ascii_digit() {
+            return Ordering::Less;
+        }
+        if first_diff != 0 {
+            return first_diff.cmp(&0);
+        }
+    }
+    Ordering::Equal
+}
+
+/// Splits `epoch:upstream-revision`.
+fn split(v: &str) -> (u64, &str, &str) {
+    let (epoch, rest) = match v.split_once(':') {
+        Some((e, r)) => (e.parse().unwrap_or(0), r),
+        None => (0, v),
+    };
+    match rest.rsplit_once('-') {
+        Some((u, r)) => (epoch, u, r),
+        None => (epoch, rest, ""),
+    }
+}
+
+/// `dpkg --compare-versions`.
+pub fn compare(a: &str, b: &str) -> Ordering {
+    let (ea, ua, ra) = split(a);
+    let (eb, ub, rb) = split(b);
+    ea.cmp(&eb)
+        .then_with(|| verrevcmp(ua, ub))
+        .then_with(|| verrevcmp(ra, rb))
+}
+
+/// The upstream part of a Debian version (`5.10.28` of `5.10.28-2`).
+pub fn upstream(v: &str) -> &str {
+    split(v).1
+}
+
+/// The next version: a new upstream gets revision `1` (`~exp1` kept for experimental, as stable-update
+/// does); the same upstream counts the revision up (`2` → `3`; Ubuntu's `164.174` → `165.175`).
+pub fn next_version(current: &str, new_upstream: &str) -> String {
+    let (epoch, up, rev) = split(current);
+    let epoch = if epoch > 0 { format!("{epoch}:") } else { String::new() };
+    if up != new_upstream {
+        let exp = if rev.contains("~exp") { "~exp1" } else { "" };
+        return format!("{epoch}{new_upstream}-1{exp}");
+    }
+    let bumped: Vec<String> = if rev
+        .split('.')
+        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        rev.split('.')
+            .map(|p| (p.parse::<u64>().unwrap_or(0) + 1).to_string())
+            .collect()
+    } else {
+        // `2~exp1`, `1ubuntu3`: count the last number up.
+        let at = rev.rfind(|c: char| !c.is_ascii_digit()).map_or(0, |i| i + 1);
+        let n: u64 = rev[at..].parse().unwrap_or(0);
+        vec![format!("{}{}", &rev[..at], n + 1)]
+    };
+    format!("{epoch}{up}-{}", bumped.join("."))
+}
+
+/// Greedy wrap at 80 columns: `first` prefixes the first line, `rest` the following ones (both end with
+/// their blank).
+pub fn wrap(text: &str, first: &str, rest: &str) -> String {
+    let mut out = String::new();
+    let mut line = first.to_string();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        if !empty && line.chars().count() + 1 + word.chars().count() > 80 {
+            out.push_str(&line);
+            out.push('\n');
+            line = rest.to_string();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
+
+/// The stable releases a stable update covers, each with its upstream subjects (oldest first).
+pub struct StableUpdate {
+    /// `5.10.29`.
+    pub version: String,
+    pub subjects: Vec<String>,
+}
+
+/// One change of the tree's own: subject, `Closes:` bugs and CVEs.
+pub struct Change {
+    pub subject: String,
+    pub closes: Vec<String>,
+    pub cves: Vec<String>,
+}
+
+/// `Closes: #123, #456` lines and CVE ids (in `CVE:` lines or the subject) of a commit message.
+pub fn change(subject: &str, message: &str) -> Change {
+    let closes_re = crate::packaging::static_regex!(r"(?i)^\s*closes:\s*(.*)$");
+    let bug = crate::packaging::static_regex!(r"#?(\d+)");
+    let cve = crate::packaging::static_regex!(r"CVE-\d{4}-\d{4,}");
+    let mut closes = Vec::new();
+    let mut cves: Vec<String> = Vec::new();
+    for line in message.lines().skip(1) {
+        if let Some(c) = closes_re.captures(line) {
+            for b in bug.captures_iter(&c[1]) {
+                let id = format!("#{}", &b[1]);
+                if !closes.contains(&id) {
+                    closes.push(id);
+                }
+            }
+        }
+        if line.starts_with("CVE:") || line.starts_with("CVE-") {
+            for m in cve.find_iter(line) {
+                if !cves.iter().any(|c| c == m.as_str()) {
+                    cves.push(m.as_str().to_string());
+                }
+            }
+        }
+    }
+    let subject_cves: Vec<&str> = cve.find_iter(subject).map(|m| m.as_str()).collect();
+    cves.retain(|c| !subject_cves.contains(&c.as_str()));
+    Change {
+        subject: subject.trim().to_string(),
+        closes,
+        cves,
+    }
+}
+
+pub struct DebianEntry<'a> {
+    pub source: &'a str,
+    pub version: &'a str,
+    pub distribution: &'a str,
+    pub urgency: &'a str,
+    pub stable: &'a [StableUpdate],
+    pub changes: &'a [Change],
+    /// `Name <email>`.
+    pub maintainer: &'a str,
+    pub date: DateTime<FixedOffset>,
+}
+
+/// The entry, ending with the blank line that separates it from the next.
+pub fn entry(e: &DebianEntry<'_>) -> String {
+    let mut out = format!(
+        "{} ({}) {}; urgency={}\n\n",
+        e.source, e.version, e.distribution, e.urgency
+    );
+    let mut items = 0;
+    if !e.stable.is_empty() {
+        out.push_str("  * New upstream stable update:\n");
+        for s in e.stable {
+            let major = s.version.split('.').next().unwrap_or("0");
+            out.push_str(&format!(
+                "    https://www.kernel.org/pub/linux/kernel/v{major}.x/ChangeLog-{}\n",
+                s.version
+            ));
+            for subject in &s.subjects {
+                out.push_str(&wrap(subject, "    - ", "      "));
+            }
+        }
+        items += 1;
+    }
+    for c in e.changes {
+        let mut text = c.subject.clone();
+        if !c.closes.is_empty() {
+            text.push_str(&format!(" (Closes: {})", c.closes.join(", ")));
+        }
+        if !c.cves.is_empty() {
+            text.push_str(&format!(" ({})", c.cves.join(", ")));
+        }
+        out.push_str(&wrap(&text, "  * ", "    "));
+        items += 1;
+    }
+    if items == 0 {
+        // dpkg-parsechangelog wants at least one change line.
+        out.push_str("  * No-change rebuild.\n");
+    }
+    // RFC 2822, as `date -R` writes it; two blanks after the address.
+    let date = e.date.format("%a, %d %b %Y %H:%M:%S %z");
+    out.push_str(&format!("\n -- {}  {date}\n\n", e.maintainer));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dpkg_ordering() {
+        for (a, b) in [
+            ("5.10.28-2", "5.10.28-1"),
+            ("5.10.29-1", "5.10.28-2"),
+            ("6.8-1", "6.8~rc3-1~exp1"),
+            ("5.15.0-165.175", "5.15.0-164.174"),
+            ("1:1.0-1", "2.0-1"),
+            ("1.0-1ubuntu2", "1.0-1ubuntu1"),
+            ("1.0a-1", "1.0-1"),
+        ] {
+            assert_eq!(compare(a, b), Ordering::Greater, "{a} > {b}");
+            assert_eq!(compare(b, a), Ordering::Less, "{b} < {a}");
+        }
+        assert_eq!(compare("5.10.28-1", "5.10.28-1"), Ordering::Equal);
+    }
+
+    #[test]
+    fn next_versions() {
+        assert_eq!(next_version("5.10.28-2", "5.10.29"), "5.10.29-1");
+        assert_eq!(next_version("5.10.28-2", "5.10.28"), "5.10.28-3");
+        assert_eq!(next_version("6.1~rc3-1~exp1", "6.1~rc4"), "6.1~rc4-1~exp1");
+        assert_eq!(next_version("5.15.0-164.174", "5.15.0"), "5.15.0-165.175");
+        assert_eq!(next_version("1.0-1ubuntu3", "1.0"), "1.0-1ubuntu4");
+    }
+
+    #[test]
+    fn wraps_at_80_like_the_real_changelog() {
+        let w = wrap(
+            "mm/memcg: rename mem_cgroup_split_huge_fixup to split_page_memcg and add nr_pages argument",
+            "    - ",
+            "      ",
+        );
+        assert_eq!(
+            w,
+            "    - mm/memcg: rename mem_cgroup_split_huge_fixup to split_page_memcg and add\n      nr_pages argument\n"
+        );
+    }
+}
