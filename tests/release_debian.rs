@@ -143,3 +143,60 @@ fn debian_stable_update_and_revision() {
     let out = r.pq_ok(&["release"]);
     assert!(out.starts_with("nothing changed since linux 5.10.29-2"), "{out}");
 }
+
+#[test]
+fn ubuntu_entry_groups_by_buglink_and_cve_like_git_ubuntu_log() {
+    require("dpkg-parsechangelog");
+    let p =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/packaging/ubuntu/debian.master-changelog.head");
+    let head = std::fs::read_to_string(&p)
+        .unwrap_or_else(|e| panic!("the packaging corpus is missing ({}): {e}", p.display()));
+    let r = TestRepo::new();
+    r.write(
+        "Makefile",
+        "VERSION = 5\nPATCHLEVEL = 15\nSUBLEVEL = 193\nEXTRAVERSION =\nNAME = Trick or Treat\n",
+    );
+    r.commit("Linux 5.15.193");
+    r.git(&["tag", "-a", "-m", "Linux 5.15.193", "v5.15.193"]);
+    r.git(&["checkout", "-q", "-b", "jammy"]);
+    r.write("debian.master/changelog", head.as_bytes());
+    r.commit("UBUNTU: Ubuntu-5.15.0-164.174");
+    r.pq_ok(&["init", "--base", "v5.15.193", "--packaging", "debian.master"]);
+    r.write("fs/f2fs/gc.c", "int a;\n");
+    r.commit("f2fs: fix race in concurrent f2fs_stop_gc_thread\n\nCVE-2024-53218\n(cherry picked from commit 7b0033dbc48340a1c1c3f12448ba17d6587ca092)\n");
+    r.write("debian.master/modules", "pvpanic\n");
+    r.commit("UBUNTU: [Packaging] Add pvpanic kernel modules to linux-modules\n\nBugLink: https://bugs.launchpad.net/bugs/2126659\n");
+    r.write("drivers/net/vxlan.c", "int b;\n");
+    r.commit("UBUNTU: SAUCE: fan: vxlan: check memory allocation for map\n");
+    r.write("fs/kernfs/dir.c", "int c;\n");
+    r.commit(
+        "kernfs: switch global kernfs_rwsem lock to per-fs lock\n\nBugLink: https://bugs.launchpad.net/bugs/2125142\n",
+    );
+    r.pq_ok(&["adopt"]);
+    let v = r.pq_json(&["release"], 0);
+    assert_eq!(v["tag"], "Ubuntu-5.15.0-165.175");
+    assert_eq!(r.git(&["log", "-1", "--format=%s"]), "UBUNTU: Ubuntu-5.15.0-165.175");
+    let text = r.read_string("debian.master/changelog");
+    let o = Command::new("dpkg-parsechangelog")
+        .arg("-l")
+        .arg(r.path("debian.master/changelog"))
+        .args(["-S", "Version"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "5.15.0-165.175");
+    assert!(dpkg_gt("5.15.0-165.175", "5.15.0-164.174"));
+    let entry = &text[..text.len() - head.len()];
+    assert_eq!(
+        entry,
+        "linux (5.15.0-165.175) jammy; urgency=medium\n\n\
+         \x20 * kernfs: switch global kernfs_rwsem lock to per-fs lock (LP: #2125142)\n\
+         \x20   - kernfs: switch global kernfs_rwsem lock to per-fs lock\n\n\
+         \x20 * [Packaging] Add pvpanic kernel modules to linux-modules (LP: #2126659)\n\
+         \x20   - [Packaging] Add pvpanic kernel modules to linux-modules\n\n\
+         \x20 * CVE-2024-53218\n\
+         \x20   - f2fs: fix race in concurrent f2fs_stop_gc_thread\n\n\
+         \x20 * Miscellaneous Ubuntu changes\n\
+         \x20   - SAUCE: fan: vxlan: check memory allocation for map\n\n\
+         \x20-- Pat Tester <pat@example.org>  Wed, 01 Jan 2025 00:00:00 +0000\n\n"
+    );
+}

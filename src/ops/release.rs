@@ -307,7 +307,8 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
         return release_source_git(ws, state, state_commit, config, opts);
     }
     if debian::detect(repo, head_tree, &config)? {
-        return release_debian(ws, state, state_commit, opts);
+        let ubuntu = config.changelog == "ubuntu";
+        return release_debian(ws, state, state_commit, opts, ubuntu);
     }
 
     // The version, from the tree itself.
@@ -716,7 +717,13 @@ fn release_source_git(
 }
 
 /// A release of a tree packaged only for Debian (see `debian`).
-fn release_debian(mut ws: Workspace, state: State, state_commit: Oid, opts: &ReleaseOptions) -> Result<ReleaseReport> {
+fn release_debian(
+    mut ws: Workspace,
+    state: State,
+    state_commit: Oid,
+    opts: &ReleaseOptions,
+    ubuntu: bool,
+) -> Result<ReleaseReport> {
     if opts.srpm.is_some() || opts.dist.is_some() || opts.local.is_some() {
         return Err(
             Error::input("--srpm, --dist and --local are for RPM packaging; this tree has only debian/")
@@ -734,6 +741,7 @@ fn release_debian(mut ws: Workspace, state: State, state_commit: Oid, opts: &Rel
         head_tree,
         maintainer: &maintainer,
         date: person_date(&who),
+        ubuntu,
     })?;
     let branch_name = short_branch(&ws.branch).to_string();
     if plan.nothing_changed && !opts.force {

@@ -198,6 +198,8 @@ pub struct DebianEntry<'a> {
     pub urgency: &'a str,
     pub stable: &'a [StableUpdate],
     pub changes: &'a [Change],
+    /// A body formatted elsewhere (Ubuntu's grouping), written after the stable part instead of `changes`.
+    pub body: Option<&'a str>,
     /// `Name <email>`.
     pub maintainer: &'a str,
     pub date: DateTime<FixedOffset>,
@@ -224,7 +226,11 @@ pub fn entry(e: &DebianEntry<'_>) -> String {
         }
         items += 1;
     }
-    for c in e.changes {
+    if let Some(body) = e.body.filter(|b| !b.is_empty()) {
+        out.push_str(body);
+        items += 1;
+    }
+    for c in e.changes.iter().filter(|_| e.body.is_none()) {
         let mut text = c.subject.clone();
         if !c.closes.is_empty() {
             text.push_str(&format!(" (Closes: {})", c.closes.join(", ")));
@@ -242,6 +248,137 @@ pub fn entry(e: &DebianEntry<'_>) -> String {
     // RFC 2822, as `date -R` writes it; two blanks after the address.
     let date = e.date.format("%a, %d %b %Y %H:%M:%S %z");
     out.push_str(&format!("\n -- {}  {date}\n\n", e.maintainer));
+    out
+}
+
+/// One commit as Ubuntu's `git-ubuntu-log` reads it.
+pub struct UbuntuCommit {
+    pub subject: String,
+    pub message: String,
+}
+
+fn textwrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// The body of an Ubuntu entry as kteam-tools' `git-ubuntu-log` groups it: commits (newest first, as git
+/// log gives them) grouped under their bugs and CVEs (`BugLink:` lines, `CVE-` lines), groups in the order
+/// they are first met, then `Miscellaneous Ubuntu changes` (`UBUNTU:` subjects without a bug) and
+/// `Miscellaneous upstream changes`; `UBUNTU: ` is dropped from subjects; wrapped at 76 columns. A bug's
+/// title comes from Launchpad in git-ubuntu-log; pq does not go on the network, so a group of Launchpad bugs
+/// is titled by its first commit's subject, followed by `(LP: #N)`.
+pub fn ubuntu_body(commits: &[UbuntuCommit]) -> String {
+    struct Entry {
+        subject: String,
+        key: Vec<String>,
+    }
+    let buglink = crate::packaging::static_regex!(r"^BugLink:\s+(\S+)(?:\s+\((.*)\))?\s*$");
+    let mut keys: Vec<Vec<String>> = Vec::new();
+    let mut entries: Vec<Entry> = Vec::new();
+    for c in commits {
+        let mut bugs: Vec<String> = Vec::new();
+        let mut ignore = false;
+        for line in c.message.lines().skip(1) {
+            if let Some(m) = buglink.captures(line) {
+                let bug = match m.get(2) {
+                    Some(text) => text.as_str().to_string(),
+                    None if m[1].contains("launchpad.net") => m[1].rsplit('/').next().unwrap_or("").to_string(),
+                    None => continue,
+                };
+                if !bugs.contains(&bug) {
+                    bugs.push(bug);
+                }
+            } else if line.starts_with("CVE-") {
+                let cve = line.trim().to_string();
+                if !bugs.contains(&cve) {
+                    bugs.push(cve);
+                }
+            } else if line.starts_with("Ignore:")
+                || (line.starts_with("Properties:")
+                    && line
+                        .split_whitespace()
+                        .skip(1)
+                        .any(|p| p == "ignore" || p == "no-changelog"))
+            {
+                ignore = true;
+            }
+        }
+        if ignore {
+            continue;
+        }
+        bugs.sort();
+        let key = if bugs.is_empty() {
+            vec![if c.subject.starts_with("UBUNTU") {
+                "__packaging__"
+            } else {
+                "__mainline__"
+            }
+            .to_string()]
+        } else {
+            if !keys.contains(&bugs) {
+                keys.push(bugs.clone());
+            }
+            bugs
+        };
+        let subject = match c.subject.strip_prefix("UBUNTU:") {
+            Some(rest) => rest.trim().to_string(),
+            None => c.subject.clone(),
+        };
+        entries.push(Entry { subject, key });
+    }
+    entries.reverse();
+    keys.push(vec!["__packaging__".into()]);
+    keys.push(vec!["__mainline__".into()]);
+    let mut out = String::new();
+    for key in &keys {
+        let members: Vec<&Entry> = entries.iter().filter(|e| &e.key == key).collect();
+        let Some(first) = members.first() else {
+            continue;
+        };
+        let titles: Vec<String> = match key[0].as_str() {
+            "__packaging__" => vec!["Miscellaneous Ubuntu changes".into()],
+            "__mainline__" => vec!["Miscellaneous upstream changes".into()],
+            _ => key
+                .iter()
+                .map(|b| {
+                    if b.bytes().all(|c| c.is_ascii_digit()) {
+                        format!("{} (LP: #{b})", first.subject)
+                    } else {
+                        b.clone()
+                    }
+                })
+                .collect(),
+        };
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let title = textwrap(&titles.join(" // "), 76);
+        out.push_str(&format!("  * {}\n", title[0]));
+        for l in &title[1..] {
+            out.push_str(&format!("    {l}\n"));
+        }
+        for e in members {
+            let lines = textwrap(&e.subject, 76);
+            out.push_str(&format!("    - {}\n", lines[0]));
+            for l in &lines[1..] {
+                out.push_str(&format!("      {l}\n"));
+            }
+        }
+    }
     out
 }
 
@@ -273,6 +410,40 @@ mod tests {
         assert_eq!(next_version("6.1~rc3-1~exp1", "6.1~rc4"), "6.1~rc4-1~exp1");
         assert_eq!(next_version("5.15.0-164.174", "5.15.0"), "5.15.0-165.175");
         assert_eq!(next_version("1.0-1ubuntu3", "1.0"), "1.0-1ubuntu4");
+    }
+
+    #[test]
+    fn ubuntu_groups_like_git_ubuntu_log() {
+        let c = |subject: &str, body: &str| UbuntuCommit {
+            subject: subject.into(),
+            message: format!("{subject}\n\n{body}"),
+        };
+        // Newest first, as `git log` gives them.
+        let commits = [
+            c("f2fs: fix race in concurrent f2fs_stop_gc_thread", "CVE-2024-53218\n"),
+            c(
+                "UBUNTU: [Packaging] Add pvpanic kernel modules to linux-modules",
+                "BugLink: https://bugs.launchpad.net/bugs/2126659\n",
+            ),
+            c("UBUNTU: SAUCE: fan: vxlan: check memory allocation for map", ""),
+            c(
+                "kernfs: fix missing kernfs_iattr_rwsem locking",
+                "BugLink: https://bugs.launchpad.net/bugs/2125142\n",
+            ),
+            c(
+                "kernfs: switch global kernfs_rwsem lock to per-fs lock",
+                "BugLink: https://bugs.launchpad.net/bugs/2125142\n",
+            ),
+            c("Linux 5.15.193", ""),
+        ];
+        assert_eq!(
+            ubuntu_body(&commits),
+            "  * CVE-2024-53218\n    - f2fs: fix race in concurrent f2fs_stop_gc_thread\n\n\
+             \x20 * [Packaging] Add pvpanic kernel modules to linux-modules (LP: #2126659)\n    - [Packaging] Add pvpanic kernel modules to linux-modules\n\n\
+             \x20 * kernfs: switch global kernfs_rwsem lock to per-fs lock (LP: #2125142)\n    - kernfs: switch global kernfs_rwsem lock to per-fs lock\n    - kernfs: fix missing kernfs_iattr_rwsem locking\n\n\
+             \x20 * Miscellaneous Ubuntu changes\n    - SAUCE: fan: vxlan: check memory allocation for map\n\n\
+             \x20 * Miscellaneous upstream changes\n    - Linux 5.15.193\n"
+        );
     }
 
     #[test]

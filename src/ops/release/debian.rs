@@ -16,14 +16,25 @@ use crate::packaging::kversion::KernelVersion;
 
 use super::{packaging_error, read_text, FileChange};
 
-pub const CHANGELOG: &str = "debian/changelog";
+/// Where the changelog is: Debian's `debian/changelog`, or Ubuntu kernel trees' `debian.master/changelog`
+/// (their `debian/changelog` is generated from it).
+pub const CHANGELOGS: [&str; 2] = ["debian.master/changelog", "debian/changelog"];
+
+fn changelog_path(repo: &Repo, tree: Oid) -> Result<Option<&'static str>> {
+    for p in CHANGELOGS {
+        if repo.entry_at(tree, p.as_bytes())?.is_some() {
+            return Ok(Some(p));
+        }
+    }
+    Ok(None)
+}
 
 pub fn detect(repo: &Repo, tree: Oid, config: &Config) -> Result<bool> {
     if matches!(config.changelog.as_str(), "debian" | "ubuntu") {
         return Ok(true);
     }
     let has_spec = repo.entry_at(tree, config.spec_path().as_bytes())?.is_some();
-    Ok(!has_spec && repo.entry_at(tree, CHANGELOG.as_bytes())?.is_some())
+    Ok(!has_spec && changelog_path(repo, tree)?.is_some())
 }
 
 pub struct Plan {
@@ -83,13 +94,16 @@ pub struct Inputs<'a> {
     pub head_tree: Oid,
     pub maintainer: &'a str,
     pub date: chrono::DateTime<chrono::FixedOffset>,
+    /// `changelog = "ubuntu"` in pq.toml (otherwise an `ABI.upload` revision like `164.174` says so).
+    pub ubuntu: bool,
 }
 
 pub fn plan(i: &Inputs<'_>) -> Result<Plan> {
     let repo = i.repo;
-    let (text, _) = read_text(repo, i.head_tree, CHANGELOG)?
+    let path = changelog_path(repo, i.head_tree)?
         .ok_or_else(|| Error::input("no debian/changelog").hint("start one with `dch --create`"))?;
-    let top = parse_debian_changelog_top(CHANGELOG, &text).map_err(packaging_error)?;
+    let (text, _) = read_text(repo, i.head_tree, path)?.expect("found above");
+    let top = parse_debian_changelog_top(path, &text).map_err(packaging_error)?;
     let (makefile, _) = read_text(repo, i.head_tree, "Makefile")?.ok_or_else(|| {
         Error::input("the tree has no top-level Makefile to read the kernel version from")
             .hint("pq release works on a kernel tree: run it on a branch built on an upstream kernel")
@@ -97,8 +111,14 @@ pub fn plan(i: &Inputs<'_>) -> Result<Plan> {
     let kernel = KernelVersion::from_makefile("Makefile", &makefile).map_err(packaging_error)?;
     let new_upstream = upstream_of(&kernel);
     let old_upstream = debian::upstream(&top.version).to_string();
-    // Ubuntu keeps `5.15.0` as its upstream part where Debian writes `5.15`.
-    let same_upstream = old_upstream == new_upstream || old_upstream == kernel.numeric();
+    let revision = top.version.rsplit_once('-').map_or("", |(_, r)| r);
+    let abi_upload = crate::packaging::static_regex!(r"^\d+\.\d+$");
+    let ubuntu = i.ubuntu || abi_upload.is_match(revision);
+    // Ubuntu keeps `5.15.0` as the upstream part of every 5.15 stable update (the sublevel is in the
+    // tree, not the version).
+    let same_upstream = old_upstream == new_upstream
+        || old_upstream == kernel.numeric()
+        || (ubuntu && old_upstream == format!("{}.0", kernel.base()));
     let version = debian::next_version(&top.version, if same_upstream { &old_upstream } else { &new_upstream });
     if debian::compare(&version, &top.version) != Ordering::Greater {
         return Err(Error::input(format!(
@@ -140,9 +160,20 @@ pub fn plan(i: &Inputs<'_>) -> Result<Plan> {
         }
     }
     let mut changes = Vec::new();
-    for id in repo.commits_between(&hide, i.head)?.into_iter().rev() {
+    let mut ubuntu_commits = Vec::new();
+    for id in repo.commits_between(&hide, i.head)? {
         let c = repo.commit(id)?;
         let subject = c.subject();
+        if ubuntu {
+            // Ubuntu lists every commit, its own packaging ones too; not its release commits.
+            if c.parents.len() <= 1 && !subject.starts_with("UBUNTU: Ubuntu-") {
+                ubuntu_commits.push(debian::UbuntuCommit {
+                    subject,
+                    message: c.message_lossy(),
+                });
+            }
+            continue;
+        }
         if c.parents.len() > 1 || subject.starts_with("[debian]") {
             continue;
         }
@@ -150,12 +181,18 @@ pub fn plan(i: &Inputs<'_>) -> Result<Plan> {
             c.parents.first().map(|p| repo.commit_tree(*p)).transpose()?,
             Some(c.tree),
         )?;
-        if !touched.is_empty() && touched.iter().all(|t| t.path.starts_with(b"debian/")) {
+        if !touched.is_empty() && touched.iter().all(|t| t.path.starts_with(b"debian")) {
             continue;
         }
         changes.push(debian::change(&subject, &c.message_lossy()));
     }
-    let nothing_changed = same_upstream && changes.is_empty();
+    // Oldest first.
+    changes.reverse();
+    let body = ubuntu.then(|| debian::ubuntu_body(&ubuntu_commits));
+    let nothing_changed = same_upstream && changes.is_empty() && ubuntu_commits.is_empty();
+    if ubuntu {
+        stable.clear();
+    }
     let entry = debian::entry(&DebianEntry {
         source: &top.package,
         version: &version,
@@ -163,16 +200,25 @@ pub fn plan(i: &Inputs<'_>) -> Result<Plan> {
         urgency: top.urgency.as_deref().unwrap_or("medium"),
         stable: &stable,
         changes: &changes,
+        body: body.as_deref(),
         maintainer: i.maintainer,
         date: i.date,
     });
     Ok(Plan {
         source: top.package.clone(),
-        subject: format!("Release {} ({version}).", top.package),
-        tag: tag_name(&version),
+        subject: if ubuntu {
+            format!("UBUNTU: Ubuntu-{version}")
+        } else {
+            format!("Release {} ({version}).", top.package)
+        },
+        tag: if ubuntu {
+            format!("Ubuntu-{}", version.replace('~', "_").replace(':', "%"))
+        } else {
+            tag_name(&version)
+        },
         previous: format!("{} {}", top.package, top.version),
         files: vec![FileChange {
-            path: CHANGELOG.to_string(),
+            path: path.to_string(),
             old: text.clone(),
             new: format!("{entry}{text}"),
         }],
