@@ -308,7 +308,7 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
     }
     if debian::detect(repo, head_tree, &config)? {
         let ubuntu = config.changelog == "ubuntu";
-        return release_debian(ws, state, state_commit, opts, ubuntu);
+        return release_debian(ws, state, opts, ubuntu);
     }
 
     // The version, from the tree itself.
@@ -701,13 +701,7 @@ fn release_source_git(mut ws: Workspace, state: State, config: Config, opts: &Re
 }
 
 /// A release of a tree packaged only for Debian (see `debian`).
-fn release_debian(
-    mut ws: Workspace,
-    state: State,
-    state_commit: Oid,
-    opts: &ReleaseOptions,
-    ubuntu: bool,
-) -> Result<ReleaseReport> {
+fn release_debian(mut ws: Workspace, state: State, opts: &ReleaseOptions, ubuntu: bool) -> Result<ReleaseReport> {
     if opts.srpm.is_some() || opts.dist.is_some() || opts.local.is_some() {
         return Err(
             Error::input("--srpm, --dist and --local are for RPM packaging; this tree has only debian/")
@@ -769,7 +763,6 @@ fn release_debian(
     let commit = commit_release(
         &mut ws,
         &state,
-        state_commit,
         &report.files,
         &format!("{}\n", plan.subject),
         &plan.tag,
