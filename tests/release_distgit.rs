@@ -41,7 +41,7 @@ fn upstream(r: &TestRepo, v: u32, p: u32, sublevels: &[u32]) {
 fn rpmspec_nvr(r: &TestRepo, dist: &str) -> String {
     let o = Command::new("rpmspec")
         .args(["-q", "--srpm", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}", "--define"])
-        .arg(format!("dist {dist}"))
+        .arg(format!("dist {}", if dist.is_empty() { "%{nil}" } else { dist }))
         .arg(r.path("redhat/kernel.spec"))
         .output()
         .unwrap();
@@ -237,4 +237,40 @@ fn ark_generated_spec_moves_pkgrelease_specrelease_tarfile_and_kabi_together() {
         spec.contains("# define buildid .local\n"),
         "genspec.sh's buildid line is kept"
     );
+}
+
+#[test]
+fn changelog_ark_in_pq_toml_wins_over_the_trees_fedora_entries() {
+    require("rpmspec");
+    let r = TestRepo::new();
+    upstream(&r, 5, 8, &[18]);
+    r.git(&["checkout", "-q", "-b", "f31", "v5.8.18"]);
+    r.write(
+        "redhat/kernel.spec",
+        corpus_file("fedora-distgit/kernel.spec.f31-5.8.18-100-oldstyle"),
+    );
+    r.write("pq.toml", "changelog = \"ark\"\n");
+    r.commit("redhat: spec");
+    r.write("net/x.c", "int x;\n");
+    r.commit("net: fix x\n\nBugzilla: 1886521\n");
+    r.pq_ok(&["init", "--base", "v5.8.18"]);
+    let v = r.pq_json(&["release"], 0);
+    assert_eq!(v["nvr"], "kernel-5.8.18-101");
+    let spec = r.read_string("redhat/kernel.spec");
+    let top: Vec<&str> = spec[spec.find("%changelog\n").unwrap()..]
+        .lines()
+        .skip(1)
+        .take(4)
+        .collect();
+    assert_eq!(
+        top,
+        [
+            format!("* Wed Jan 01 2025 {USER_NAME} <{USER_EMAIL}> [5.8.18-101]").as_str(),
+            "- redhat: spec (Pat Tester)",
+            "- net: fix x (Pat Tester) [1886521]",
+            "",
+        ],
+        "ARK's header, and no Resolves: line in the spec"
+    );
+    assert_eq!(rpmspec_nvr(&r, ""), "kernel-5.8.18-101");
 }

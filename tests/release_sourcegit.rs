@@ -575,3 +575,35 @@ fn srpm_names_every_missing_source_before_building_and_release_srpm_builds() {
     let srpm = v["srpm"].as_str().unwrap();
     assert!(srpm.ends_with("/kernel-5.14.0-284.31.1.el9_2.src.rpm"), "{srpm}");
 }
+
+#[test]
+fn srpm_runs_the_trees_own_dist_srpm_with_the_release_variables() {
+    require("make");
+    let r = rhel92("yes");
+    // A tree with its own entry point: redhat/Makefile's dist-srpm (here one that records what it was given).
+    r.write(
+        "redhat/Makefile",
+        "dist-srpm:\n\tmkdir -p rpm/SRPMS\n\techo 'DIST=$(DIST) BUILDID=$(BUILDID)' > rpm/SRPMS/kernel-5.14.0-284.31.1$(BUILDID)$(DIST).src.rpm\n",
+    );
+    r.write(".gitignore", "redhat/rpm/\n");
+    r.write("kernel/y.c", "int y;\n");
+    commit_as(&r, "A <a@redhat.com>", "y: a fix");
+    take(&r);
+    let out = r.scratch.path().join("srpms");
+    let v = r.pq_json(
+        &[
+            "release",
+            "--dist",
+            ".el9_2",
+            "--local",
+            "hs1",
+            "--srpm",
+            out.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert_eq!(v["nvr"], "kernel-5.14.0-284.31.1.hs1.el9_2");
+    let srpm = PathBuf::from(v["srpm"].as_str().unwrap());
+    assert_eq!(srpm.file_name().unwrap(), "kernel-5.14.0-284.31.1.hs1.el9_2.src.rpm");
+    assert_eq!(std::fs::read_to_string(&srpm).unwrap(), "DIST=.el9_2 BUILDID=.hs1\n");
+}
