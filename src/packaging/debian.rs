@@ -403,6 +403,46 @@ mod tests {
         assert_eq!(compare("5.10.28-1", "5.10.28-1"), Ordering::Equal);
     }
 
+    /// 300 generated pairs, each also asked of `dpkg --compare-versions`.
+    #[test]
+    fn ordering_agrees_with_dpkg() {
+        let found = std::process::Command::new("dpkg").arg("--version").output().is_ok();
+        assert!(found, "dpkg is required (apt-get install dpkg)");
+        let parts = [
+            "5.10", "5.10.28", "5.10.29", "6.8~rc3", "6.8", "1:5.10", "5.15.0", "5.10a",
+        ];
+        let revs = ["1", "2", "1~exp1", "164.174", "165.175", "1ubuntu2", "0", "10"];
+        let mut seed: u64 = 0x9e3779b97f4a7c15;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..300 {
+            let a = format!("{}-{}", parts[next(parts.len())], revs[next(revs.len())]);
+            let b = format!("{}-{}", parts[next(parts.len())], revs[next(revs.len())]);
+            let gt = std::process::Command::new("dpkg")
+                .args(["--compare-versions", &a, "gt", &b])
+                .status()
+                .unwrap()
+                .success();
+            let eq = std::process::Command::new("dpkg")
+                .args(["--compare-versions", &a, "eq", &b])
+                .status()
+                .unwrap()
+                .success();
+            let want = if gt {
+                Ordering::Greater
+            } else if eq {
+                Ordering::Equal
+            } else {
+                Ordering::Less
+            };
+            assert_eq!(compare(&a, &b), want, "{a} vs {b}");
+        }
+    }
+
     #[test]
     fn next_versions() {
         assert_eq!(next_version("5.10.28-2", "5.10.29"), "5.10.29-1");
