@@ -274,3 +274,30 @@ fn changelog_ark_in_pq_toml_wins_over_the_trees_fedora_entries() {
     );
     assert_eq!(rpmspec_nvr(&r, ""), "kernel-5.8.18-101");
 }
+
+#[test]
+fn srpm_of_fedoras_spec_makes_the_upstream_tarball_and_stable_patch_and_names_what_is_missing() {
+    require("rpmspec");
+    require("rpmbuild");
+    let r = TestRepo::new();
+    // Upstream v5.8 and the stable release v5.8.19 on top.
+    r.write("Makefile", kernel_makefile(5, 8, 0));
+    r.write("fs/file.c", "int v = 0;\n");
+    r.commit("Linux 5.8");
+    r.git(&["tag", "-a", "-m", "tag", "v5.8"]);
+    upstream(&r, 5, 8, &[19]);
+    r.git(&["checkout", "-q", "-b", "f31", "v5.8.19"]);
+    let spec = corpus_file("fedora-distgit/kernel.spec.f31-5.8.18-100-oldstyle")
+        .replace("%define stable_update 18", "%define stable_update 19");
+    r.write("redhat/kernel.spec", spec);
+    r.commit("redhat: spec");
+    r.pq_ok(&["init", "--base", "v5.8.19"]);
+    let out = r.scratch.path().join("srpms");
+    let o = r.pq(&["srpm", "--outdir", out.to_str().unwrap(), "--dist", ".fc31"]);
+    let e = assert_refused(&o);
+    // The upstream tarball and the stable patch are made; the sources Fedora keeps in dist-git are named.
+    assert!(e.contains("source files pq cannot provide: "), "{e}");
+    assert!(!e.contains("linux-5.8.tar.xz") && !e.contains("patch-5.8.19.xz"), "{e}");
+    assert!(e.contains("kernel-x86_64-fedora.config"), "{e}");
+    assert!(!out.exists() || std::fs::read_dir(&out).unwrap().next().is_none());
+}
