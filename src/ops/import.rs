@@ -13,7 +13,7 @@ use crate::interop::import::{origin_and_via, read_queue};
 use crate::interop::Format;
 use crate::model::provenance;
 use crate::model::state::PatchKind;
-use crate::ops::{conclude, Concluded, StopInfo, Workspace};
+use crate::ops::{Concluded, StopInfo, Transaction, Workspace};
 
 pub struct ImportOptions {
     pub path: PathBuf,
@@ -39,7 +39,7 @@ const DEFAULT_SERIES: &str = "imported";
 
 pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, usize)) -> Result<ImportReport> {
     let mut ws = Workspace::open_for(dir, opts.dry_run)?;
-    let (state, state_commit) = ws.require_state()?;
+    let (state, _) = ws.require_state()?;
     let state = state.clone();
     let path = if opts.path.is_absolute() {
         opts.path.clone()
@@ -85,8 +85,8 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
         }
     }
     let dirty = if opts.dry_run { Vec::new() } else { ws.dirty()? };
-    let who = ws.repo.committer()?;
-    ws.repo.enable_object_memory();
+    let tx = Transaction::begin(&mut ws, &opts.command)?;
+    let who = tx.who().clone();
     let repo = &ws.repo;
 
     // Plan: apply each patch on the tree the previous ones give. A patch that applies becomes its commit
@@ -188,7 +188,7 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
     progress(total * 2, total * 2);
     let lines = run.report.clone();
     if opts.dry_run {
-        ws.repo.discard_objects();
+        tx.discard(&mut ws.repo);
         return Ok(ImportReport {
             format: queue.format,
             lines,
@@ -201,7 +201,7 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
         });
     }
     if matches!(halt, Halt::Done) && run.tip == ws.head {
-        ws.repo.discard_objects();
+        tx.discard(&mut ws.repo);
         return Ok(ImportReport {
             format: queue.format,
             lines,
@@ -213,18 +213,7 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
             dry_run: false,
         });
     }
-    let (new_head, stopped) = match conclude(
-        &mut ws,
-        "import",
-        &opts.command,
-        state_commit,
-        new_state,
-        run,
-        &steps,
-        halt,
-        &dirty,
-        &who,
-    )? {
+    let (new_head, stopped) = match tx.conclude(&mut ws.repo, "import", new_state, run, &steps, halt, &dirty)? {
         Concluded::Done(h) => (Some(h), None),
         Concluded::Stopped(info) => (None, Some(info)),
     };

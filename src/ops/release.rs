@@ -19,7 +19,7 @@ use crate::git::{Entry, Oid, Person, RefUpdate, Repo};
 use crate::model::config::Config;
 use crate::model::state::{Patch, PatchKind, Release, State};
 use crate::model::store::effective_config;
-use crate::ops::{finish, short_branch, Workspace};
+use crate::ops::{short_branch, Transaction, Workspace};
 use crate::packaging::changelog::{
     format_entry, parse_debian_changelog_top, parse_spec_changelog_top, ChangelogStyle, Commit, DebianTarget,
     EntryInput,
@@ -287,7 +287,7 @@ fn commits_since(repo: &Repo, state: &State, head: Oid, top: Option<&Nvr>) -> Re
 
 pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
     let mut ws = Workspace::open_for(dir, opts.dry_run)?;
-    let (state, state_commit) = ws.require_state()?;
+    let (state, _) = ws.require_state()?;
     let state = state.clone();
     let repo = &ws.repo;
     let head = ws.head;
@@ -303,7 +303,7 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
     }
 
     if sourcegit::detect(repo, head_tree, &config)? {
-        return release_source_git(ws, state, state_commit, config, opts);
+        return release_source_git(ws, state, config, opts);
     }
 
     // The version, from the tree itself.
@@ -615,7 +615,6 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
     let commit = commit_release(
         &mut ws,
         &state,
-        state_commit,
         &report.files,
         &format!("{subject}\n"),
         &name,
@@ -631,13 +630,7 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
 }
 
 /// `make dist-release && make dist-release-tag` on a source-git tree (see `sourcegit`).
-fn release_source_git(
-    mut ws: Workspace,
-    state: State,
-    state_commit: Oid,
-    config: Config,
-    opts: &ReleaseOptions,
-) -> Result<ReleaseReport> {
+fn release_source_git(mut ws: Workspace, state: State, config: Config, opts: &ReleaseOptions) -> Result<ReleaseReport> {
     let head = ws.head;
     let head_tree = ws.head_tree()?;
     let who = ws.repo.committer()?;
@@ -694,16 +687,7 @@ fn release_source_git(
     }
     // `git commit -s`: dist-release-finish signs off the release commit.
     let message = format!("[redhat] {}\n\nSigned-off-by: {packager}\n", plan.tag);
-    let commit = commit_release(
-        &mut ws,
-        &state,
-        state_commit,
-        &report.files,
-        &message,
-        &plan.tag,
-        &name,
-        opts,
-    )?;
+    let commit = commit_release(&mut ws, &state, &report.files, &message, &plan.tag, &name, opts)?;
     report.commit = Some(commit);
     finish_extras(&ws, &mut report, opts, commit, |repo, dir| {
         crate::ops::srpm::build(repo, dir, commit, &config, opts.dist.as_deref(), opts.local.as_deref())
@@ -731,7 +715,6 @@ fn refuse_dirty(ws: &Workspace) -> Result<()> {
 fn commit_release(
     ws: &mut Workspace,
     state: &State,
-    state_commit: Oid,
     files: &[FileChange],
     message: &str,
     tag_name: &str,
@@ -740,9 +723,9 @@ fn commit_release(
 ) -> Result<Oid> {
     let head = ws.head;
     let head_tree = ws.head_tree()?;
-    ws.repo.enable_object_memory();
+    let tx = Transaction::begin(ws, &opts.command)?;
     let repo = &ws.repo;
-    let who = repo.committer()?;
+    let who = tx.who().clone();
     let mut edits: Vec<(BString, Option<Entry>)> = Vec::new();
     for f in files {
         let mode = repo
@@ -770,23 +753,15 @@ fn commit_release(
         via: None,
         conflicts: Vec::new(),
     });
-    let branch = ws.branch.clone();
-    finish(
-        &mut ws.repo,
-        &opts.command,
-        &branch,
-        head,
-        Some(state_commit),
-        new_state,
-        commit,
-        head_tree,
-        vec![RefUpdate {
-            name: format!("refs/tags/{tag_name}"),
-            old: None,
-            new: Some(tag),
-        }],
-        &who,
-    )?;
+    let mut tx = tx;
+    tx.move_branch(commit);
+    tx.set_state(new_state);
+    tx.update_ref(RefUpdate {
+        name: format!("refs/tags/{tag_name}"),
+        old: None,
+        new: Some(tag),
+    });
+    tx.commit(&mut ws.repo)?;
     Ok(commit)
 }
 
