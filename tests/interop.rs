@@ -313,7 +313,7 @@ fn mbox_applies_with_git_am_and_binaries_survive() {
         "{stderr}"
     );
     let j = r.pq_json(&["export", "--format", "debian", "-o", deb.to_str().unwrap()], 0);
-    assert_eq!(j["left_out"][0][1], "fuzz/image.bin");
+    assert_eq!(j["left_out"][0]["path"], "fuzz/image.bin");
 }
 
 #[test]
@@ -646,4 +646,49 @@ pub fn corpus_dir() -> PathBuf {
         .map(|a| a.join("shared/corpus"))
         .find(|p| p.is_dir())
         .unwrap_or_else(|| panic!("the corpus (shared/corpus above {}) is required", root.display()))
+}
+
+/// What git itself writes: renames, copies, mode changes and binary patches (`format-patch -M -C --binary`)
+/// import to the trees git made.
+#[test]
+fn imports_git_format_patch_with_renames_copies_modes_and_binaries() {
+    let r = setup();
+    r.git(&["checkout", "-q", "-b", "gitmade", "work"]);
+    r.git(&["mv", "lib/Makefile", "lib/Kbuild"]);
+    r.commit("lib: rename Makefile");
+    r.write("lib/frob2.c", r.read("lib/frob.c"));
+    r.commit("lib: copy frob");
+    r.git(&["update-index", "--chmod=+x", "README"]);
+    r.commit_staged("README: executable");
+    let blob: Vec<u8> = (0..5000u32).map(|i| (i * 7 % 256) as u8).collect();
+    r.write("fw/blob.bin", &blob);
+    r.commit("fw: add a blob");
+    let mut changed = blob.clone();
+    changed[100] ^= 0xff;
+    r.write("fw/blob.bin", &changed);
+    r.commit("fw: change the blob");
+    let mbox = r.scratch.path().join("git.mbox");
+    let text = r.git(&[
+        "format-patch",
+        "-M",
+        "-C",
+        "--find-copies-harder",
+        "--binary",
+        "--stdout",
+        "work..gitmade",
+    ]);
+    assert!(
+        text.contains("rename from lib/Makefile") && text.contains("copy from lib/frob.c"),
+        "{text}"
+    );
+    assert!(
+        text.contains("GIT binary patch\ndelta") || text.contains("GIT binary patch\nliteral"),
+        "{text}"
+    );
+    std::fs::write(&mbox, format!("{text}\n")).unwrap();
+    r.git(&["checkout", "-q", "work"]);
+    r.pq_ok(&["import", mbox.to_str().unwrap(), "--series", "from-git"]);
+    let ours = r.git(&["log", "--reverse", "--format=%T %s", "-5"]);
+    let theirs = r.git(&["log", "--reverse", "--format=%T %s", "-5", "gitmade"]);
+    assert_eq!(ours, theirs);
 }

@@ -29,6 +29,7 @@ use crate::packaging::nvr::{NextRelease, Nvr, PrereleaseStyle, ReleaseParts, Rel
 use crate::packaging::spec::{prepend_changelog_entry, ChangelogLocation, Spec};
 use crate::packaging::PackagingError;
 
+pub mod debian;
 pub mod sourcegit;
 
 pub struct ReleaseOptions {
@@ -304,6 +305,10 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
 
     if sourcegit::detect(repo, head_tree, &config)? {
         return release_source_git(ws, state, config, opts);
+    }
+    if debian::detect(repo, head_tree, &config)? {
+        let ubuntu = config.changelog == "ubuntu";
+        return release_debian(ws, state, opts, ubuntu);
     }
 
     // The version, from the tree itself.
@@ -691,6 +696,82 @@ fn release_source_git(mut ws: Workspace, state: State, config: Config, opts: &Re
     report.commit = Some(commit);
     finish_extras(&ws, &mut report, opts, commit, |repo, dir| {
         crate::ops::srpm::build(repo, dir, commit, &config, opts.dist.as_deref(), opts.local.as_deref())
+    });
+    Ok(report)
+}
+
+/// A release of a tree packaged only for Debian (see `debian`).
+fn release_debian(mut ws: Workspace, state: State, opts: &ReleaseOptions, ubuntu: bool) -> Result<ReleaseReport> {
+    if opts.srpm.is_some() || opts.dist.is_some() || opts.local.is_some() {
+        return Err(
+            Error::input("--srpm, --dist and --local are for RPM packaging; this tree has only debian/")
+                .hint("run `pq release` without them"),
+        );
+    }
+    let head = ws.head;
+    let head_tree = ws.head_tree()?;
+    let who = ws.repo.committer()?;
+    let maintainer = format!("{} <{}>", who.name, who.email);
+    let plan = debian::plan(&debian::Inputs {
+        repo: &ws.repo,
+        state: &state,
+        head,
+        head_tree,
+        maintainer: &maintainer,
+        date: person_date(&who),
+        ubuntu,
+    })?;
+    let branch_name = short_branch(&ws.branch).to_string();
+    if plan.nothing_changed && !opts.force {
+        return Ok(ReleaseReport {
+            branch: branch_name,
+            nothing_changed: Some(plan.previous),
+            dry_run: opts.dry_run,
+            ..Default::default()
+        });
+    }
+    if !opts.dry_run {
+        refuse_dirty(&ws)?;
+    }
+    if ws.repo.ref_target(&format!("refs/tags/{}", plan.tag))?.is_some() {
+        return Err(Error::input(format!("tag {} already exists", plan.tag))
+            .hint("pq does not move a release tag: delete the tag if it was a mistake (`git tag -d`)"));
+    }
+    let name = format!("{} {}", plan.source, plan.version);
+    let mut report = ReleaseReport {
+        branch: branch_name,
+        nvr: name.clone(),
+        version: plan.version.clone(),
+        release: plan
+            .version
+            .rsplit_once('-')
+            .map_or(String::new(), |(_, r)| r.to_string()),
+        tag: plan.tag.clone(),
+        changelog: plan.entry.clone(),
+        debian_changelog: None,
+        files: plan.files.clone(),
+        warnings: plan.warnings.clone(),
+        commit: None,
+        dry_run: opts.dry_run,
+        nothing_changed: None,
+        signed: None,
+        srpm: None,
+    };
+    if opts.dry_run {
+        return Ok(report);
+    }
+    let commit = commit_release(
+        &mut ws,
+        &state,
+        &report.files,
+        &format!("{}\n", plan.subject),
+        &plan.tag,
+        &name,
+        opts,
+    )?;
+    report.commit = Some(commit);
+    finish_extras(&ws, &mut report, opts, commit, |_, _| {
+        Err(Error::input("no source RPM for a Debian tree"))
     });
     Ok(report)
 }
