@@ -7,6 +7,7 @@ mod adopt;
 mod backport;
 mod completions;
 mod continue_;
+mod fixes;
 mod init;
 mod log;
 mod output;
@@ -71,6 +72,7 @@ pub enum Command {
     Undo(undo::Args),
     Log(log::Args),
     Completions(completions::Args),
+    Fixes(fixes::Args),
 }
 
 pub use crate::error::{EXIT_FAILURE, EXIT_FOLLOW_UP, EXIT_OK, EXIT_STOPPED, EXIT_USAGE};
@@ -127,6 +129,7 @@ pub fn run() -> i32 {
         Command::Undo(a) => undo::run(&dir, a, &out, &cmd),
         Command::Log(a) => log::run(&dir, a, &out),
         Command::Completions(a) => completions::run(a),
+        Command::Fixes(a) => fixes::run(&dir, a, &out, &cmd),
     };
     match result {
         Ok(code) => code,

@@ -5,3 +5,4 @@ pub mod pick;
 pub mod replay;
 pub mod rerere;
 pub mod select;
+pub mod trailers;

@@ -84,9 +84,9 @@ pub fn parse_range(repo: &Repo, spec: &str) -> Result<Range> {
 }
 
 /// Why a selected commit is already on the branch, if it is.
-struct Presence {
+pub(crate) struct Presence {
     /// Upstream ids recorded on the branch (state origins, provenance lines), mapped to the commit saying so.
-    recorded: HashMap<Oid, Oid>,
+    pub(crate) recorded: HashMap<Oid, Oid>,
     /// Patch-ids of branch commits, by the paths they touch, computed lazily.
     by_path: HashMap<BString, Vec<Oid>>,
     pids: HashMap<Oid, Option<PatchId>>,
@@ -96,7 +96,7 @@ struct Presence {
 }
 
 impl Presence {
-    fn build(repo: &Repo, state: &State, head: Oid, exclude: &[Oid]) -> Result<Presence> {
+    pub(crate) fn build(repo: &Repo, state: &State, head: Oid, exclude: &[Oid]) -> Result<Presence> {
         let mut recorded = HashMap::new();
         for p in &state.patches {
             for id in [&p.origin, &p.via].into_iter().flatten() {
@@ -127,7 +127,12 @@ impl Presence {
         })
     }
 
-    fn why(&mut self, repo: &Repo, commit: Oid, changes: &[crate::git::TreeChange]) -> Result<Option<String>> {
+    pub(crate) fn why(
+        &mut self,
+        repo: &Repo,
+        commit: Oid,
+        changes: &[crate::git::TreeChange],
+    ) -> Result<Option<String>> {
         if let Some(by) = self.recorded.get(&commit) {
             return Ok(Some(if *by == commit {
                 "already on the branch".to_string()

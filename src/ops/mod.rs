@@ -3,6 +3,7 @@
 //! update; or, at a conflict, a stop the user finishes with `pq continue`, `pq skip` or `pq abort`.
 
 pub mod backport;
+pub mod fixes;
 pub mod init;
 pub mod range_diff;
 pub mod rebase;
