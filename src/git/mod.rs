@@ -579,6 +579,10 @@ impl Repo {
     /// Move refs in one transaction, each with a reflog entry carrying `message`. Fails without changing
     /// anything if a ref does not hold the expected old value.
     pub fn update_refs(&self, updates: &[RefUpdate], message: &str) -> Result<()> {
+        // The lock files the transaction takes, noted first so a kill mid-way leaves nothing foreign-looking.
+        let mut locks: Vec<String> = updates.iter().map(|u| format!("{}.lock", u.name)).collect();
+        locks.extend(["packed-refs.lock".to_string(), "HEAD.lock".to_string()]);
+        crate::lock::note_git_locks(self.git_dir(), &locks)?;
         let mut edits = Vec::new();
         for u in updates {
             let name: gix::refs::FullName = u
@@ -640,8 +644,22 @@ impl Repo {
             name: "HEAD".try_into().expect("valid"),
             deref: false,
         };
+        crate::lock::note_git_locks(self.git_dir(), &["HEAD.lock".to_string()])?;
         self.inner.edit_reference(edit).ctx("updating HEAD")?;
         Ok(())
+    }
+
+    /// Tree-merge options set as git's merge-ort sets them: histogram diff for the content merge unless
+    /// `diff.algorithm` is configured (git's porcelain honours it, as `cherry-pick` does), git's default
+    /// conflict style unless `merge.conflictStyle` says otherwise, 7-character markers. gix's own default diff
+    /// is Myers, which makes conflicts where git merges cleanly.
+    pub(crate) fn merge_options_like_ort(&self) -> Result<gix::merge::tree::Options> {
+        let mut options: gix::merge::plumbing::tree::Options =
+            self.inner.tree_merge_options().ctx("merge options")?.into();
+        if self.inner.config_snapshot().string("diff.algorithm").is_none() {
+            options.blob_merge.text.diff_algorithm = gix::diff::blob::Algorithm::Histogram;
+        }
+        Ok(options.into())
     }
 
     /// gix's tree merge, for the cases the fast path hands over (renames on our side and the like).
@@ -652,7 +670,7 @@ impl Repo {
         theirs: Oid,
         labels: (&str, &str, &str),
     ) -> Result<MergeOutcome> {
-        let options = self.inner.tree_merge_options().ctx("merge options")?;
+        let options = self.merge_options_like_ort()?;
         let labels = gix::merge::blob::builtin_driver::text::Labels {
             ancestor: Some(BStr::new(labels.0.as_bytes())),
             current: Some(BStr::new(labels.1.as_bytes())),

@@ -14,9 +14,13 @@ macro_rules! static_regex {
 pub(crate) use static_regex;
 
 pub mod changelog;
+pub mod debian;
 pub mod error;
+pub mod genlog;
+pub mod genspec;
 pub mod kversion;
 pub mod nvr;
+pub mod rhelver;
 pub mod rpmvercmp;
 pub mod spec;
 #[cfg(test)]
