@@ -22,6 +22,8 @@ pub struct BackportOptions {
     pub mainline: Option<usize>,
     pub dry_run: bool,
     pub command: String,
+    /// Commits to pick besides the selection (prerequisites), placed among it in upstream order.
+    pub extra: Vec<Oid>,
 }
 
 pub struct BackportReport {
@@ -223,7 +225,10 @@ pub fn backport(
             );
         }
     }
-    let selected = select(repo, &range, &paths)?;
+    let mut selected = select(repo, &range, &paths)?;
+    if !opts.extra.is_empty() {
+        selected = crate::ops::prereqs::merge_selection(repo, state.base_commit, &range, selected, &opts.extra)?;
+    }
     let series = opts
         .series
         .clone()

@@ -288,6 +288,7 @@ pub fn fixes(dir: &Path, opts: &FixesOptions) -> Result<FixesReport> {
                     mainline: None,
                     dry_run: false,
                     command: opts.command.clone(),
+                    extra: Vec::new(),
                 },
                 |_, _| {},
             )?;
