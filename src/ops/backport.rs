@@ -22,6 +22,8 @@ pub struct BackportOptions {
     pub mainline: Option<usize>,
     pub dry_run: bool,
     pub command: String,
+    /// Commits to pick besides the selection (prerequisites), placed among it in upstream order.
+    pub extra: Vec<Oid>,
 }
 
 pub struct BackportReport {
@@ -84,9 +86,9 @@ pub fn parse_range(repo: &Repo, spec: &str) -> Result<Range> {
 }
 
 /// Why a selected commit is already on the branch, if it is.
-struct Presence {
+pub(crate) struct Presence {
     /// Upstream ids recorded on the branch (state origins, provenance lines), mapped to the commit saying so.
-    recorded: HashMap<Oid, Oid>,
+    pub(crate) recorded: HashMap<Oid, Oid>,
     /// Patch-ids of branch commits, by the paths they touch, computed lazily.
     by_path: HashMap<BString, Vec<Oid>>,
     pids: HashMap<Oid, Option<PatchId>>,
@@ -96,7 +98,7 @@ struct Presence {
 }
 
 impl Presence {
-    fn build(repo: &Repo, state: &State, head: Oid, exclude: &[Oid]) -> Result<Presence> {
+    pub(crate) fn build(repo: &Repo, state: &State, head: Oid, exclude: &[Oid]) -> Result<Presence> {
         let mut recorded = HashMap::new();
         for p in &state.patches {
             for id in [&p.origin, &p.via].into_iter().flatten() {
@@ -127,7 +129,12 @@ impl Presence {
         })
     }
 
-    fn why(&mut self, repo: &Repo, commit: Oid, changes: &[crate::git::TreeChange]) -> Result<Option<String>> {
+    pub(crate) fn why(
+        &mut self,
+        repo: &Repo,
+        commit: Oid,
+        changes: &[crate::git::TreeChange],
+    ) -> Result<Option<String>> {
         if let Some(by) = self.recorded.get(&commit) {
             return Ok(Some(if *by == commit {
                 "already on the branch".to_string()
@@ -218,7 +225,10 @@ pub fn backport(
             );
         }
     }
-    let selected = select(repo, &range, &paths)?;
+    let mut selected = select(repo, &range, &paths)?;
+    if !opts.extra.is_empty() {
+        selected = crate::ops::prereqs::merge_selection(repo, state.base_commit, &range, selected, &opts.extra)?;
+    }
     let series = opts
         .series
         .clone()

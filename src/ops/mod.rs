@@ -4,8 +4,10 @@
 
 pub mod backport;
 pub mod export;
+pub mod fixes;
 pub mod import;
 pub mod init;
+pub mod prereqs;
 pub mod range_diff;
 pub mod rebase;
 pub mod release;
