@@ -1,5 +1,6 @@
 //! The engine: in-memory picks, sequences of picks, commit selection and patch identity.
 
+pub mod linearise;
 pub mod patch_id;
 pub mod pick;
 pub mod replay;
