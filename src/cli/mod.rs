@@ -1,11 +1,14 @@
 //! The command line: clap definitions (one file per command), rendering as text or JSON, exit statuses.
-//! Exit status: 0 done, 1 stopped at a conflict awaiting the user, 2 bad usage or input.
+//! Exit status: 0 done, 1 stopped at a conflict awaiting the user, 2 bad usage or input, 3 an internal or
+//! repository error, 4 done but a follow-up step failed (the error kind decides: [`crate::error::Kind`]).
 
 mod abort;
 mod adopt;
 mod backport;
 mod completions;
 mod continue_;
+mod export;
+mod import;
 mod init;
 mod log;
 mod output;
@@ -14,6 +17,7 @@ mod rebase;
 mod release;
 mod series;
 mod skip;
+mod srpm;
 mod status;
 mod undo;
 
@@ -28,6 +32,27 @@ pub enum Format {
     #[default]
     Text,
     Json,
+    // Patch formats, for `pq export` and `pq import` (which also take text or json for their report).
+    Quilt,
+    Debian,
+    Suse,
+    Spec,
+    Mbox,
+}
+
+impl Format {
+    /// The patch format this names, if it is one.
+    pub fn patches(self) -> Option<crate::interop::Format> {
+        use crate::interop::Format as F;
+        match self {
+            Format::Text | Format::Json => None,
+            Format::Quilt => Some(F::Quilt),
+            Format::Debian => Some(F::Debian),
+            Format::Suse => Some(F::Suse),
+            Format::Spec => Some(F::Spec),
+            Format::Mbox => Some(F::Mbox),
+        }
+    }
 }
 
 #[derive(Parser, Debug)]
@@ -44,9 +69,10 @@ pub struct Cli {
     /// Run as if pq was started in DIR (like git -C)
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
-    /// Output format
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format: text or json (export and import also take a patch format here; give --format twice
+    /// for both, e.g. `--format debian --format json`)
+    #[arg(long, global = true, value_enum, action = clap::ArgAction::Append)]
+    pub format: Vec<Format>,
     /// Print diagnostics (repeat for more)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -64,18 +90,18 @@ pub enum Command {
     Rebase(rebase::Args),
     RangeDiff(range_diff::Args),
     Release(release::Args),
+    Srpm(srpm::Args),
     Continue(continue_::Args),
     Skip(skip::Args),
     Abort(abort::Args),
     Undo(undo::Args),
     Log(log::Args),
     Completions(completions::Args),
+    Export(export::Args),
+    Import(import::Args),
 }
 
-/// Exit statuses.
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_STOPPED: i32 = 1;
-pub const EXIT_USAGE: i32 = 2;
+pub use crate::error::{EXIT_FAILURE, EXIT_FOLLOW_UP, EXIT_OK, EXIT_STOPPED, EXIT_USAGE};
 
 /// The command line as the user typed it, for reflogs and the operation log.
 fn command_line() -> String {
@@ -111,7 +137,23 @@ pub fn run() -> i32 {
         .without_time()
         .try_init();
     let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
-    let out = Output::new(cli.format);
+    let out_format = if cli.format.contains(&Format::Json) {
+        Format::Json
+    } else {
+        Format::Text
+    };
+    let mut out = Output::new(out_format);
+    out.verbose = cli.verbose;
+    let patch_format = cli.format.iter().find_map(|f| f.patches());
+    if patch_format.is_some() && !matches!(cli.command, Command::Export(_) | Command::Import(_)) {
+        out.error(
+            &crate::Error::input(
+                "a patch format (quilt, debian, suse, spec, mbox) applies only to pq export and pq import",
+            )
+            .hint("use --format text or --format json"),
+        );
+        return EXIT_USAGE;
+    }
     let cmd = command_line();
     let result = match &cli.command {
         Command::Init(a) => init::run(&dir, a, &out, &cmd),
@@ -122,18 +164,21 @@ pub fn run() -> i32 {
         Command::Rebase(a) => rebase::run(&dir, a, &out, &cmd),
         Command::RangeDiff(a) => range_diff::run(&dir, a, &out),
         Command::Release(a) => release::run(&dir, a, &out, &cmd),
+        Command::Srpm(a) => srpm::run(&dir, a, &out),
         Command::Continue(a) => continue_::run(&dir, a, &out),
         Command::Skip(a) => skip::run(&dir, a, &out),
         Command::Abort(a) => abort::run(&dir, a, &out),
         Command::Undo(a) => undo::run(&dir, a, &out, &cmd),
         Command::Log(a) => log::run(&dir, a, &out),
         Command::Completions(a) => completions::run(a),
+        Command::Export(a) => export::run(&dir, a, patch_format, &out),
+        Command::Import(a) => import::run(&dir, a, patch_format, &out, &cmd),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
             out.error(&e);
-            EXIT_USAGE
+            e.exit_code()
         }
     }
 }

@@ -19,7 +19,7 @@ use crate::git::{Entry, Oid, Person, RefUpdate, Repo};
 use crate::model::config::Config;
 use crate::model::state::{Patch, PatchKind, Release, State};
 use crate::model::store::effective_config;
-use crate::ops::{finish, oid, short_branch, Workspace};
+use crate::ops::{finish, short_branch, Workspace};
 use crate::packaging::changelog::{
     format_entry, parse_debian_changelog_top, parse_spec_changelog_top, ChangelogStyle, Commit, DebianTarget,
     EntryInput,
@@ -28,6 +28,8 @@ use crate::packaging::kversion::KernelVersion;
 use crate::packaging::nvr::{NextRelease, Nvr, PrereleaseStyle, ReleaseParts, ReleaseScheme, ReleaseStart};
 use crate::packaging::spec::{prepend_changelog_entry, ChangelogLocation, Spec};
 use crate::packaging::PackagingError;
+
+pub mod sourcegit;
 
 pub struct ReleaseOptions {
     pub dist: Option<String>,
@@ -61,7 +63,7 @@ pub struct ReleaseReport {
     pub files: Vec<FileChange>,
     pub warnings: Vec<String>,
     /// The release commit (not on a dry run).
-    pub commit: Option<String>,
+    pub commit: Option<Oid>,
     pub dry_run: bool,
     /// Set when there was nothing to release: the previous release's name.
     pub nothing_changed: Option<String>,
@@ -71,7 +73,7 @@ pub struct ReleaseReport {
     pub srpm: Option<std::result::Result<PathBuf, Error>>,
 }
 
-fn packaging_error(e: PackagingError) -> Error {
+pub(crate) fn packaging_error(e: PackagingError) -> Error {
     let hint = match &e {
         PackagingError::NotNewer { .. } => {
             "release with a higher number (`--local`), or fix the earlier release recorded in the spec's %changelog"
@@ -84,7 +86,7 @@ fn packaging_error(e: PackagingError) -> Error {
     Error::input(e.to_string()).hint(hint)
 }
 
-fn read_text(repo: &Repo, tree: Oid, path: &str) -> Result<Option<(String, Entry)>> {
+pub(crate) fn read_text(repo: &Repo, tree: Oid, path: &str) -> Result<Option<(String, Entry)>> {
     let Some(entry) = repo.entry_at(tree, path.as_bytes())? else {
         return Ok(None);
     };
@@ -238,14 +240,14 @@ struct Since {
 }
 
 fn commits_since(repo: &Repo, state: &State, head: Oid, top: Option<&Nvr>) -> Result<Since> {
-    let base = oid(&state.base_commit)?;
+    let base = state.base_commit;
     let mut hide = vec![base];
     let mut exclude: HashSet<(String, String, i64)> = HashSet::new();
     let mut carried = None;
     let mut previous = top.map(|n| n.to_string());
     if let Some(last) = state.releases.last() {
         previous = Some(last.tag.clone());
-        let rel = oid(&last.commit)?;
+        let rel = last.commit;
         if repo.is_ancestor(rel, head)? {
             hide = vec![rel];
         } else {
@@ -259,7 +261,7 @@ fn commits_since(repo: &Repo, state: &State, head: Oid, top: Option<&Nvr>) -> Re
         }
     } else if let Some(p) = state.patches.iter().rev().find(|p| p.kind == PatchKind::Release) {
         // A release commit pq did not make (adopted with `pq init`): ARK's tooling starts from it too.
-        let rel = oid(&p.commit)?;
+        let rel = p.commit;
         if repo.is_ancestor(rel, head)? {
             hide = vec![rel];
             previous = Some(repo.commit(rel)?.subject());
@@ -300,6 +302,10 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
         );
     }
 
+    if sourcegit::detect(repo, head_tree, &config)? {
+        return release_source_git(ws, state, state_commit, config, opts);
+    }
+
     // The version, from the tree itself.
     let (makefile, _) = read_text(repo, head_tree, "Makefile")?.ok_or_else(|| {
         Error::input("the tree has no top-level Makefile to read the kernel version from")
@@ -330,13 +336,14 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
     let top = parse_spec_changelog_top(&changelog_name, &changelog.text).map_err(packaging_error)?;
     let style = match config.changelog.as_str() {
         "fedora" => ChangelogStyle::FedoraDistGit,
+        "ark" => ChangelogStyle::Ark,
         // The default follows the format the tree already uses.
-        "ark" => top.as_ref().map_or(ChangelogStyle::Ark, |h| h.style.style()),
+        "auto" => top.as_ref().map_or(ChangelogStyle::Ark, |h| h.style.style()),
         other => {
             return Err(Error::input(format!(
                 "unknown changelog style `{other}` (configuration key `changelog`)"
             ))
-            .hint("use `ark` (`[V-R]` headers) or `fedora` (` - V-R` headers) in pq.toml"))
+            .hint("use `auto`, `ark` (`[V-R]` headers) or `fedora` (` - V-R` headers) in pq.toml"))
         }
     };
     let top_nvr = top
@@ -359,16 +366,7 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
         });
     }
     if !opts.dry_run {
-        let dirty = ws.dirty()?;
-        if let Some(first) = dirty.first() {
-            let more = if dirty.len() > 1 {
-                format!(" (and {} more)", dirty.len() - 1)
-            } else {
-                String::new()
-            };
-            return Err(Error::input(format!("uncommitted changes in {first}{more}"))
-                .hint("commit or stash them (`git stash`), then run `pq release` again"));
-        }
+        refuse_dirty(&ws)?;
     }
 
     // The NVR.
@@ -379,20 +377,64 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
         }
     }
     previous.extend(top_nvr.clone());
-    let scheme = ReleaseScheme {
-        package: config.package.clone(),
-        start: ReleaseStart(config.release_start),
-        prerelease: PrereleaseStyle::Fedora,
+    // Fedora keeps each branch in its own hundred (rawhide 1, stable 300, N-1 200, N-2 100): a new version
+    // starts at the hundred the spec's build number is in, unless pq.toml says otherwise.
+    let spec_number = spec
+        .macro_value("baserelease")
+        .or_else(|| spec.macro_value("pkgrelease"))
+        .and_then(|v| v.parse::<u32>().ok());
+    let start = if config.release_start.is_default() {
+        spec_number.map_or(0, |b| if b >= 100 { b / 100 * 100 } else { b.min(1) })
+    } else {
+        config.release_start.number().ok_or_else(|| {
+            Error::input(format!(
+                "release_start = \"{}\" is not a build number for {spec_path}",
+                config.release_start.text()
+            ))
+            .hint("a dist-git spec counts builds with one number: write `release_start = 300` in pq.toml")
+        })?
     };
-    let nvr = scheme
-        .next(&NextRelease {
-            kernel: &kernel,
-            previous: &previous,
-            snapshot: None,
-            local: opts.local.as_deref(),
-            dist: opts.dist.as_deref(),
-        })
-        .map_err(packaging_error)?;
+    let generated = generated_release(&spec, &kernel, &config, opts)?;
+    let nvr = match &generated {
+        Some(g) => {
+            let nvr = Nvr {
+                name: config.package.clone(),
+                version: kernel.numeric(),
+                release: format!(
+                    "{}{}{}",
+                    g.number,
+                    g.local.as_deref().unwrap_or(""),
+                    g.dist.as_deref().unwrap_or("")
+                ),
+            };
+            for p in previous.iter().filter(|p| p.name == nvr.name) {
+                if nvr.cmp_evr(p) != std::cmp::Ordering::Greater {
+                    return Err(packaging_error(PackagingError::NotNewer {
+                        candidate: nvr.to_string(),
+                        previous: p.to_string(),
+                        reason: "rpm orders it at or below the earlier release".into(),
+                    }));
+                }
+            }
+            nvr
+        }
+        None => {
+            let scheme = ReleaseScheme {
+                package: config.package.clone(),
+                start: ReleaseStart(start),
+                prerelease: PrereleaseStyle::Fedora,
+            };
+            scheme
+                .next(&NextRelease {
+                    kernel: &kernel,
+                    previous: &previous,
+                    snapshot: None,
+                    local: opts.local.as_deref(),
+                    dist: opts.dist.as_deref(),
+                })
+                .map_err(packaging_error)?
+        }
+    };
     let name = nvr.to_string();
     let tag_ref = format!("refs/tags/{name}");
     if repo.ref_target(&tag_ref)?.is_some() {
@@ -400,8 +442,17 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
             "pq does not move a release tag: release with --local to make a different name, or delete the tag if it was a mistake (`git tag -d`)",
         ));
     }
-    let parts = ReleaseParts::parse(&nvr.release)
-        .ok_or_else(|| Error::internal(format!("cannot split the release {} into its parts", nvr.release)))?;
+    let parts = match &generated {
+        Some(g) => ReleaseParts {
+            rc: None,
+            snapshot: None,
+            number: 0,
+            local: g.local.as_ref().map(|l| l.trim_start_matches('.').to_string()),
+            dist: g.dist.clone(),
+        },
+        None => ReleaseParts::parse(&nvr.release)
+            .ok_or_else(|| Error::internal(format!("cannot split the release {} into its parts", nvr.release)))?,
+    };
 
     // The changelog entry.
     let who = repo.committer()?;
@@ -416,7 +467,14 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
             body: c.message_lossy(),
         })
         .collect();
-    let vr = nvr.version_release();
+    // Fedora's headers name the build without its dist (`- 6.7.1-300`).
+    let vr = match (&style, &parts.dist) {
+        (ChangelogStyle::FedoraDistGit, Some(d)) => {
+            let full = nvr.version_release();
+            full[..full.len() - d.len()].to_string()
+        }
+        _ => nvr.version_release(),
+    };
     let linux = kernel.to_string();
     let input = EntryInput {
         commits: &commits,
@@ -425,7 +483,11 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
         version_release: &vr,
         linux_base: base_moved.then_some(linux.as_str()),
     };
-    let entry = format_entry(&style, &input).map_err(packaging_error)?;
+    let mut entry = format_entry(&style, &input).map_err(packaging_error)?;
+    if changelog.external.is_none() {
+        // genspec.sh strips `Resolves:` lines from the spec's changelog: they belong in the changelog file.
+        entry = crate::packaging::genlog::strip_resolves(&entry);
+    }
 
     // The spec edits.
     for m in spec.check_against(&kernel) {
@@ -441,7 +503,9 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
             "{spec_path}:{line}: removed the %buildid definition: this release has no local tag"
         ));
     }
-    if !new_spec.macro_defs("baserelease").is_empty() {
+    if let Some(g) = &generated {
+        apply_generated(&mut new_spec, &kernel, g).map_err(packaging_error)?;
+    } else if !new_spec.macro_defs("baserelease").is_empty() {
         new_spec.apply_release(&kernel, &parts).map_err(packaging_error)?;
     } else {
         // A spec that writes its Version and Release literally.
@@ -449,9 +513,21 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
         if let Some(d) = &parts.dist {
             release.truncate(release.len() - d.len());
         }
-        new_spec
-            .set_tag("Release", &format!("{release}%{{?dist}}"))
-            .map_err(packaging_error)?;
+        let keeps_buildid = spec.tag("Release").is_some_and(|t| t.value.contains("%{?buildid}"));
+        if keeps_buildid {
+            // `%{?buildid}` stays in Release; the local tag goes into its definition.
+            if let Some(local) = &parts.local {
+                release.truncate(release.len() - local.len() - 1);
+                set_buildid(&mut new_spec, &format!(".{local}")).map_err(packaging_error)?;
+            }
+            new_spec
+                .set_tag("Release", &format!("{release}%{{?buildid}}%{{?dist}}"))
+                .map_err(packaging_error)?;
+        } else {
+            new_spec
+                .set_tag("Release", &format!("{release}%{{?dist}}"))
+                .map_err(packaging_error)?;
+        }
         if new_spec.tag("Version").is_some_and(|t| !t.value.contains('%')) {
             new_spec.set_tag("Version", &nvr.version).map_err(packaging_error)?;
         }
@@ -510,6 +586,9 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
         debian_entry = Some(d);
     }
     files.retain(|f| f.old != f.new);
+    if on_path("rpmspec") {
+        check_with_rpmspec(&files, &spec_path, &spec_text, &changelog, &nvr, parts.dist.as_deref())?;
+    }
 
     let mut report = ReleaseReport {
         branch: short_branch(&ws.branch).to_string(),
@@ -532,10 +611,140 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
     }
 
     // Execute: objects only, then one transaction and one work-tree update.
+    let subject = config.release_subject.replace("{name}", &name);
+    let commit = commit_release(
+        &mut ws,
+        &state,
+        state_commit,
+        &report.files,
+        &format!("{subject}\n"),
+        &name,
+        &name,
+        opts,
+    )?;
+    report.commit = Some(commit);
+    let dist = parts.dist.clone();
+    finish_extras(&ws, &mut report, opts, commit, |repo, dir| {
+        crate::ops::srpm::build_spec(repo, dir, &spec_path, &config, commit, dist.as_deref())
+    });
+    Ok(report)
+}
+
+/// `make dist-release && make dist-release-tag` on a source-git tree (see `sourcegit`).
+fn release_source_git(
+    mut ws: Workspace,
+    state: State,
+    state_commit: Oid,
+    config: Config,
+    opts: &ReleaseOptions,
+) -> Result<ReleaseReport> {
+    let head = ws.head;
+    let head_tree = ws.head_tree()?;
+    let who = ws.repo.committer()?;
+    let packager = format!("{} <{}>", who.name, who.email);
+    let plan = sourcegit::plan(&sourcegit::Inputs {
+        repo: &ws.repo,
+        state: &state,
+        config: &config,
+        head,
+        head_tree,
+        dist: opts.dist.as_deref(),
+        local: opts.local.as_deref(),
+        packager: &packager,
+        date: person_date(&who),
+        as_built: false,
+    })?;
+    let branch_name = short_branch(&ws.branch).to_string();
+    if plan.nothing_changed && !opts.force {
+        return Ok(ReleaseReport {
+            branch: branch_name,
+            nothing_changed: Some(plan.previous.unwrap_or_else(|| state.base.clone())),
+            dry_run: opts.dry_run,
+            ..Default::default()
+        });
+    }
+    if !opts.dry_run {
+        refuse_dirty(&ws)?;
+    }
+    let tag_ref = format!("refs/tags/{}", plan.tag);
+    if ws.repo.ref_target(&tag_ref)?.is_some() {
+        return Err(Error::input(format!("tag {} already exists", plan.tag)).hint(
+            "pq does not move a release tag: release with --local to make a different name, or delete the tag if it was a mistake (`git tag -d`)",
+        ));
+    }
+    let name = format!("{}-{}-{}", plan.package, plan.version, plan.release);
+    let mut report = ReleaseReport {
+        branch: branch_name,
+        nvr: name.clone(),
+        version: plan.version.clone(),
+        release: plan.release.clone(),
+        tag: plan.tag.clone(),
+        changelog: plan.entry.clone().unwrap_or_default(),
+        debian_changelog: None,
+        files: plan.files.clone(),
+        warnings: plan.warnings.clone(),
+        commit: None,
+        dry_run: opts.dry_run,
+        nothing_changed: None,
+        signed: None,
+        srpm: None,
+    };
+    if opts.dry_run {
+        return Ok(report);
+    }
+    // `git commit -s`: dist-release-finish signs off the release commit.
+    let message = format!("[redhat] {}\n\nSigned-off-by: {packager}\n", plan.tag);
+    let commit = commit_release(
+        &mut ws,
+        &state,
+        state_commit,
+        &report.files,
+        &message,
+        &plan.tag,
+        &name,
+        opts,
+    )?;
+    report.commit = Some(commit);
+    finish_extras(&ws, &mut report, opts, commit, |repo, dir| {
+        crate::ops::srpm::build(repo, dir, commit, &config, opts.dist.as_deref(), opts.local.as_deref())
+    });
+    Ok(report)
+}
+
+fn refuse_dirty(ws: &Workspace) -> Result<()> {
+    let dirty = ws.dirty()?;
+    if let Some(first) = dirty.first() {
+        let more = if dirty.len() > 1 {
+            format!(" (and {} more)", dirty.len() - 1)
+        } else {
+            String::new()
+        };
+        return Err(Error::input(format!("uncommitted changes in {first}{more}"))
+            .hint("commit or stash them (`git stash`), then run `pq release` again"));
+    }
+    Ok(())
+}
+
+/// The release commit and its annotated tag (`git tag -a -m TAG TAG`), with pq's record of the release, in
+/// one transaction.
+#[allow(clippy::too_many_arguments)]
+fn commit_release(
+    ws: &mut Workspace,
+    state: &State,
+    state_commit: Oid,
+    files: &[FileChange],
+    message: &str,
+    tag_name: &str,
+    nvr: &str,
+    opts: &ReleaseOptions,
+) -> Result<Oid> {
+    let head = ws.head;
+    let head_tree = ws.head_tree()?;
     ws.repo.enable_object_memory();
     let repo = &ws.repo;
+    let who = repo.committer()?;
     let mut edits: Vec<(BString, Option<Entry>)> = Vec::new();
-    for f in &report.files {
+    for f in files {
         let mode = repo
             .entry_at(head_tree, f.path.as_bytes())?
             .map_or(0o100644, |e| e.mode);
@@ -543,20 +752,18 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
         edits.push((f.path.as_str().into(), Some(Entry { mode, id })));
     }
     let tree = repo.edit_tree(head_tree, &edits)?;
-    let subject = config.release_subject.replace("{name}", &name);
-    let commit = repo.write_commit(tree, &[head], &who, &who, format!("{subject}\n").as_bytes(), None)?;
-    // `git tag -a -m NAME NAME`: the message is the name.
-    let tag = repo.write_tag(&name, commit, &who, &format!("{name}\n"))?;
+    let commit = repo.write_commit(tree, &[head], &who, &who, message.as_bytes(), None)?;
+    let tag = repo.write_tag(tag_name, commit, &who, &format!("{tag_name}\n"))?;
     let mut new_state = state.clone();
     new_state.releases.push(Release {
-        commit: commit.to_string(),
-        nvr: name.clone(),
-        tag: name.clone(),
+        commit,
+        nvr: nvr.to_string(),
+        tag: tag_name.to_string(),
         base: state.base.clone(),
     });
     new_state.ensure_series("packaging");
     new_state.patches.push(Patch {
-        commit: commit.to_string(),
+        commit,
         series: "packaging".into(),
         kind: PatchKind::Release,
         origin: None,
@@ -574,33 +781,34 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
         commit,
         head_tree,
         vec![RefUpdate {
-            name: tag_ref,
+            name: format!("refs/tags/{tag_name}"),
             old: None,
             new: Some(tag),
         }],
         &who,
     )?;
-    report.commit = Some(commit.to_string());
+    Ok(commit)
+}
 
+/// Signing and the source RPM, after the release stands.
+fn finish_extras(
+    ws: &Workspace,
+    report: &mut ReleaseReport,
+    opts: &ReleaseOptions,
+    commit: Oid,
+    srpm: impl FnOnce(&Repo, &Path) -> Result<PathBuf>,
+) {
     let sign = opts.sign
         || ws
             .repo
             .config_string("tag.gpgSign")
             .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1"));
     if sign {
-        report.signed = Some(sign_tag(&ws.repo, &name, commit));
+        report.signed = Some(sign_tag(&ws.repo, &report.tag, commit));
     }
     if let Some(dir) = &opts.srpm {
-        report.srpm = Some(build_srpm(
-            &ws.repo,
-            dir,
-            &spec_path,
-            &config,
-            commit,
-            parts.dist.as_deref(),
-        ));
+        report.srpm = Some(srpm(&ws.repo, dir));
     }
-    Ok(report)
 }
 
 /// The changelog text of the release commit a rebase dropped (None, with a warning, when it is gone).
@@ -640,6 +848,7 @@ fn carried_changelog(
 /// configures them), so this one step runs `git tag -s`, after the transaction that created the unsigned tag.
 fn sign_tag(repo: &Repo, name: &str, commit: Oid) -> std::result::Result<(), String> {
     let dir = repo.workdir().unwrap_or(repo.git_dir());
+    crate::lock::note_git_locks(repo.git_dir(), &[format!("refs/tags/{name}.lock")]).map_err(|e| e.message)?;
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -659,112 +868,174 @@ fn sign_tag(repo: &Repo, name: &str, commit: Oid) -> std::result::Result<(), Str
     }
 }
 
-/// Build a source RPM of the release commit into `out_dir`.
-fn build_srpm(
-    repo: &Repo,
-    out_dir: &Path,
-    spec_path: &str,
+/// An ARK-generated spec (Fedora and RHEL dist-git): `pkgrelease`, `specrelease`, `tarfile_release` and
+/// `kabiversion` are written by genspec.sh from the same numbers, so they move together.
+struct Generated {
+    /// `101`, `284.31.1`.
+    number: String,
+    /// `.hs1`.
+    local: Option<String>,
+    /// `.el9_2`.
+    dist: Option<String>,
+    /// RHEL writes the dist into tarfile_release and kabiversion (`5.14.0-284.30.1.el9_2`), Fedora does not.
+    rhel: bool,
+}
+
+fn generated_release(
+    spec: &Spec,
+    kernel: &KernelVersion,
     config: &Config,
-    commit: Oid,
+    opts: &ReleaseOptions,
+) -> Result<Option<Generated>> {
+    if spec.macro_defs("pkgrelease").is_empty() || !spec.macro_defs("baserelease").is_empty() {
+        return Ok(None);
+    }
+    let old = spec.macro_value("pkgrelease").unwrap_or_default();
+    // A local version in the old build number (`100.hs1`) is not part of the count.
+    let count: String = old.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    let count = count.trim_end_matches('.').to_string();
+    let rhel = spec.macro_value("tarfile_release").is_some_and(|t| t.contains('-'));
+    let same_version = spec.macro_value("specversion").as_deref() == Some(kernel.numeric().as_str());
+    let number = if count.contains('.') || rhel {
+        let stream = match &config.stream {
+            Some(s) => crate::packaging::rhelver::Stream::parse(s).ok_or_else(|| {
+                Error::input(format!("unknown stream `{s}` (configuration key `stream`)"))
+                    .hint("use `y`, `z` or `branch` in pq.toml")
+            })?,
+            None if count.matches('.').count() == 2 => crate::packaging::rhelver::Stream::Z,
+            None => crate::packaging::rhelver::Stream::Y,
+        };
+        crate::packaging::rhelver::next_release(&count, stream, config.bump_release.unwrap_or(true))
+            .map_err(packaging_error)?
+    } else {
+        let n: u32 = count.parse().unwrap_or(0);
+        if same_version {
+            (n + 1).to_string()
+        } else if !config.release_start.is_default() {
+            config.release_start.text()
+        } else if n >= 100 {
+            (n / 100 * 100).to_string()
+        } else {
+            n.min(1).to_string()
+        }
+    };
+    let dist = opts.dist.as_deref().map(|d| format!(".{}", d.trim_start_matches('.')));
+    let local = opts.local.as_deref().map(|l| format!(".{}", l.trim_start_matches('.')));
+    Ok(Some(Generated {
+        number,
+        local,
+        dist,
+        rhel,
+    }))
+}
+
+fn apply_generated(spec: &mut Spec, kernel: &KernelVersion, g: &Generated) -> std::result::Result<(), PackagingError> {
+    let version = kernel.numeric();
+    let build = format!("{}{}", g.number, g.local.as_deref().unwrap_or(""));
+    let dist = g.dist.as_deref().unwrap_or("");
+    let tarball = if g.rhel {
+        format!("{version}-{build}{dist}")
+    } else if kernel.sublevel == 0 {
+        kernel.base()
+    } else {
+        version.clone()
+    };
+    let kabi = if g.rhel { tarball.clone() } else { version.clone() };
+    let values = [
+        ("specrpmversion", version.clone()),
+        ("specversion", version.clone()),
+        ("patchversion", kernel.base()),
+        ("kversion", kernel.version.to_string()),
+        ("patchlevel", kernel.patchlevel.to_string()),
+        ("pkgrelease", build),
+        ("specrelease", format!("{}%{{?buildid}}%{{?dist}}", g.number)),
+        ("tarfile_release", tarball),
+        ("kabiversion", kabi),
+    ];
+    for (name, value) in values {
+        if !spec.macro_defs(name).is_empty() {
+            spec.set_macro(name, &value)?;
+        }
+    }
+    if let Some(local) = &g.local {
+        set_buildid(spec, local)?;
+    }
+    Ok(())
+}
+
+/// `%define buildid .hs1`: replaces a definition, or genspec.sh's commented `# define buildid .local` line, or
+/// goes on top of the spec.
+fn set_buildid(spec: &mut Spec, value: &str) -> std::result::Result<(), PackagingError> {
+    if !spec.macro_defs("buildid").is_empty() {
+        return spec.set_macro("buildid", value);
+    }
+    let text = spec.text();
+    let line = format!("%define buildid {value}");
+    let new = match text.find("# define buildid .local") {
+        Some(at) => {
+            let end = text[at..].find('\n').map_or(text.len(), |e| at + e);
+            format!("{}{line}{}", &text[..at], &text[end..])
+        }
+        None => format!("{line}\n{text}"),
+    };
+    *spec = Spec::new(spec.file(), new);
+    Ok(())
+}
+
+/// rpm's own reading of the spec pq is about to commit must name the release pq tags.
+fn check_with_rpmspec(
+    files: &[FileChange],
+    spec_path: &str,
+    spec_text: &str,
+    changelog: &ChangelogFile,
+    nvr: &Nvr,
     dist: Option<&str>,
-) -> Result<PathBuf> {
-    let tree = repo.commit_tree(commit)?;
-    // rpmbuild and git archive run elsewhere than pq's own directory: give them absolute paths.
-    let work = std::fs::canonicalize(tempdir_in(repo.git_dir())?)?;
-    let _cleanup = RemoveOnDrop(work.clone());
-    let sources = work.join("SOURCES");
-    std::fs::create_dir_all(&sources)?;
-    std::fs::create_dir_all(out_dir)?;
-    let out_dir = std::fs::canonicalize(out_dir)?;
-    // The packaging directory's files are the other sources (configs, scripts), flattened as ARK's
-    // dist-sources does.
-    let pkg = config.packaging.trim_end_matches('/');
-    if let Some(e) = repo.entry_at(tree, pkg.as_bytes())? {
-        if e.is_tree() {
-            for (path, entry) in repo.flatten_tree(e.id)? {
-                if entry.is_tree() || entry.is_submodule() {
-                    continue;
-                }
-                let file = String::from_utf8_lossy(&path)
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or_default()
-                    .to_string();
-                std::fs::write(sources.join(file), repo.blob(entry.id)?)?;
-            }
-        }
+) -> Result<()> {
+    let tmp = std::env::temp_dir().join(format!("pq-rpmspec-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp)?;
+    let _cleanup = RemoveOnDrop(tmp.clone());
+    let new_spec = files
+        .iter()
+        .find(|f| f.path == spec_path)
+        .map_or(spec_text, |f| f.new.as_str());
+    let spec_file = tmp.join("check.spec");
+    std::fs::write(&spec_file, new_spec)?;
+    if let Some(path) = &changelog.external {
+        let text = files
+            .iter()
+            .find(|f| &f.path == path)
+            .map_or(changelog.text.as_str(), |f| f.new.as_str());
+        std::fs::write(tmp.join(path.rsplit('/').next().unwrap_or(path)), text)?;
     }
-    let (spec_text, _) = read_text(repo, tree, spec_path)?.ok_or_else(|| Error::internal("the release has no spec"))?;
-    let spec = Spec::new(spec_path, spec_text.clone());
-    let spec_file = sources.join(spec_path.rsplit('/').next().unwrap_or("kernel.spec"));
-    std::fs::write(&spec_file, &spec_text)?;
-    // The upstream tarball. gix is built here without its tar writer, so `git archive` makes it.
-    if let Some(src0) = spec
-        .sources()
-        .into_iter()
-        .find(|t| t.name.eq_ignore_ascii_case("Source0") || t.name.eq_ignore_ascii_case("Source"))
-    {
-        if let Some(expanded) = spec.expand(&src0.value) {
-            let file = expanded.rsplit('/').next().unwrap_or(&expanded).to_string();
-            let (stem, compress) = match () {
-                _ if file.ends_with(".tar.xz") => (file.trim_end_matches(".tar.xz"), Some("xz")),
-                _ if file.ends_with(".tar.gz") => (file.trim_end_matches(".tar.gz"), Some("gzip")),
-                _ if file.ends_with(".tar.bz2") => (file.trim_end_matches(".tar.bz2"), Some("bzip2")),
-                _ => (file.trim_end_matches(".tar"), None),
-            };
-            let tar = sources.join(format!("{stem}.tar"));
-            let status = Command::new("git")
-                .arg("-C")
-                .arg(repo.git_dir())
-                .args(["archive", "--format=tar", &format!("--prefix={stem}/"), "-o"])
-                .arg(&tar)
-                .arg(commit.to_string())
-                .status()?;
-            if !status.success() {
-                return Err(Error::internal("git archive failed").hint("run `git archive` by hand to see why"));
-            }
-            if let Some(tool) = compress {
-                let status = Command::new(tool).arg("-f").arg(&tar).status()?;
-                if !status.success() {
-                    return Err(Error::internal(format!("{tool} failed compressing {}", tar.display())));
-                }
-            }
-        }
-    }
-    let mut cmd = Command::new("rpmbuild");
-    cmd.arg("-bs")
+    let out = Command::new("rpmspec")
+        .args(["-q", "--srpm", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}"])
         .arg("--define")
-        .arg(format!("_sourcedir {}", sources.display()))
+        .arg(format!("_sourcedir {}", tmp.display()))
         .arg("--define")
-        .arg(format!("_srcrpmdir {}", out_dir.display()))
-        .arg("--define")
-        .arg(format!("_topdir {}", work.display()));
-    if let Some(d) = dist {
-        cmd.arg("--define").arg(format!("dist {d}"));
-    }
-    let out = cmd.arg(&spec_file).output()?;
+        .arg(format!("dist {}", dist.unwrap_or("%{nil}")))
+        .arg(&spec_file)
+        .output()?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         return Err(Error::input(format!(
-            "rpmbuild -bs failed: {}",
-            err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim()
+            "rpmspec rejects the spec pq would write: {}",
+            err.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim()
         ))
-        .hint("the release commit and tag are made; fix the packaging and build the source RPM with rpmbuild"));
+        .hint(format!(
+            "fix {spec_path} so `rpmspec -P` accepts it, commit, and run `pq release` again"
+        )));
     }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let written = text
-        .lines()
-        .find_map(|l| l.strip_prefix("Wrote: "))
-        .map(|p| PathBuf::from(p.trim()))
-        .unwrap_or(out_dir);
-    Ok(written)
-}
-
-fn tempdir_in(dir: &Path) -> Result<PathBuf> {
-    let p = dir.join("pq").join(format!("srpm-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&p);
-    std::fs::create_dir_all(&p)?;
-    Ok(p)
+    let rpm_nvr = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let want = nvr.to_string();
+    if rpm_nvr != want {
+        return Err(Error::input(format!(
+            "rpm evaluates the spec pq would write as {rpm_nvr}, but the release is {want}"
+        ))
+        .hint(format!(
+            "make {spec_path}'s Version and Release follow its macros (a hard-coded number?), commit, and run `pq release` again"
+        )));
+    }
+    Ok(())
 }
 
 struct RemoveOnDrop(PathBuf);
