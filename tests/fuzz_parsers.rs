@@ -3,7 +3,8 @@
 //! Each target gets `PQ_FUZZ_SECONDS` seconds (default 1, so CI stays quick; run
 //! `PQ_FUZZ_SECONDS=600 cargo test --release --test fuzz_parsers -- --nocapture --test-threads 1` for the
 //! long runs). Inputs are corpus files mutated by byte flips, insertions, deletions, splices and
-//! line duplication; any panic fails the test and prints the input (hex) that caused it.
+//! line duplication; any panic fails the test and prints the input (hex) that caused it. The seed is random
+//! and printed (`PQ_FUZZ_SEED=N` repeats a run).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
@@ -17,23 +18,7 @@ use pq::packaging::kversion::KernelVersion;
 use pq::packaging::nvr::{Nvr, ReleaseParts};
 use pq::packaging::rpmvercmp::rpmvercmp;
 use pq::packaging::spec::Spec;
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-}
+use xtask::fixture::rng::Rng;
 
 const INTERESTING: &[&[u8]] = &[
     b"\n",
@@ -113,7 +98,7 @@ fn mutate(rng: &mut Rng, input: &[u8], corpus: &[Vec<u8>]) -> Vec<u8> {
             }
             _ => {
                 let i = rng.below(v.len() + 1);
-                v.insert(i, rng.next() as u8);
+                v.insert(i, rng.next_u64() as u8);
             }
         }
     }
@@ -139,7 +124,18 @@ fn fuzz(target: &str, f: impl Fn(&[u8])) {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1.0);
     let seeds = corpus(target);
-    let mut rng = Rng(0x9e3779b97f4a7c15 ^ target.len() as u64);
+    // A fresh seed each run (printed, and named on failure); PQ_FUZZ_SEED repeats a run.
+    let seed: u64 = std::env::var("PQ_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            now.as_nanos() as u64 ^ u64::from(std::process::id()) << 32
+        });
+    eprintln!("fuzz {target}: seed {seed} (repeat with PQ_FUZZ_SEED={seed})");
+    let mut rng = Rng::new(seed);
     let deadline = Instant::now() + Duration::from_secs_f64(secs);
     let mut runs = 0u64;
     for s in &seeds {
@@ -152,7 +148,7 @@ fn fuzz(target: &str, f: impl Fn(&[u8])) {
             let result = catch_unwind(AssertUnwindSafe(|| f(&input)));
             if result.is_err() {
                 let hex: String = input.iter().map(|b| format!("{b:02x}")).collect();
-                panic!("{target}: parser panicked on input (hex) {hex}");
+                panic!("{target}: parser panicked on input (hex) {hex} (seed {seed})");
             }
             runs += 1;
             // Walk away from the seed now and then so mutations compound.

@@ -82,13 +82,20 @@ fn a_corrupt_journal_is_one_error_line_and_exit_3() {
 }
 
 #[test]
-fn the_stop_file_keeps_hex_ids_and_resumes() {
+fn the_stop_file_is_versioned_keeps_hex_ids_and_resumes() {
     // The on-disk form is unchanged: hex ids as TOML strings. A stop file written before ids were typed
     // (same text) resumes.
     let r = stopped();
     let text = std::fs::read_to_string(stop_file(&r)).unwrap();
     let head = r.rev("HEAD");
     assert!(text.contains(&format!("tip = \"{head}\"")), "{text}");
+    // Its own versioned format: a newer schema is refused, and a file from before the schema field (what
+    // earlier pq wrote) still resumes.
+    assert!(text.starts_with("schema = 1\n"), "{text}");
+    std::fs::write(stop_file(&r), text.replacen("schema = 1", "schema = 2", 1)).unwrap();
+    let err = assert_fails(&r.pq(&["continue"]), 3);
+    assert!(err.contains("newer than this pq"), "{err}");
+    std::fs::write(stop_file(&r), text.replacen("schema = 1\n", "", 1)).unwrap();
     let status = r.pq_json(&["status"], 0);
     assert_eq!(status["stopped"]["operation"], "backport", "{status}");
     r.write("src/a.c", "a1\nRESOLVED\na3\n");

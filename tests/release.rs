@@ -1,6 +1,6 @@
 //! `pq release` on the generated kernel fixture: NVRs, changelog entries, the release commit and tag, the
 //! rebase interplay, dry runs, configuration variants and refusals. Specs pq writes are checked with
-//! `rpmspec -P` and debian changelogs with `dpkg-parsechangelog` when those tools are installed.
+//! `rpmspec -P` and debian changelogs with `dpkg-parsechangelog` (a missing tool fails the test).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -80,10 +80,6 @@ fn changelog(dir: &Path) -> String {
     s[start..end].to_string()
 }
 
-fn have(tool: &str) -> bool {
-    Command::new(tool).arg("--version").output().is_ok()
-}
-
 /// Every ref and the work tree's state, to prove a command changed nothing.
 fn snapshot(dir: &Path) -> String {
     format!(
@@ -94,12 +90,9 @@ fn snapshot(dir: &Path) -> String {
     )
 }
 
-/// `rpmspec -P` must accept the spec; returns the NVR rpm computes (None when rpmspec is missing).
-fn rpmspec_nvr(dir: &Path, dist: Option<&str>) -> Option<String> {
-    if !have("rpmspec") {
-        eprintln!("note: rpmspec not installed (apt-get install rpm); spec check skipped");
-        return None;
-    }
+/// `rpmspec -P` must accept the spec; returns the NVR rpm computes.
+fn rpmspec_nvr(dir: &Path, dist: Option<&str>) -> String {
+    xtask::oracle::require_tool("rpmspec", "rpm");
     let define = format!("dist {}", dist.unwrap_or("%{nil}"));
     let spec = dir.join("redhat/kernel.spec");
     let o = Command::new("rpmspec")
@@ -118,7 +111,7 @@ fn rpmspec_nvr(dir: &Path, dist: Option<&str>) -> Option<String> {
         .output()
         .unwrap();
     assert!(o.status.success(), "rpmspec -q: {}", stderr(&o));
-    Some(stdout(&o))
+    stdout(&o)
 }
 
 fn fsck(dir: &Path) {
@@ -175,9 +168,7 @@ fn first_release_writes_entry_commit_and_annotated_tag() {
     assert!(state.contains("nvr = \"kernel-6.7.1-300\""), "{state}");
     assert!(state.contains("kind = \"release\""), "{state}");
     fsck(&r.dir);
-    if let Some(nvr) = rpmspec_nvr(&r.dir, None) {
-        assert_eq!(nvr, "kernel-6.7.1-300");
-    }
+    assert_eq!(rpmspec_nvr(&r.dir, None), "kernel-6.7.1-300");
 }
 
 #[test]
@@ -259,9 +250,7 @@ fn rebase_then_release_resets_and_keeps_older_entries() {
         .iter()
         .any(|w| w.as_str().unwrap().contains("%stable_update")));
     fsck(&r.dir);
-    if let Some(nvr) = rpmspec_nvr(&r.dir, None) {
-        assert_eq!(nvr, "kernel-6.7.2-300");
-    }
+    assert_eq!(rpmspec_nvr(&r.dir, None), "kernel-6.7.2-300");
     // A commit after the rebased release is listed once, and the release counts on.
     std::fs::write(r.dir.join("README"), "local note\n").unwrap();
     git(&r.dir, &["commit", "-q", "-am", "README: local note"]);
@@ -285,9 +274,7 @@ fn local_and_dist_tags() {
     assert_eq!(v["tag"], "kernel-6.7.1-300.hs1.el9");
     assert_eq!(git(&r.dir, &["cat-file", "-t", "kernel-6.7.1-300.hs1.el9"]), "tag\n");
     assert!(spec(&r.dir).contains("%define buildid .hs1\n"));
-    if let Some(nvr) = rpmspec_nvr(&r.dir, Some(".el9")) {
-        assert_eq!(nvr, "kernel-6.7.1-300.hs1.el9");
-    }
+    assert_eq!(rpmspec_nvr(&r.dir, Some(".el9")), "kernel-6.7.1-300.hs1.el9");
     // Without a local tag the next release drops buildid again (and says so).
     pq_ok(&r.dir, &["backport", "v6.7..v6.8", "drivers/gpu/drm/amd/display"]);
     let v = release_json(&r.dir, &[]);
@@ -341,9 +328,7 @@ fn fedora_header_and_release_start_from_tracked_pq_toml() {
         "{entry}"
     );
     assert!(!entry.contains("pq.toml"), "[redhat] commits are left out: {entry}");
-    if let Some(nvr) = rpmspec_nvr(&r.dir, None) {
-        assert_eq!(nvr, "kernel-6.7.1-300");
-    }
+    assert_eq!(rpmspec_nvr(&r.dir, None), "kernel-6.7.1-300");
     pq_ok(&r.dir, &["backport", "v6.7..v6.8", "drivers/gpu/drm/amd/display"]);
     assert_eq!(release_json(&r.dir, &[])["nvr"], "kernel-6.7.1-301");
 }
@@ -377,18 +362,15 @@ fn debian_changelog_entry() {
         ),
         "{text}"
     );
-    if have("dpkg-parsechangelog") {
-        let o = Command::new("dpkg-parsechangelog")
-            .arg("-l")
-            .arg(r.dir.join("debian/changelog"))
-            .args(["-S", "Version"])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "dpkg-parsechangelog: {}", stderr(&o));
-        assert_eq!(stdout(&o), "6.7.1-300\n");
-    } else {
-        eprintln!("note: dpkg-parsechangelog not installed (apt-get install dpkg-dev); check skipped");
-    }
+    xtask::oracle::require_tool("dpkg-parsechangelog", "dpkg-dev");
+    let o = Command::new("dpkg-parsechangelog")
+        .arg("-l")
+        .arg(r.dir.join("debian/changelog"))
+        .args(["-S", "Version"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "dpkg-parsechangelog: {}", stderr(&o));
+    assert_eq!(stdout(&o), "6.7.1-300\n");
 }
 
 fn assert_refused(dir: &Path, args: &[&str], message: &str) {

@@ -1,5 +1,6 @@
 //! Kill pq at random moments and check that nothing is lost: `git fsck` stays clean, and `pq abort` or
-//! `pq undo` brings refs, HEAD, index, work tree and the user's uncommitted changes back exactly.
+//! `pq undo` brings refs, HEAD, index, work tree and the user's uncommitted changes back exactly. Killed
+//! commands: backport (into a new and an existing series), rebase, release, and undo (of a backport).
 //!
 //! `PQ_TORTURE_COUNT` sets the number of kills (default 12, small enough for CI; run 200+ locally with
 //! `PQ_TORTURE_COUNT=200 cargo test --release --test torture -- --nocapture`).
@@ -8,6 +9,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
+
+use xtask::fixture::rng::{fnv1a, Rng};
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = xtask::git::git(dir).args(args).output().expect("git runs");
@@ -53,18 +56,11 @@ fn snapshot(dir: &Path) -> BTreeMap<String, String> {
             } else {
                 let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
                 let bytes = std::fs::read(&p).unwrap_or_default();
-                s.insert(format!("file:{rel}"), format!("{:x}", md5ish(&bytes)));
+                s.insert(format!("file:{rel}"), format!("{:x}", fnv1a(&bytes)));
             }
         }
     }
     s
-}
-
-fn md5ish(bytes: &[u8]) -> u64 {
-    // FNV-1a: enough to tell contents apart in a test.
-    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| {
-        (h ^ *b as u64).wrapping_mul(0x100000001b3)
-    })
 }
 
 fn diff(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> Vec<String> {
@@ -77,28 +73,18 @@ fn diff(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> Vec<Strin
     out
 }
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
-fn template() -> PathBuf {
-    static DIR: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
+/// The fixture repository, and its path whose backport applies cleanly.
+fn template() -> (PathBuf, String) {
+    static DIR: std::sync::OnceLock<(tempfile::TempDir, PathBuf, String)> = std::sync::OnceLock::new();
+    let (_, dir, clean) = DIR.get_or_init(|| {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("kernel");
         let mut opts = xtask::fixture::KernelOptions::small();
         opts.checkout = Some("fedora-6.7".into());
-        xtask::fixture::kernel(&dir, &opts).expect("fixture");
-        (tmp, dir)
-    })
-    .1
-    .clone()
+        let fx = xtask::fixture::kernel(&dir, &opts).expect("fixture");
+        (tmp, dir, fx.clean_backport_path)
+    });
+    (dir.clone(), clean.clone())
 }
 
 #[test]
@@ -111,16 +97,22 @@ fn random_kills_lose_nothing() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0x5eed_1234_u64);
-    let mut rng = Rng(seed);
-    let template = template();
-    let scenarios: [&[&str]; 4] = [
-        &["backport", "v6.7..v6.8", "lib/zstd"],
-        &["rebase", "v6.7.2"],
-        &["release", "--dist", ".fc39"],
-        &["backport", "v6.7..v6.8", "lib/zstd", "--series", "backports/zstd"],
+    let mut rng = Rng::new(seed);
+    let (template, clean_path) = template();
+    // The command killed, and what runs (unkilled) before it.
+    let clean_backport: &[&str] = &["backport", "v6.7..v6.8", &clean_path];
+    let scenarios: [(&[&str], Option<&[&str]>); 5] = [
+        (&["backport", "v6.7..v6.8", "lib/zstd"], None),
+        (&["rebase", "v6.7.2"], None),
+        (&["release", "--dist", ".fc39"], None),
+        (
+            &["backport", "v6.7..v6.8", "lib/zstd", "--series", "backports/zstd"],
+            None,
+        ),
+        (&["undo"], Some(clean_backport)),
     ];
     let mut passed = 0;
-    let mut outcomes: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
     for i in 0..count {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("k");
@@ -142,10 +134,20 @@ fn random_kills_lose_nothing() {
         let mut text = std::fs::read_to_string(&readme).unwrap();
         text.push_str("# local tweak\n");
         std::fs::write(&readme, text).unwrap();
+        let (args, prepare) = scenarios[i % scenarios.len()];
+        // What a completed undo brings back: the repository before the command it undoes.
+        let undone = snapshot(&dir);
+        if let Some(prep) = prepare {
+            let out = pq(&dir, prep);
+            assert!(
+                out.status.success(),
+                "pq {prep:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
         let before = snapshot(&dir);
         let ops_before = git(&dir, &["rev-list", "--count", "refs/pq/oplog"]);
 
-        let args = scenarios[i % scenarios.len()];
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pq"));
         xtask::git::hermetic(&mut cmd);
         let mut child = cmd
@@ -156,7 +158,7 @@ fn random_kills_lose_nothing() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let delay = rng.next() % 250_000;
+        let delay = rng.next_u64() % 250_000;
         std::thread::sleep(Duration::from_micros(delay));
         let _ = child.kill();
         let status = child.wait().unwrap();
@@ -174,12 +176,17 @@ fn random_kills_lose_nothing() {
         let recovery = if git_dir.join("pq/op/state.toml").exists() || git_dir.join("pq/materialise.toml").exists() {
             "abort"
         } else if git(&dir, &["rev-list", "--count", "refs/pq/oplog"]) != ops_before {
-            "undo"
+            // The command completed before the kill: undo it; a completed undo is left as it is.
+            if args == ["undo"] {
+                "done"
+            } else {
+                "undo"
+            }
         } else {
             "untouched"
         };
-        *outcomes.entry(recovery).or_default() += 1;
-        if recovery != "untouched" {
+        *outcomes.entry(format!("{} {recovery}", args[0])).or_default() += 1;
+        if recovery != "untouched" && recovery != "done" {
             let out = pq(&dir, &[recovery]);
             assert!(
                 out.status.success(),
@@ -188,7 +195,8 @@ fn random_kills_lose_nothing() {
             );
         }
         let after = snapshot(&dir);
-        let changed = diff(&before, &after);
+        let expected = if recovery == "done" { &undone } else { &before };
+        let changed = diff(expected, &after);
         assert!(
             changed.is_empty(),
             "iteration {i} ({args:?}, delay {delay}us, recovered by {recovery}): not restored: {changed:?}"

@@ -6,11 +6,12 @@ use crate::engine::replay::Outcome;
 use crate::model::provenance::Style;
 use crate::ops::backport::{backport, BackportOptions};
 use crate::ops::count;
+use crate::ops::prereqs::{at_stop, backport_with_prereqs, Prerequisite};
 
 /// Cherry-pick upstream commits touching PATHs, oldest first, into a series
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  pq backport v6.7..v6.8 lib/zstd\n  pq backport v6.7..v6.8 lib/zstd --dry-run --format json\n  pq backport 1234abcd --series backports/fixes --style rhel"
+    after_help = "Examples:\n  pq backport v6.7..v6.8 lib/zstd\n  pq backport v6.7..v6.8 lib/zstd --dry-run --format json\n  pq backport 1234abcd --series backports/fixes --style rhel\n  pq backport --with-prereqs v6.7..v6.8 lib/zstd"
 )]
 pub struct Args {
     /// Range (A..B) or single commit, then paths; write `--` before paths that look like revisions
@@ -28,6 +29,9 @@ pub struct Args {
     /// Pick everything in memory and report, changing nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// Before a pick that would conflict, pick the upstream commits that last changed its lines, recursively
+    #[arg(long)]
+    pub with_prereqs: bool,
 }
 
 /// Split the positional arguments: ranges first (anything with `..`, or the first argument), then paths.
@@ -60,22 +64,33 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
         mainline: a.mainline,
         dry_run: a.dry_run,
         command: cmd.into(),
+        extra: Vec::new(),
     };
     let progress = out.progress("picking");
-    let r = backport(dir, &opts, |d, t| progress.update(d, t))?;
+    let (r, added) = if a.with_prereqs {
+        backport_with_prereqs(dir, &opts, |d, t| progress.update(d, t))?
+    } else {
+        (backport(dir, &opts, |d, t| progress.update(d, t))?, Vec::new())
+    };
     progress.finish();
+    let prereqs = if r.stopped.is_some() { at_stop(dir)? } else { Vec::new() };
     if out.json() {
         out.print_json(&serde_json::json!({
             "series": r.series,
             "dry_run": r.dry_run,
             "commits": r.lines,
-            "stopped": r.stopped.as_ref().map(|s| serde_json::json!({"commit": s.source.to_string(), "subject": s.subject, "series": s.series, "conflicts": s.paths})),
+            "stopped": r.stopped.as_ref().map(|s| serde_json::json!({"commit": s.source.to_string(), "subject": s.subject, "series": s.series, "conflicts": s.paths, "prerequisites": prereqs})),
             "head": r.new_head.map(|h| h.to_string()),
+            "prerequisites_added": added,
         }));
     } else if r.lines.is_empty() && r.stopped.is_none() {
         println!("nothing to backport: no commit in the range touches the paths");
     } else {
         print!("{}", render_lines(&r.lines, r.dry_run));
+        if !added.is_empty() {
+            println!("prerequisites added ({}):", added.len());
+            print!("{}", render_prereqs(&added));
+        }
         let applied = count(&r.lines, Outcome::Applied) + count(&r.lines, Outcome::Resolved);
         let present = count(&r.lines, Outcome::Present);
         let conflicts = count(&r.lines, Outcome::Conflict) + count(&r.lines, Outcome::Blocked);
@@ -85,9 +100,20 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
             );
         } else if let Some(s) = &r.stopped {
             eprint!("{}", render_stop("backport", s));
+            if !prereqs.is_empty() {
+                eprintln!("upstream commits the branch lacks that last changed these lines (oldest first):");
+                eprint!("{}", render_prereqs(&prereqs));
+                eprintln!("pick them first with `pq abort` and `pq backport --with-prereqs ...`");
+            }
         } else {
             println!("{applied} picked into {}, {present} already present", r.series);
         }
     }
     Ok(if r.stopped.is_some() { EXIT_STOPPED } else { EXIT_OK })
+}
+
+fn render_prereqs(list: &[Prerequisite]) -> String {
+    list.iter()
+        .map(|p| format!("  {} {}\n", crate::git::short(&p.commit), p.subject))
+        .collect()
 }

@@ -8,6 +8,7 @@ mod backport;
 mod completions;
 mod continue_;
 mod export;
+mod fixes;
 mod import;
 mod init;
 mod log;
@@ -99,6 +100,7 @@ pub enum Command {
     Completions(completions::Args),
     Export(export::Args),
     Import(import::Args),
+    Fixes(fixes::Args),
 }
 
 pub use crate::error::{EXIT_FAILURE, EXIT_FOLLOW_UP, EXIT_OK, EXIT_STOPPED, EXIT_USAGE};
@@ -173,6 +175,7 @@ pub fn run() -> i32 {
         Command::Completions(a) => completions::run(a),
         Command::Export(a) => export::run(&dir, a, patch_format, &out),
         Command::Import(a) => import::run(&dir, a, patch_format, &out, &cmd),
+        Command::Fixes(a) => fixes::run(&dir, a, &out, &cmd),
     };
     match result {
         Ok(code) => code,

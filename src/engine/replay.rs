@@ -14,7 +14,7 @@ use crate::git::{MergeOutcome, Oid, Person, Repo, TreeChange};
 use crate::model::state::{Patch, PatchKind};
 
 /// A person as stored in a step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Who {
     pub name: String,
     pub email: String,
@@ -45,38 +45,38 @@ impl From<&Who> for Person {
 }
 
 /// One commit to (re)create on top of the tip.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Step {
     /// The commit whose change is applied.
-    #[serde(with = "crate::git::id::hex")]
     pub source: Oid,
     /// The parent its change is taken against; None for a root commit.
-    #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
     pub parent: Option<Oid>,
     pub series: String,
-    #[serde(default)]
     pub kind: PatchKind,
-    #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
     pub origin: Option<Oid>,
-    #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
     pub via: Option<Oid>,
     pub subject: String,
     /// The new commit's message (UTF-8); `message_raw` carries messages that are not.
     pub message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_raw: Option<Vec<u8>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,
     pub author: Who,
     /// A new pick (backport) rather than a replayed patch.
-    #[serde(default)]
     pub new: bool,
     /// Conflicts recorded when the patch was first resolved.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conflicts: Vec<String>,
 }
 
 impl Step {
+    /// The message of the pick resolved by hand: the planned message with a `Conflicts:` section.
+    pub fn conflict_message(&self, paths: &[String]) -> Vec<u8> {
+        use crate::model::provenance::{add_conflicts, edit_raw};
+        match &self.message_raw {
+            Some(raw) => edit_raw(raw, |m| add_conflicts(m, paths)),
+            None => add_conflicts(&self.message, paths).into_bytes(),
+        }
+    }
+
     pub fn message_bytes(&self) -> Vec<u8> {
         self.message_raw
             .clone()
@@ -240,7 +240,7 @@ pub fn execute(
                         committer,
                         // A replayed patch already carries its `Conflicts:` section from the first time.
                         &if step.new {
-                            crate::ops::conflict_message(step, &paths.iter().map(|p| p.to_string()).collect::<Vec<_>>())
+                            step.conflict_message(&paths.iter().map(|p| p.to_string()).collect::<Vec<_>>())
                         } else {
                             step.message_bytes()
                         },

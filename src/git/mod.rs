@@ -3,6 +3,7 @@
 
 pub mod commit_graph;
 pub mod id;
+pub mod lookup;
 pub mod status;
 pub mod worktree;
 

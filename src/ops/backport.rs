@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::git::{short, Oid, Repo};
 use crate::model::provenance::{self, Style};
 use crate::model::state::{PatchKind, State};
-use crate::ops::{conclude, message_fields, Concluded, StopInfo, Workspace};
+use crate::ops::{message_fields, Concluded, StopInfo, Transaction, Workspace};
 
 pub struct BackportOptions {
     pub ranges: Vec<String>,
@@ -22,6 +22,8 @@ pub struct BackportOptions {
     pub mainline: Option<usize>,
     pub dry_run: bool,
     pub command: String,
+    /// Commits to pick besides the selection (prerequisites), placed among it in upstream order.
+    pub extra: Vec<Oid>,
 }
 
 pub struct BackportReport {
@@ -84,9 +86,9 @@ pub fn parse_range(repo: &Repo, spec: &str) -> Result<Range> {
 }
 
 /// Why a selected commit is already on the branch, if it is.
-struct Presence {
+pub(crate) struct Presence {
     /// Upstream ids recorded on the branch (state origins, provenance lines), mapped to the commit saying so.
-    recorded: HashMap<Oid, Oid>,
+    pub(crate) recorded: HashMap<Oid, Oid>,
     /// Patch-ids of branch commits, by the paths they touch, computed lazily.
     by_path: HashMap<BString, Vec<Oid>>,
     pids: PatchIds,
@@ -96,7 +98,7 @@ struct Presence {
 }
 
 impl Presence {
-    fn build(repo: &Repo, state: &State, head: Oid, exclude: &[Oid]) -> Result<Presence> {
+    pub(crate) fn build(repo: &Repo, state: &State, head: Oid, exclude: &[Oid]) -> Result<Presence> {
         let mut recorded = HashMap::new();
         for p in &state.patches {
             for id in [&p.origin, &p.via].into_iter().flatten() {
@@ -127,7 +129,12 @@ impl Presence {
         })
     }
 
-    fn why(&mut self, repo: &Repo, commit: Oid, changes: &[crate::git::TreeChange]) -> Result<Option<String>> {
+    pub(crate) fn why(
+        &mut self,
+        repo: &Repo,
+        commit: Oid,
+        changes: &[crate::git::TreeChange],
+    ) -> Result<Option<String>> {
         if let Some(by) = self.recorded.get(&commit) {
             return Ok(Some(if *by == commit {
                 "already on the branch".to_string()
@@ -183,7 +190,7 @@ pub fn backport(
     mut progress: impl FnMut(usize, usize),
 ) -> Result<BackportReport> {
     let mut ws = Workspace::open_for(dir, opts.dry_run)?;
-    let (state, state_commit) = ws.require_state()?;
+    let (state, _) = ws.require_state()?;
     let state = state.clone();
     let repo = &ws.repo;
     if opts.ranges.is_empty() {
@@ -216,7 +223,10 @@ pub fn backport(
             );
         }
     }
-    let selected = select(repo, &range, &paths)?;
+    let mut selected = select(repo, &range, &paths)?;
+    if !opts.extra.is_empty() {
+        selected = crate::ops::prereqs::merge_selection(repo, state.base_commit, &range, selected, &opts.extra)?;
+    }
     let series = opts
         .series
         .clone()
@@ -333,7 +343,7 @@ pub fn backport(
     }
     new_state.config.style = state.config.style;
 
-    ws.repo.enable_object_memory();
+    let tx = Transaction::begin(&mut ws, &opts.command)?;
     let repo = &ws.repo;
     let mut run = Run {
         tip: start,
@@ -365,7 +375,7 @@ pub fn backport(
     let order: HashMap<Oid, usize> = selected.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
     lines.sort_by_key(|l| order.get(&l.source).copied().unwrap_or(usize::MAX));
     if opts.dry_run {
-        ws.repo.discard_objects();
+        tx.discard(&mut ws.repo);
         return Ok(BackportReport {
             series,
             lines,
@@ -375,7 +385,7 @@ pub fn backport(
         });
     }
     if matches!(halt, Halt::Done) && run.patches.len() == state.patches.len() && run.tip == ws.head {
-        ws.repo.discard_objects();
+        tx.discard(&mut ws.repo);
         return Ok(BackportReport {
             series,
             lines,
@@ -384,18 +394,7 @@ pub fn backport(
             dry_run: false,
         });
     }
-    let (new_head, stopped) = match conclude(
-        &mut ws,
-        "backport",
-        &opts.command,
-        state_commit,
-        new_state,
-        run,
-        &steps,
-        halt,
-        &dirty,
-        &who,
-    )? {
+    let (new_head, stopped) = match tx.conclude(&mut ws.repo, "backport", new_state, run, &steps, halt, &dirty)? {
         Concluded::Done(head) => (Some(head), None),
         Concluded::Stopped(info) => (None, Some(info)),
     };

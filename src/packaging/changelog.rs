@@ -427,7 +427,7 @@ pub fn parse_debian_changelog_top(file: &str, text: &str) -> Result<DebianEntryH
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::packaging::testutil::{have_tool, temp_dir};
+    use crate::packaging::testutil::{require_tool, temp_dir};
     use chrono::TimeZone;
 
     fn date(y: i32, m: u32, d: u32, h: u32) -> DateTime<FixedOffset> {
@@ -702,10 +702,7 @@ mod tests {
     /// The real dpkg-parsechangelog reads a new entry on top of an older one.
     #[test]
     fn dpkg_parsechangelog_accepts_the_entry() {
-        if !have_tool("dpkg-parsechangelog") {
-            eprintln!("skipping dpkg_parsechangelog_accepts_the_entry: dpkg-parsechangelog is not installed (apt-get install dpkg-dev)");
-            return;
-        }
+        require_tool("dpkg-parsechangelog", "dpkg-dev");
         let older = "linux (6.8.0-131.132) noble; urgency=medium\n\n  * Older change\n\n -- Old Packager <old@example.com>  Fri, 19 Jan 2024 09:00:00 +0000\n";
         let top = parse_debian_changelog_top("debian/changelog", older).unwrap();
         let commits = vec![commit(

@@ -726,10 +726,7 @@ mod tests {
                 pairs.push((pair[0].version_release(), pair[1].version_release()));
             }
         }
-        let Some(real) = rpm_vercmp_batch(&pairs) else {
-            eprintln!("skipping successive_releases_sort_increasing_under_real_rpm: rpm is not installed");
-            return;
-        };
+        let real = rpm_vercmp_batch(&pairs);
         for ((a, b), got) in pairs.iter().zip(real) {
             assert_eq!(got, -1, "rpm does not order {a} before {b}");
         }

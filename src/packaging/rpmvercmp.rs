@@ -286,10 +286,7 @@ mod tests {
             let b = if i % 2 == 0 { format!("{a}{b}") } else { b };
             pairs.push((a, b));
         }
-        let Some(real) = rpm_vercmp_batch(&pairs) else {
-            eprintln!("skipping agrees_with_real_rpm: rpm is not installed (apt-get install rpm)");
-            return;
-        };
+        let real = rpm_vercmp_batch(&pairs);
         let mut disagreements = Vec::new();
         for ((a, b), want) in pairs.iter().zip(real) {
             let ours = rpmvercmp(a, b) as i32;
@@ -314,10 +311,7 @@ mod tests {
             None => format!("{}-{}", e.1, e.2),
         };
         let pairs: Vec<(String, String)> = triples.iter().map(|(a, b)| (render(a), render(b))).collect();
-        let Some(real) = rpm_vercmp_batch(&pairs) else {
-            eprintln!("skipping evr_agrees_with_real_rpm: rpm is not installed");
-            return;
-        };
+        let real = rpm_vercmp_batch(&pairs);
         for ((a, b), want) in triples.iter().zip(real) {
             assert_eq!(compare_evr(*a, *b) as i32, want, "{a:?} vs {b:?}");
         }

@@ -693,7 +693,7 @@ pub fn prepend_changelog_entry(existing: &str, entry: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::packaging::testutil::{have_tool, temp_dir};
+    use crate::packaging::testutil::{require_tool, temp_dir};
     use crate::packaging::KERNEL_SPEC_FIXTURE;
 
     fn fixture() -> Spec {
@@ -1005,10 +1005,7 @@ mod tests {
     #[test]
     fn rpmspec_builds_the_computed_nvr() {
         use crate::packaging::nvr::{NextRelease, Nvr, PrereleaseStyle, ReleaseScheme, ReleaseStart};
-        if !have_tool("rpmspec") {
-            eprintln!("skipping rpmspec_builds_the_computed_nvr: rpmspec is not installed (apt-get install rpm)");
-            return;
-        }
+        require_tool("rpmspec", "rpm");
         let scheme = ReleaseScheme {
             package: "kernel".into(),
             start: ReleaseStart::FEDORA_STABLE,
@@ -1083,10 +1080,7 @@ mod tests {
     /// version-release the edits asked for.
     #[test]
     fn rpmspec_accepts_the_edited_spec() {
-        if !have_tool("rpmspec") {
-            eprintln!("skipping rpmspec_accepts_the_edited_spec: rpmspec is not installed (apt-get install rpm)");
-            return;
-        }
+        require_tool("rpmspec", "rpm");
         let mut released = fixture();
         released.set_macro("stable_update", "2").unwrap();
         released.set_macro("baserelease", "301").unwrap();

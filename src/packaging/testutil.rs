@@ -1,19 +1,11 @@
-//! Helpers for tests that compare against the real rpm and dpkg tools. Those
-//! tools are optional on a developer machine, so every helper reports absence
-//! instead of failing.
+//! Helpers for tests that compare against the real rpm and dpkg tools. A missing tool fails the test
+//! (see `xtask::oracle`): a comparison that is not made must not pass.
 
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Whether `tool --version` runs.
-pub fn have_tool(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-}
+pub use xtask::oracle::require_tool;
 
 /// A fresh, empty directory under the system temp dir, unique per call.
 pub fn temp_dir(tag: &str) -> PathBuf {
@@ -38,11 +30,9 @@ fn lua_string(s: &str) -> String {
 
 /// Asks the real rpm for `rpm.vercmp(a, b)` of every pair in one process (one
 /// `rpm --eval` per pair would take minutes). rpm parses each side as
-/// `[epoch:]version[-release]`. Returns None when rpm is not installed.
-pub fn rpm_vercmp_batch(pairs: &[(String, String)]) -> Option<Vec<i32>> {
-    if !have_tool("rpm") {
-        return None;
-    }
+/// `[epoch:]version[-release]`.
+pub fn rpm_vercmp_batch(pairs: &[(String, String)]) -> Vec<i32> {
+    require_tool("rpm", "rpm");
     let dir = temp_dir("vercmp");
     let script = dir.join("cmp.lua");
     let mut lua = String::from("local p = {\n");
@@ -71,5 +61,5 @@ pub fn rpm_vercmp_batch(pairs: &[(String, String)]) -> Option<Vec<i32>> {
         .map(|l| l.trim().parse().expect("rpm.vercmp prints an integer"))
         .collect();
     assert_eq!(results.len(), pairs.len(), "one rpm result per pair");
-    Some(results)
+    results
 }

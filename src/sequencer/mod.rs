@@ -4,13 +4,16 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod record;
+
 use crate::engine::replay::Step;
 use crate::error::{Error, Result};
 use crate::git::Oid;
 use crate::lock::write_atomic;
 use crate::model::state::State;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A stopped operation in memory; on disk it is a [`record::StopFile`].
+#[derive(Debug, Clone)]
 pub struct Stopped {
     /// `backport` or `rebase`.
     pub kind: String,
@@ -18,13 +21,10 @@ pub struct Stopped {
     pub command: String,
     pub branch: String,
     /// The branch tip before the operation.
-    #[serde(with = "crate::git::id::hex")]
     pub orig_head: Oid,
     /// The state commit before the operation, if the branch was initialised.
-    #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
     pub orig_state: Option<Oid>,
     /// The last commit of the new chain (HEAD is detached here while stopped).
-    #[serde(with = "crate::git::id::hex")]
     pub tip: Oid,
     /// The state being built: its patches are those done so far.
     pub state: State,
@@ -35,10 +35,8 @@ pub struct Stopped {
     /// Paths the stop wrote to the work tree (restored by abort).
     pub touched: Vec<String>,
     /// The tree with the conflict markers, to record the user's resolution against.
-    #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
     pub conflict_tree: Option<Oid>,
     /// What happened to each step so far, for the final report.
-    #[serde(default)]
     pub report: Vec<crate::engine::replay::ReportLine>,
 }
 
@@ -60,7 +58,8 @@ pub fn load(git_dir: &std::path::Path) -> Result<Option<Stopped>> {
         ))
         .hint("remove .git/pq/op and restore the branch with `pq undo` or plain git")
     };
-    let s: Stopped = toml::from_str(&text).map_err(|e| unreadable(e.message()))?;
+    let file: record::StopFile = toml::from_str(&text).map_err(|e| unreadable(e.message()))?;
+    let s = Stopped::try_from(file).map_err(|e| unreadable(&e))?;
     if !matches!(s.kind.as_str(), "backport" | "rebase" | "import") {
         return Err(unreadable(&format!("unknown operation {:?}", s.kind)));
     }
@@ -74,9 +73,10 @@ pub fn load(git_dir: &std::path::Path) -> Result<Option<Stopped>> {
 pub fn save(git_dir: &std::path::Path, s: &Stopped) -> Result<()> {
     let d = dir(git_dir);
     std::fs::create_dir_all(&d)?;
+    let file = record::StopFile::from(s);
     write_atomic(
         &d.join("state.toml"),
-        toml::to_string(s).expect("serializes").as_bytes(),
+        toml::to_string(&file).expect("serializes").as_bytes(),
     )
 }
 
@@ -106,6 +106,9 @@ pub struct Materialise {
     pub orig_head: Oid,
     #[serde(with = "crate::git::id::hex")]
     pub new_head: Oid,
+    /// Every ref the transaction moves (the log included), for abort to move back.
+    #[serde(default)]
+    pub refs: Vec<crate::oplog::RefChange>,
 }
 
 pub fn journal_path(git_dir: &std::path::Path) -> std::path::PathBuf {

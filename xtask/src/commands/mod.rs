@@ -11,10 +11,7 @@ use std::process::Command;
 
 /// The top of the workspace (xtask sits in it).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits in the workspace")
-        .to_path_buf()
+    xtask::oracle::workspace_root()
 }
 
 /// Build pq in release mode and return the binary's path.

@@ -1,0 +1,81 @@
+use std::path::Path;
+
+use crate::cli::output::{render_lines, render_stop};
+use crate::cli::{Output, EXIT_OK, EXIT_STOPPED};
+use crate::git::short;
+use crate::ops::fixes::{fixes, FixesOptions};
+
+/// Upstream follow-ups: commits whose `Fixes:` names something the branch ships but does not carry yet
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Fixes of a carried patch go into that patch's series; fixes of a bug in the base go into `fixes`.\n\n\
+Examples:\n  pq fixes\n  pq fixes --upstream v6.8 --format json\n  pq fixes --upstream origin/master --apply"
+)]
+pub struct Args {
+    /// Where upstream is (default: the newest tag of the base's stable line, or the base's upstream branch)
+    #[arg(long, value_name = "REV")]
+    pub upstream: Option<String>,
+    /// Backport them, each into the series of the patch it fixes; conflicts stop as in `pq backport`
+    #[arg(long)]
+    pub apply: bool,
+}
+
+pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> {
+    let r = fixes(
+        dir,
+        &FixesOptions {
+            upstream: a.upstream.clone(),
+            apply: a.apply,
+            command: cmd.into(),
+        },
+    )?;
+    let stopped = r.applied.iter().find_map(|b| b.stopped.as_ref());
+    if out.json() {
+        let mut v = serde_json::json!({ "fixes": r.fixes });
+        if a.apply {
+            v["applied"] = serde_json::json!(r
+                .applied
+                .iter()
+                .map(|b| serde_json::json!({"series": b.series, "commits": b.lines, "head": b.new_head.map(|h| h.to_string())}))
+                .collect::<Vec<_>>());
+            v["stopped"] = serde_json::json!(stopped.map(|s| serde_json::json!({"commit": s.source.to_string(), "subject": s.subject, "series": s.series, "conflicts": s.paths})));
+        }
+        out.print_json(&v);
+        return Ok(if stopped.is_some() { EXIT_STOPPED } else { EXIT_OK });
+    }
+    if r.fixes.is_empty() {
+        println!(
+            "no follow-up fixes: {} commits up to {} read, none fixes what the branch ships without being carried",
+            r.scanned, r.upstream
+        );
+    }
+    for f in &r.fixes {
+        println!("{} {}", short(&f.commit), f.subject);
+        let targets: Vec<String> = f.fixes.iter().map(short).collect();
+        let mut wherein = Vec::new();
+        if let Some(p) = f.carried_patch {
+            wherein.push(format!("carried as {} in {}", short(&p), f.series));
+        }
+        if f.in_base {
+            wherein.push("in the base".to_string());
+        }
+        println!("    fixes {} ({})", targets.join(", "), wherein.join("; "));
+    }
+    if a.apply {
+        for b in &r.applied {
+            print!("{}", render_lines(&b.lines, false));
+        }
+        if let Some(s) = stopped {
+            eprint!("{}", render_stop("backport", s));
+            eprintln!("after it, run `pq fixes --apply` again for the remaining follow-ups");
+        }
+    } else if !r.fixes.is_empty() {
+        println!(
+            "{} follow-up fix(es) in {} commits up to {}; pick them with `pq fixes --apply`",
+            r.fixes.len(),
+            r.scanned,
+            r.upstream
+        );
+    }
+    Ok(if stopped.is_some() { EXIT_STOPPED } else { EXIT_OK })
+}

@@ -1,0 +1,201 @@
+//! Prerequisites of a conflicting pick: the upstream commits the branch lacks (not in its base, not carried)
+//! that last changed the lines the pick's hunks touch, with their context, in the conflicting files; what
+//! `git blame` on the picked commit's parent shows for those lines. `pq backport --with-prereqs` picks them
+//! first, recursively.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::engine::blame::touched_lines_blame;
+use crate::engine::replay::Outcome;
+use crate::engine::select::{Range, Selected};
+use crate::error::Result;
+use crate::git::{Oid, Repo};
+use crate::model::state::State;
+use crate::ops::backport::{backport, BackportOptions, BackportReport, Presence};
+use crate::ops::Workspace;
+use crate::sequencer;
+
+/// One commit to pick before a conflicting one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Prerequisite {
+    #[serde(with = "crate::git::id::hex")]
+    pub commit: Oid,
+    pub subject: String,
+}
+
+/// The prerequisites of picking `commit` (against `parent`) onto a branch described by `state` at `tip`,
+/// given the conflicting `paths`: oldest first.
+pub fn prerequisites(
+    repo: &Repo,
+    state: &State,
+    tip: Oid,
+    commit: Oid,
+    parent: Oid,
+    paths: &[String],
+) -> Result<Vec<Prerequisite>> {
+    let base = state.base_commit;
+    let blamed = touched_lines_blame(repo, commit, parent, paths)?;
+    let mut presence: Option<Presence> = None;
+    let mut out: Vec<(i64, Prerequisite)> = Vec::new();
+    for id in blamed {
+        if id == commit || repo.is_ancestor(id, base)? {
+            continue;
+        }
+        let c = repo.commit(id)?;
+        if c.parents.len() > 1 {
+            continue;
+        }
+        let presence = match &mut presence {
+            Some(p) => p,
+            None => presence.insert(Presence::build(repo, state, tip, &[base])?),
+        };
+        let changes = match c.parents.first() {
+            Some(p) => repo.diff_trees(Some(repo.commit_tree(*p)?), Some(c.tree))?,
+            None => repo.diff_trees(None, Some(c.tree))?,
+        };
+        if presence.why(repo, id, &changes)?.is_some() {
+            continue;
+        }
+        let carried_origin = crate::model::provenance::parse(&c.message_lossy())
+            .first()
+            .is_some_and(|p| presence.recorded.contains_key(&p.commit));
+        if carried_origin {
+            continue;
+        }
+        out.push((
+            c.committer.time,
+            Prerequisite {
+                commit: id,
+                subject: c.subject(),
+            },
+        ));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.commit.cmp(&b.1.commit)));
+    Ok(out.into_iter().map(|(_, p)| p).collect())
+}
+
+/// The prerequisites of the stopped pick, if a backport is stopped at one (empty otherwise, and for
+/// replays of the branch's own patches, whose parent is not upstream).
+pub fn at_stop(dir: &Path) -> Result<Vec<Prerequisite>> {
+    let ws = Workspace::open(dir)?;
+    let Some(stopped) = sequencer::load(ws.repo.git_dir())? else {
+        return Ok(Vec::new());
+    };
+    let Some(step) = stopped.todo.first() else {
+        return Ok(Vec::new());
+    };
+    let Some(parent) = step.parent else {
+        return Ok(Vec::new());
+    };
+    if stopped.kind != "backport" || !step.new {
+        return Ok(Vec::new());
+    }
+    prerequisites(
+        &ws.repo,
+        &stopped.state,
+        stopped.tip,
+        step.source,
+        parent,
+        &stopped.conflicts,
+    )
+}
+
+/// The selection with `extra` commits added, all in upstream order (`git rev-list --reverse` from the
+/// base to the range's tips).
+pub fn merge_selection(
+    repo: &Repo,
+    base: Oid,
+    range: &Range,
+    mut selected: Vec<Selected>,
+    extra: &[Oid],
+) -> Result<Vec<Selected>> {
+    let have: HashSet<Oid> = selected.iter().map(|s| s.id).collect();
+    for id in extra {
+        if !have.contains(id) {
+            selected.push(Selected {
+                id: *id,
+                parents: repo.commit(*id)?.parents,
+            });
+        }
+    }
+    let mut order: HashMap<Oid, usize> = HashMap::new();
+    for tip in &range.include {
+        let walk = repo.commits_between(&[base], *tip)?;
+        let n = walk.len();
+        for (i, id) in walk.into_iter().enumerate() {
+            order.entry(id).or_insert(n - i);
+        }
+    }
+    selected.sort_by_key(|s| order.get(&s.id).copied().unwrap_or(usize::MAX));
+    Ok(selected)
+}
+
+/// `pq backport --with-prereqs`: plan the backport in memory; while a pick conflicts, add the
+/// prerequisites its conflict names (not yet selected) and plan again; then run the backport with them.
+/// Returns the report and the prerequisites added, oldest first.
+pub fn backport_with_prereqs(
+    dir: &Path,
+    opts: &BackportOptions,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<(BackportReport, Vec<Prerequisite>)> {
+    let mut added: Vec<Prerequisite> = Vec::new();
+    let mut extra: Vec<Oid> = opts.extra.clone();
+    let mut examined: HashSet<Oid> = HashSet::new();
+    loop {
+        let plan = backport(
+            dir,
+            &BackportOptions {
+                ranges: opts.ranges.clone(),
+                paths: opts.paths.clone(),
+                series: opts.series.clone(),
+                style: opts.style,
+                mainline: opts.mainline,
+                dry_run: true,
+                command: opts.command.clone(),
+                extra: extra.clone(),
+            },
+            |_, _| {},
+        )?;
+        let planned: HashSet<Oid> = plan.lines.iter().map(|l| l.source).collect();
+        let ws = Workspace::open(dir)?;
+        let (state, _) = ws.require_state()?;
+        let mut new = Vec::new();
+        for l in plan.lines.iter().filter(|l| l.outcome == Outcome::Conflict) {
+            if !examined.insert(l.source) {
+                continue;
+            }
+            let c = ws.repo.commit(l.source)?;
+            let Some(parent) = c.parents.first() else { continue };
+            for p in prerequisites(&ws.repo, state, ws.head, l.source, *parent, &l.paths)? {
+                if !planned.contains(&p.commit) && !extra.contains(&p.commit) && !new.contains(&p) {
+                    new.push(p);
+                }
+            }
+        }
+        if new.is_empty() {
+            break;
+        }
+        extra.extend(new.iter().map(|p| p.commit));
+        added.extend(new);
+    }
+    let report = backport(
+        dir,
+        &BackportOptions {
+            ranges: opts.ranges.clone(),
+            paths: opts.paths.clone(),
+            series: opts.series.clone(),
+            style: opts.style,
+            mainline: opts.mainline,
+            dry_run: opts.dry_run,
+            command: opts.command.clone(),
+            extra,
+        },
+        &mut progress,
+    )?;
+    let order: HashMap<Oid, usize> = report.lines.iter().enumerate().map(|(i, l)| (l.source, i)).collect();
+    added.sort_by_key(|p| order.get(&p.commit).copied().unwrap_or(usize::MAX));
+    Ok((report, added))
+}
