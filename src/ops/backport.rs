@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use gix::bstr::BString;
 
-use crate::engine::patch_id::{patch_id, PatchId};
+use crate::engine::patch_id::PatchIds;
 use crate::engine::replay::{execute, line, Halt, Outcome, ReportLine, Run, Step, Who};
 use crate::engine::select::{select, Range, Selected};
 use crate::error::{Error, Result};
@@ -91,7 +91,7 @@ pub(crate) struct Presence {
     pub(crate) recorded: HashMap<Oid, Oid>,
     /// Patch-ids of branch commits, by the paths they touch, computed lazily.
     by_path: HashMap<BString, Vec<Oid>>,
-    pids: HashMap<Oid, Option<PatchId>>,
+    pids: PatchIds,
     /// Commits of the branch not reachable from the range's bottom: a selected commit (which is in the
     /// range) is an ancestor of the branch exactly when it is one of these.
     own: HashSet<Oid>,
@@ -124,7 +124,7 @@ impl Presence {
         Ok(Presence {
             recorded,
             by_path,
-            pids: HashMap::new(),
+            pids: PatchIds::open(repo),
             own: own.into_iter().collect(),
         })
     }
@@ -159,18 +159,16 @@ impl Presence {
         if candidates.is_empty() {
             return Ok(None);
         }
-        let Some(pid) = patch_id(repo, changes)? else {
+        let c = repo.commit(commit)?;
+        let parent_tree = match c.parents.first() {
+            Some(p) => Some(repo.commit_tree(*p)?),
+            None => None,
+        };
+        let Some(pid) = self.pids.of_trees(repo, parent_tree, c.tree, Some(changes))? else {
             return Ok(Some("empty commit".into()));
         };
         for cand in candidates {
-            let theirs = match self.pids.get(&cand) {
-                Some(p) => *p,
-                None => {
-                    let p = crate::engine::patch_id::commit_patch_id(repo, cand)?;
-                    self.pids.insert(cand, p);
-                    p
-                }
-            };
+            let theirs = self.pids.of_commit(repo, cand)?;
             if theirs == Some(pid) {
                 return Ok(Some(format!("same change as {} (patch-id)", crate::git::short(&cand))));
             }

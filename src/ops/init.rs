@@ -17,6 +17,8 @@ pub struct InitOptions {
     pub packaging: Option<String>,
     pub series: String,
     pub command: String,
+    /// Put the commits of each recognisable merged topic in a series named after it.
+    pub topics: bool,
 }
 
 pub struct InitReport {
@@ -26,6 +28,9 @@ pub struct InitReport {
     pub packaging: usize,
     pub releases: usize,
     pub series: String,
+    /// Merges linearised away, and the topic series made from them (name, patches).
+    pub merges: usize,
+    pub topics: Vec<(String, usize)>,
 }
 
 /// Classify one commit on the branch.
@@ -50,25 +55,6 @@ pub fn classify(repo: &Repo, commit: &CommitInfo, config: &Config) -> Result<Pat
     } else {
         PatchKind::Patch
     })
-}
-
-/// The linear list of commits base..head, oldest first, refusing merges (pq's stack is linear).
-pub fn linear_commits(repo: &Repo, base: Oid, head: Oid) -> Result<Vec<CommitInfo>> {
-    let ids = repo.commits_between(&[base], head)?;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids.into_iter().rev() {
-        let c = repo.commit(id)?;
-        if c.parents.len() > 1 {
-            return Err(Error::input(format!(
-                "commit {} ({}) between the base and HEAD is a merge; pq manages a linear stack",
-                c.short(),
-                c.subject()
-            ))
-            .hint("pick a base that contains the merge, or linearise the branch with `git rebase`"));
-        }
-        out.push(c);
-    }
-    Ok(out)
 }
 
 /// The upstream a commit says it came from, and the commit it was picked from when that differs: a
@@ -109,7 +95,10 @@ pub fn init(dir: &std::path::Path, opts: &InitOptions) -> Result<InitReport> {
         config.packaging = p.trim_end_matches('/').to_string();
     }
     let config = crate::model::store::effective_config(repo, &config, ws.head_tree()?)?;
-    let commits = linear_commits(repo, base, ws.head)?;
+    let who = repo.committer()?;
+    let lin = crate::engine::linearise::linearise(repo, base, &opts.base, ws.head, &who)?;
+    let commits = &lin.commits;
+    let mut topics: Vec<(String, usize)> = Vec::new();
     let mut state = State {
         schema: SCHEMA,
         branch: ws.branch.clone(),
@@ -123,12 +112,21 @@ pub fn init(dir: &std::path::Path, opts: &InitOptions) -> Result<InitReport> {
         dropped: Vec::new(),
     };
     let mut counts = (0, 0, 0);
-    for c in &commits {
+    for c in commits {
         let kind = classify(repo, c, &config)?;
         let series = match kind {
             PatchKind::Patch => {
                 counts.0 += 1;
-                opts.series.clone()
+                match lin.topics.get(&c.id).filter(|_| opts.topics) {
+                    Some(t) => {
+                        match topics.iter_mut().find(|(n, _)| n == t) {
+                            Some(e) => e.1 += 1,
+                            None => topics.push((t.clone(), 1)),
+                        }
+                        t.clone()
+                    }
+                    None => opts.series.clone(),
+                }
             }
             PatchKind::Packaging => {
                 counts.1 += 1;
@@ -161,7 +159,7 @@ pub fn init(dir: &std::path::Path, opts: &InitOptions) -> Result<InitReport> {
         state.series.push(s);
     }
     let mut tx = Transaction::begin(&mut ws, &opts.command)?;
-    tx.move_branch(ws.head);
+    tx.move_branch(lin.head);
     tx.set_state(state);
     tx.commit(&mut ws.repo)?;
     Ok(InitReport {
@@ -171,6 +169,8 @@ pub fn init(dir: &std::path::Path, opts: &InitOptions) -> Result<InitReport> {
         packaging: counts.1,
         releases: counts.2,
         series: opts.series.clone(),
+        merges: lin.merges,
+        topics,
     })
 }
 
@@ -198,7 +198,9 @@ pub fn adopt(dir: &std::path::Path, series: Option<String>, command: &str) -> Re
         ))
         .hint("move the branch back onto its base, or start over with `pq init` on a new branch"));
     }
-    let commits = linear_commits(repo, base, ws.head)?;
+    // A branch merged into outside pq is linearised like `pq init` does (its new commits join `series`).
+    let lin = crate::engine::linearise::linearise(repo, base, &state.base, ws.head, &repo.committer()?)?;
+    let commits = lin.commits;
     let mut by_id: HashMap<Oid, Patch> = HashMap::new();
     let mut by_pid: HashMap<[u8; 20], Patch> = HashMap::new();
     for p in &state.patches {
@@ -257,7 +259,7 @@ pub fn adopt(dir: &std::path::Path, series: Option<String>, command: &str) -> Re
     }
     let forgotten = state.patches.len() + added - commits.len();
     let mut tx = Transaction::begin(&mut ws, command)?;
-    tx.move_branch(ws.head);
+    tx.move_branch(lin.head);
     tx.set_state(new_state);
     tx.commit(&mut ws.repo)?;
     Ok(AdoptReport {

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use crate::engine::patch_id::{patch_id, PatchId};
+use crate::engine::patch_id::{PatchId, PatchIds};
 use crate::engine::replay::{execute, line, Outcome, ReportLine, Run, Step};
 use crate::engine::select::{select, Range};
 use crate::error::{Error, Result};
@@ -196,7 +196,9 @@ pub fn rebase(
 /// paths (found by the Bloom-filtered selection walk) are diffed, and only patches sharing a path with one
 /// of them get a patch-id.
 struct Equivalents {
-    changes: HashMap<Oid, Vec<crate::git::TreeChange>>,
+    /// Our patches' changes, with the trees they go between (the patch-id cache's key).
+    changes: HashMap<Oid, (Option<Oid>, Oid, Vec<crate::git::TreeChange>)>,
+    cache: std::cell::RefCell<PatchIds>,
     fresh_paths: std::collections::HashSet<gix::bstr::BString>,
     pids: HashMap<PatchId, Oid>,
 }
@@ -218,12 +220,13 @@ impl Equivalents {
             };
             let ch = repo.diff_trees(pt, Some(c.tree))?;
             paths.extend(ch.iter().map(|c| c.path.to_vec()));
-            changes.insert(q.commit, ch);
+            changes.insert(q.commit, (pt, c.tree, ch));
         }
         paths.sort();
         paths.dedup();
         let mut fresh_paths = std::collections::HashSet::new();
         let mut pids = HashMap::new();
+        let mut cache = PatchIds::open(repo);
         if !paths.is_empty() {
             let range = Range {
                 include: vec![new_base],
@@ -237,13 +240,15 @@ impl Equivalents {
                 let pt = repo.commit_tree(sel.parents[0])?;
                 let ch = repo.diff_trees(Some(pt), Some(c.tree))?;
                 fresh_paths.extend(ch.iter().map(|c| c.path.clone()));
-                if let Some(pid) = patch_id(repo, &ch)? {
+                if let Some(pid) = cache.of_trees(repo, Some(pt), c.tree, Some(&ch))? {
                     pids.insert(pid, sel.id);
                 }
             }
         }
+        cache.save();
         Ok(Equivalents {
             changes,
+            cache: std::cell::RefCell::new(cache),
             fresh_paths,
             pids,
         })
@@ -251,12 +256,13 @@ impl Equivalents {
 
     /// The new base's commit making the same change as our patch `commit`, if any.
     fn same_change(&self, repo: &crate::git::Repo, commit: &Oid) -> Result<Option<Oid>> {
-        let Some(ch) = self.changes.get(commit) else {
+        let Some((pt, tree, ch)) = self.changes.get(commit) else {
             return Ok(None);
         };
         if !ch.iter().any(|c| self.fresh_paths.contains(&c.path)) {
             return Ok(None);
         }
-        Ok(patch_id(repo, ch)?.and_then(|pid| self.pids.get(&pid).copied()))
+        let pid = self.cache.borrow_mut().of_trees(repo, *pt, *tree, Some(ch))?;
+        Ok(pid.and_then(|pid| self.pids.get(&pid).copied()))
     }
 }
