@@ -3,11 +3,17 @@
 //! update; or, at a conflict, a stop the user finishes with `pq continue`, `pq skip` or `pq abort`.
 
 pub mod backport;
+pub mod drop;
+pub mod edit;
 pub mod init;
+pub mod move_;
+pub mod queue;
 pub mod range_diff;
 pub mod rebase;
 pub mod release;
 pub mod resume;
+pub mod reword;
+pub mod series_edit;
 pub mod status;
 pub mod undo;
 

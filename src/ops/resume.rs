@@ -74,6 +74,9 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
         Interrupted::No => {}
     }
     let stopped = load_stopped(&ws)?;
+    if crate::ops::edit::is_edit_stop(&stopped) {
+        return crate::ops::edit::continue_edit(ws, stopped, progress);
+    }
     let unmerged = worktree::unmerged_paths(&ws.repo)?;
     if let Some(first) = unmerged.first() {
         return Err(Error::input(format!(
@@ -187,6 +190,13 @@ fn record_resolution(ws: &Workspace, stopped: &Stopped, resolved_tree: Oid, who:
 pub fn skip(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> Result<ResumeReport> {
     let mut ws = Workspace::open_for_resume(dir)?;
     let stopped = load_stopped(&ws)?;
+    if crate::ops::edit::is_edit_stop(&stopped) {
+        return Err(Error::input(format!(
+            "pq is stopped to edit {}, not at a conflict: there is nothing to skip",
+            &stopped.todo[0].source[..12]
+        ))
+        .hint("amend it with `git commit --amend` and run `pq continue`, or put everything back with `pq abort`"));
+    }
     let tip = oid(&stopped.tip)?;
     let tip_tree = ws.repo.commit_tree(tip)?;
     // Put the conflicted paths back to the tip's state before picking the next one.
@@ -221,7 +231,7 @@ pub fn skip(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> Result
     carry_on(&mut ws, "pq skip", stopped, run, 1, progress)
 }
 
-fn carry_on(
+pub(crate) fn carry_on(
     ws: &mut Workspace,
     how: &str,
     stopped: Stopped,
