@@ -12,6 +12,15 @@ use crate::model::state::{Dropped, Patch, Series, State};
 use crate::ops::backport::replay_step;
 use crate::ops::{conclude, message_fields, oid, short_branch, Concluded, StopInfo, Workspace};
 
+/// The kind recorded for a queue edit stopped at a conflict.
+pub const KIND: &str = "queue edit";
+
+/// Does a stopped operation of this kind keep the messages of patches resolved by hand (no `Conflicts:`
+/// section added)? Queue edits do, as `git rebase -i` does: they reorder patches, they do not pick new ones.
+pub fn keeps_messages(kind: &str) -> bool {
+    kind == KIND || kind == crate::ops::edit::KIND
+}
+
 /// One patch of the stack a command wants.
 #[derive(Debug, Clone)]
 pub struct Item {
@@ -143,7 +152,7 @@ pub fn rewrite(
             }
         }
     }
-    let kind = "queue edit";
+    let kind = KIND;
     match conclude(
         &mut ws,
         kind,

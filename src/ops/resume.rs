@@ -121,7 +121,12 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
                 .hint("if the change is already there, drop the pick with `pq skip`"));
         }
         record_resolution(&ws, &stopped, tree, &who)?;
-        let message = conflict_message(&step, &stopped.conflicts);
+        // A queue edit keeps each patch's message as it was, as `git rebase -i` does.
+        let message = if crate::ops::queue::keeps_messages(&stopped.kind) {
+            step.message_bytes()
+        } else {
+            conflict_message(&step, &stopped.conflicts)
+        };
         let commit = ws.repo.write_commit(
             tree,
             &[tip],
