@@ -14,7 +14,7 @@ pub fn report(out: &Output, r: &QueueReport, done: &str) -> crate::Result<i32> {
             "changed": !r.unchanged,
             "series": r.series,
             "patches": r.lines,
-            "stopped": r.stopped.as_ref().map(|s| serde_json::json!({"commit": s.source, "subject": s.subject, "series": s.series, "conflicts": s.paths})),
+            "stopped": r.stopped.as_ref().map(|s| serde_json::json!({"commit": s.source.to_string(), "subject": s.subject, "series": s.series, "conflicts": s.paths})),
             "head": r.new_head.map(|h| h.to_string()),
         }));
     } else if r.unchanged {

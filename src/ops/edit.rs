@@ -4,11 +4,12 @@
 
 use crate::engine::replay::{push_commit, Outcome, Run};
 use crate::error::{Error, Result};
+use crate::git::short;
 use crate::git::{worktree, Oid};
 use crate::ops::backport::replay_step;
 use crate::ops::queue::{open, resolve_patch};
 use crate::ops::resume::{carry_on, ResumeReport};
-use crate::ops::{check_work_tree, oid, Workspace};
+use crate::ops::{check_work_tree, Workspace};
 use crate::sequencer::{self, Stopped};
 
 /// The kind recorded for an edit stop.
@@ -31,7 +32,7 @@ pub fn is_edit_stop(s: &Stopped) -> bool {
 pub fn edit(dir: &std::path::Path, spec: &str, command: &str) -> Result<EditStop> {
     let (ws, state, state_commit) = open(dir)?;
     let at = resolve_patch(&ws.repo, &state, spec)?;
-    let target = oid(&state.patches[at].commit)?;
+    let target = state.patches[at].commit;
     let head_tree = ws.head_tree()?;
     let target_tree = ws.repo.commit_tree(target)?;
     let dirty = ws.dirty()?;
@@ -53,9 +54,9 @@ pub fn edit(dir: &std::path::Path, spec: &str, command: &str) -> Result<EditStop
         kind: KIND.into(),
         command: command.into(),
         branch: ws.branch.clone(),
-        orig_head: ws.head.to_string(),
-        orig_state: Some(state_commit.to_string()),
-        tip: step.source.clone(),
+        orig_head: ws.head,
+        orig_state: Some(state_commit),
+        tip: step.source,
         state: done,
         todo,
         conflicts: Vec::new(),
@@ -75,17 +76,17 @@ pub fn edit(dir: &std::path::Path, spec: &str, command: &str) -> Result<EditStop
     ws.repo.set_head(
         None,
         target,
-        &format!("pq: {command} (stopped at {})", &step.source[..12]),
+        &format!("pq: {command} (stopped at {})", short(&step.source)),
     )?;
     worktree::checkout(&ws.repo, head_tree, target_tree, None)?;
     let who = ws.repo.committer()?;
     crate::oplog::append_event(
         &ws.repo,
-        &format!("{command} (stopped at {} to edit it)", &step.source[..12]),
+        &format!("{command} (stopped at {} to edit it)", short(&step.source)),
         &who,
     )?;
     Ok(EditStop {
-        commit: step.source,
+        commit: step.source.to_string(),
         subject: step.subject,
         series: step.series,
         above: state.patches.len() - at - 1,
@@ -97,12 +98,12 @@ pub fn edit(dir: &std::path::Path, spec: &str, command: &str) -> Result<EditStop
 /// replayed on top; patches git would fast-forward are kept as they are.
 pub fn continue_edit(mut ws: Workspace, stopped: Stopped, progress: impl FnMut(usize, usize)) -> Result<ResumeReport> {
     let edited = stopped.todo[0].clone();
-    let parent = match &edited.parent {
-        Some(p) => oid(p)?,
+    let parent = match edited.parent {
+        Some(p) => p,
         None => return Err(Error::state("the edited patch has no parent").hint("restore it with `pq abort`")),
     };
     let head = ws.repo.head_commit()?.unwrap_or(parent);
-    let short = &edited.source[..12];
+    let short = short(&edited.source);
     if !ws.repo.is_ancestor(parent, head)? {
         return Err(Error::input(format!(
             "HEAD ({}) is not on top of the parent of the edited patch {short}",
@@ -130,7 +131,7 @@ pub fn continue_edit(mut ws: Workspace, stopped: Stopped, progress: impl FnMut(u
             step.via = None;
             step.conflicts = Vec::new();
         }
-        step.source = c.id.to_string();
+        step.source = c.id;
         step.subject = c.subject();
         push_commit(&mut run, &step, c.id, c.tree, Outcome::Applied, step.conflicts.clone());
         if let Some(l) = run.report.last_mut() {
@@ -145,10 +146,10 @@ pub fn continue_edit(mut ws: Workspace, stopped: Stopped, progress: impl FnMut(u
     // Unchanged patches above stay as they are, as git's fast-forward keeps them.
     let mut from = 1;
     while let Some(step) = stopped.todo.get(from) {
-        if step.parent.as_deref() != Some(run.tip.to_string().as_str()) {
+        if step.parent != Some(run.tip) {
             break;
         }
-        let id = step.source_id();
+        let id = step.source;
         let tree = ws.repo.commit_tree(id)?;
         push_commit(&mut run, step, id, tree, Outcome::Applied, step.conflicts.clone());
         if let Some(l) = run.report.last_mut() {
@@ -169,7 +170,7 @@ fn refuse_uncommitted(ws: &Workspace, stopped: &Stopped, head: Oid) -> Result<()
     }
     let saved = sequencer::dir(ws.repo.git_dir()).join("index.orig");
     let before = if saved.exists() {
-        let orig_tree = ws.repo.commit_tree(oid(&stopped.orig_head)?)?;
+        let orig_tree = ws.repo.commit_tree(stopped.orig_head)?;
         crate::git::status::staged_paths_in(&ws.repo, &saved, Some(orig_tree))?
     } else {
         Vec::new()

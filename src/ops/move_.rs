@@ -28,7 +28,7 @@ pub fn move_(dir: &std::path::Path, specs: &[String], to: &str, anchor: &Anchor,
             if p.series != to {
                 return Err(Error::input(format!(
                     "'{s}' ({}) is in series {}, not {to}",
-                    &p.commit[..12],
+                    crate::git::short(&p.commit),
                     p.series
                 ))
                 .hint(format!(

@@ -7,10 +7,11 @@ use std::collections::HashMap;
 
 use crate::engine::replay::{execute, line, Halt, Outcome, ReportLine, Run};
 use crate::error::{Error, Result};
+use crate::git::short;
 use crate::git::{Oid, Repo};
 use crate::model::state::{Dropped, Patch, Series, State};
 use crate::ops::backport::replay_step;
-use crate::ops::{conclude, message_fields, oid, short_branch, Concluded, StopInfo, Workspace};
+use crate::ops::{conclude, message_fields, short_branch, Concluded, StopInfo, Workspace};
 
 /// The kind recorded for a queue edit stopped at a conflict.
 pub const KIND: &str = "queue edit";
@@ -96,8 +97,8 @@ pub fn rewrite(
         .take_while(|(i, p)| i.message.is_none() && i.patch.commit == p.commit)
         .count();
     let start = match keep {
-        0 => oid(&state.base_commit)?,
-        k => oid(&state.patches[k - 1].commit)?,
+        0 => state.base_commit,
+        k => state.patches[k - 1].commit,
     };
     let mut steps = Vec::with_capacity(items.len() - keep);
     for item in &items[keep..] {
@@ -114,15 +115,15 @@ pub fn rewrite(
     let mut new_state = state.clone();
     new_state.series = series;
     for (p, reason) in &removed {
-        let subject = ws.repo.commit(oid(&p.commit)?)?.subject();
+        let subject = ws.repo.commit(p.commit)?.subject();
         let mut l = line(&replay_step(&ws.repo, p)?, Outcome::Dropped, Some(reason.clone()));
         l.subject = subject.clone();
         lines.push(l);
         new_state.dropped.push(Dropped {
-            commit: p.commit.clone(),
+            commit: p.commit,
             series: p.series.clone(),
             subject,
-            origin: p.origin.clone(),
+            origin: p.origin,
             reason: reason.clone(),
             base: state.base.clone(),
         });
@@ -141,14 +142,10 @@ pub fn rewrite(
     lines.extend(run.report.iter().cloned());
     if let Halt::Done = halt {
         // Release commits that were replayed are known by their new ids.
-        let moved: HashMap<&str, &str> = run
-            .report
-            .iter()
-            .filter_map(|l| l.new.as_deref().map(|n| (l.source.as_str(), n)))
-            .collect();
+        let moved: HashMap<Oid, Oid> = run.report.iter().filter_map(|l| l.new.map(|n| (l.source, n))).collect();
         for r in &mut new_state.releases {
-            if let Some(n) = moved.get(r.commit.as_str()) {
-                r.commit = n.to_string();
+            if let Some(n) = moved.get(&r.commit) {
+                r.commit = *n;
             }
         }
     }
@@ -230,7 +227,7 @@ pub fn resolve_patch(repo: &Repo, state: &State, spec: &str) -> Result<usize> {
             .patches
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.commit.starts_with(&lower))
+            .filter(|(_, p)| p.commit.to_string().starts_with(&lower))
             .map(|(i, _)| i)
             .collect();
         match hits.len() {
@@ -243,7 +240,7 @@ pub fn resolve_patch(repo: &Repo, state: &State, spec: &str) -> Result<usize> {
         }
     }
     // Any other way of naming a commit (`HEAD~2`, a tag): it must be one of the branch's patches.
-    let id = repo.resolve_commit(spec).map_err(|_| not_on_branch())?.to_string();
+    let id = repo.resolve_commit(spec).map_err(|_| not_on_branch())?;
     state
         .patches
         .iter()
@@ -259,7 +256,7 @@ pub fn resolve_patches(repo: &Repo, state: &State, specs: &[String]) -> Result<V
         if out.contains(&i) {
             return Err(Error::input(format!(
                 "'{s}' names patch {} a second time",
-                &state.patches[i].commit[..12]
+                short(&state.patches[i].commit)
             ))
             .hint("name each patch once"));
         }
@@ -308,7 +305,7 @@ mod tests {
 
     fn patch(c: char, series: &str) -> Patch {
         Patch {
-            commit: c.to_string().repeat(40),
+            commit: Oid::from_hex(c.to_string().repeat(40).as_bytes()).unwrap(),
             series: series.into(),
             kind: Default::default(),
             origin: None,
@@ -323,7 +320,7 @@ mod tests {
         let series: Vec<Series> = ["z", "x", "y"].iter().map(|n| Series { name: n.to_string() }).collect();
         let got: Vec<char> = grouped(&patches, &series)
             .iter()
-            .map(|i| i.patch.commit.chars().next().unwrap())
+            .map(|i| i.patch.commit.to_string().chars().next().unwrap())
             .collect();
         assert_eq!(got, ['d', 'a', 'c', 'b']);
     }

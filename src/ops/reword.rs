@@ -9,9 +9,9 @@ use crate::ops::queue::{self, open, resolve_patch, Item, QueueReport};
 pub fn current(dir: &std::path::Path, spec: &str) -> Result<(String, Vec<u8>)> {
     let (ws, state, _) = open(dir)?;
     let i = resolve_patch(&ws.repo, &state, spec)?;
-    let id = &state.patches[i].commit;
-    let c = ws.repo.commit(crate::ops::oid(id)?)?;
-    Ok((id.clone(), c.message.to_vec()))
+    let id = state.patches[i].commit;
+    let c = ws.repo.commit(id)?;
+    Ok((id.to_string(), c.message.to_vec()))
 }
 
 pub fn reword(dir: &std::path::Path, spec: &str, message: &[u8], command: &str) -> Result<QueueReport> {
@@ -21,7 +21,7 @@ pub fn reword(dir: &std::path::Path, spec: &str, message: &[u8], command: &str) 
         return Err(Error::input("the new message is empty; nothing was changed")
             .hint("give the patch a message, e.g. `pq reword PATCH -m 'subject'`"));
     }
-    let old = ws.repo.commit(crate::ops::oid(&state.patches[at].commit)?)?.message;
+    let old = ws.repo.commit(state.patches[at].commit)?.message;
     let mut items: Vec<Item> = state.patches.iter().map(Item::keep).collect();
     if old.as_slice() != message {
         items[at].message = Some(message.to_vec());

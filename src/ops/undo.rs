@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use crate::git::{worktree, Oid, RefUpdate};
 use crate::oplog::{self, LogEntry, Operation, RefChange};
-use crate::ops::{oid, Workspace};
+use crate::ops::Workspace;
 
 pub struct UndoReport {
     pub undone: Vec<String>,
@@ -13,14 +13,14 @@ pub struct UndoReport {
 
 /// Entries that are still in effect: newest first, skipping undo entries and what they undid.
 fn effective(log: &[LogEntry]) -> Vec<&LogEntry> {
-    let mut undone: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut undone: std::collections::HashSet<Oid> = std::collections::HashSet::new();
     let mut out = Vec::new();
     for e in log {
         if let Some(u) = &e.op.undoes {
-            undone.insert(u.clone());
+            undone.insert(*u);
             continue;
         }
-        if undone.contains(&e.id.to_string()) {
+        if undone.contains(&e.id) {
             continue;
         }
         // Events that moved no ref (a stop, an abort) have nothing to undo.
@@ -56,14 +56,14 @@ pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: b
         return Err(Error::input("nothing to undo").hint("`pq log` lists the operations pq recorded"));
     }
     // Net effect: every ref back to its value before the oldest target.
-    let mut wanted: Vec<(String, Option<String>)> = Vec::new();
+    let mut wanted: Vec<(String, Option<Oid>)> = Vec::new();
     for e in targets.iter().rev() {
         for r in &e.op.refs {
             if r.name == oplog::OPLOG_REF {
                 continue;
             }
             if !wanted.iter().any(|(n, _)| *n == r.name) {
-                wanted.push((r.name.clone(), r.before.clone()));
+                wanted.push((r.name.clone(), r.before));
             }
         }
     }
@@ -73,7 +73,7 @@ pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: b
     for (name, before) in &wanted {
         // Not peeled: a release's annotated tag must be compared by the tag object the ref holds.
         let current = ws.repo.ref_direct(name)?;
-        let before = before.as_deref().map(oid).transpose()?;
+        let before = *before;
         if current != before {
             updates.push(RefUpdate {
                 name: name.clone(),
@@ -106,8 +106,8 @@ pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: b
             .iter()
             .map(|u| RefChange {
                 name: u.name.clone(),
-                before: u.old.map(|o| o.to_string()),
-                after: u.new.map(|o| o.to_string()),
+                before: u.old,
+                after: u.new,
             })
             .collect(),
         previous: None,
@@ -119,7 +119,7 @@ pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: b
     let mut log_tip = original_log;
     for (i, t) in targets.iter().enumerate() {
         let mut op = op.clone();
-        op.undoes = Some(t.id.to_string());
+        op.undoes = Some(t.id);
         if i > 0 {
             op.refs.clear();
         }
