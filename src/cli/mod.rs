@@ -7,6 +7,8 @@ mod adopt;
 mod backport;
 mod completions;
 mod continue_;
+mod export;
+mod import;
 mod init;
 mod log;
 mod output;
@@ -36,6 +38,27 @@ pub enum Format {
     #[default]
     Text,
     Json,
+    // Patch formats, for `pq export` and `pq import` (which also take text or json for their report).
+    Quilt,
+    Debian,
+    Suse,
+    Spec,
+    Mbox,
+}
+
+impl Format {
+    /// The patch format this names, if it is one.
+    pub fn patches(self) -> Option<crate::interop::Format> {
+        use crate::interop::Format as F;
+        match self {
+            Format::Text | Format::Json => None,
+            Format::Quilt => Some(F::Quilt),
+            Format::Debian => Some(F::Debian),
+            Format::Suse => Some(F::Suse),
+            Format::Spec => Some(F::Spec),
+            Format::Mbox => Some(F::Mbox),
+        }
+    }
 }
 
 #[derive(Parser, Debug)]
@@ -52,9 +75,10 @@ pub struct Cli {
     /// Run as if pq was started in DIR (like git -C)
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
-    /// Output format
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format: text or json (export and import also take a patch format here; give --format twice
+    /// for both, e.g. `--format debian --format json`)
+    #[arg(long, global = true, value_enum, action = clap::ArgAction::Append)]
+    pub format: Vec<Format>,
     /// Print diagnostics (repeat for more)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -83,6 +107,8 @@ pub enum Command {
     Drop(drop::Args),
     Reword(reword::Args),
     Edit(edit::Args),
+    Export(export::Args),
+    Import(import::Args),
 }
 
 pub use crate::error::{EXIT_FAILURE, EXIT_FOLLOW_UP, EXIT_OK, EXIT_STOPPED, EXIT_USAGE};
@@ -121,8 +147,23 @@ pub fn run() -> i32 {
         .without_time()
         .try_init();
     let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
-    let mut out = Output::new(cli.format);
+    let out_format = if cli.format.contains(&Format::Json) {
+        Format::Json
+    } else {
+        Format::Text
+    };
+    let mut out = Output::new(out_format);
     out.verbose = cli.verbose;
+    let patch_format = cli.format.iter().find_map(|f| f.patches());
+    if patch_format.is_some() && !matches!(cli.command, Command::Export(_) | Command::Import(_)) {
+        out.error(
+            &crate::Error::input(
+                "a patch format (quilt, debian, suse, spec, mbox) applies only to pq export and pq import",
+            )
+            .hint("use --format text or --format json"),
+        );
+        return EXIT_USAGE;
+    }
     let cmd = command_line();
     let result = match &cli.command {
         Command::Init(a) => init::run(&dir, a, &out, &cmd),
@@ -144,6 +185,8 @@ pub fn run() -> i32 {
         Command::Drop(a) => drop::run(&dir, a, &out, &cmd),
         Command::Reword(a) => reword::run(&dir, a, &out, &cmd),
         Command::Edit(a) => edit::run(&dir, a, &out, &cmd),
+        Command::Export(a) => export::run(&dir, a, patch_format, &out),
+        Command::Import(a) => import::run(&dir, a, patch_format, &out, &cmd),
     };
     match result {
         Ok(code) => code,

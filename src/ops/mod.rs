@@ -5,6 +5,8 @@
 pub mod backport;
 pub mod drop;
 pub mod edit;
+pub mod export;
+pub mod import;
 pub mod init;
 pub mod move_;
 pub mod queue;
