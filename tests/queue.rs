@@ -369,12 +369,16 @@ fn a_reorder_conflict_stops_like_a_rebase_and_its_resolution_is_remembered() {
     assert_eq!(r.read_string("f.txt"), "two\n");
     assert_eq!(r.git(&["status", "--porcelain"]), "");
 
-    // Undone and done again: the recorded resolutions apply, nothing stops.
+    // Undone and done again: the resolution recorded at the first stop applies by itself. (The one recorded
+    // by the `pq continue` that finished the edit belongs to that operation, and `pq undo` took it back.)
     r.pq_ok(&["undo"]);
     assert_same(&without_oplog(before), &without_oplog(r.snapshot()), "undo");
-    let v = r.pq_json(&["move", "local:3", "--to", "local", "--before", "local:1"], 0);
+    let v = r.pq_json(&["move", "local:3", "--to", "local", "--before", "local:1"], 1);
     let outcomes: Vec<String> = outcomes(&v, "patches").into_iter().map(|(_, o)| o).collect();
-    assert_eq!(outcomes, ["resolved", "resolved", "applied"]);
+    assert_eq!(outcomes[0], "resolved");
+    r.write("f.txt", "two\n");
+    r.git(&["add", "f.txt"]);
+    r.pq_ok(&["continue"]);
     assert_eq!(shape(&r), resolved);
 }
 

@@ -37,6 +37,30 @@ pub struct Operation {
     pub undoes: Option<Oid>,
 }
 
+impl Operation {
+    /// The record of `command` run by `who`, moving `refs`: the one place a log entry is made.
+    pub fn new(command: &str, who: &Person, refs: Vec<RefChange>) -> Operation {
+        Operation {
+            command: command.to_string(),
+            time: who.time,
+            user: format!("{} <{}>", who.name, who.email),
+            refs,
+            previous: None,
+            undoes: None,
+        }
+    }
+}
+
+impl From<&RefUpdate> for RefChange {
+    fn from(u: &RefUpdate) -> Self {
+        RefChange {
+            name: u.name.clone(),
+            before: u.old,
+            after: u.new,
+        }
+    }
+}
+
 /// A recorded operation and the id of its log entry.
 #[derive(Debug, Clone)]
 pub struct LogEntry {
@@ -88,14 +112,7 @@ pub fn prepare_after(repo: &Repo, op: &Operation, who: &Person, previous: Option
 /// Log an event that moved no ref of the user's (a stop at a conflict, an abort), so `pq log` tells the
 /// whole story; undo passes over such entries.
 pub fn append_event(repo: &Repo, command: &str, who: &Person) -> Result<()> {
-    let op = Operation {
-        command: command.to_string(),
-        time: who.time,
-        user: format!("{} <{}>", who.name, who.email),
-        refs: Vec::new(),
-        previous: None,
-        undoes: None,
-    };
+    let op = Operation::new(command, who, Vec::new());
     let update = prepare(repo, &op, who)?;
     repo.update_refs(&[update], &format!("pq: {command}"))
 }

@@ -157,7 +157,10 @@ pub fn continue_edit(mut ws: Workspace, stopped: Stopped, progress: impl FnMut(u
         }
         from += 1;
     }
-    carry_on(&mut ws, "pq continue", stopped, run, from, progress)
+    // The steps kept as they are are done; the rest (after the edited one) are replayed.
+    let mut stopped = stopped;
+    stopped.todo.drain(1..from);
+    carry_on(&mut ws, "pq continue", stopped, run, None, progress)
 }
 
 /// Changes staged at the edit stop but not committed would silently stay behind as uncommitted work, as

@@ -11,7 +11,7 @@ use crate::git::short;
 use crate::git::{Oid, Repo};
 use crate::model::state::{Dropped, Patch, Series, State};
 use crate::ops::backport::replay_step;
-use crate::ops::{conclude, message_fields, short_branch, Concluded, StopInfo, Workspace};
+use crate::ops::{message_fields, short_branch, Concluded, StopInfo, Transaction, Workspace};
 
 /// The kind recorded for a queue edit stopped at a conflict.
 pub const KIND: &str = "queue edit";
@@ -129,7 +129,7 @@ pub fn rewrite(
         });
     }
 
-    ws.repo.enable_object_memory();
+    let tx = Transaction::begin(&mut ws, command)?;
     let repo = &ws.repo;
     let mut run = Run {
         tip: start,
@@ -150,18 +150,8 @@ pub fn rewrite(
         }
     }
     let kind = KIND;
-    match conclude(
-        &mut ws,
-        kind,
-        command,
-        state_commit,
-        new_state,
-        run,
-        &steps,
-        halt,
-        &dirty,
-        &who,
-    )? {
+    let _ = state_commit;
+    match tx.conclude(&mut ws.repo, kind, new_state, run, &steps, halt, &dirty)? {
         Concluded::Done(head) => Ok(QueueReport {
             lines,
             stopped: None,

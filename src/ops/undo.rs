@@ -2,9 +2,9 @@
 //! Repeated undos walk further back; `--to ID` jumps to the state before a given operation.
 
 use crate::error::{Error, Result};
-use crate::git::{worktree, Oid, RefUpdate};
-use crate::oplog::{self, LogEntry, Operation, RefChange};
-use crate::ops::Workspace;
+use crate::git::{Oid, RefUpdate};
+use crate::oplog::{self, LogEntry};
+use crate::ops::{Transaction, Workspace};
 
 pub struct UndoReport {
     pub undone: Vec<String>,
@@ -16,11 +16,13 @@ fn effective(log: &[LogEntry]) -> Vec<&LogEntry> {
     let mut undone: std::collections::HashSet<Oid> = std::collections::HashSet::new();
     let mut out = Vec::new();
     for e in log {
-        if let Some(u) = &e.op.undoes {
-            undone.insert(*u);
+        // Checked first: an undo entry that was itself taken back (`pq abort` of an interrupted undo) no
+        // longer undoes anything.
+        if undone.contains(&e.id) {
             continue;
         }
-        if undone.contains(&e.id) {
+        if let Some(u) = &e.op.undoes {
+            undone.insert(*u);
             continue;
         }
         // Events that moved no ref (a stop, an abort) have nothing to undo.
@@ -97,50 +99,20 @@ pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: b
         )
         .map_err(|e| e.hint("commit or stash your changes first: undo would overwrite them"))?;
     }
-    let who = ws.repo.committer()?;
-    let op = Operation {
-        command: command.to_string(),
-        time: who.time,
-        user: format!("{} <{}>", who.name, who.email),
-        refs: updates
-            .iter()
-            .map(|u| RefChange {
-                name: u.name.clone(),
-                before: u.old,
-                after: u.new,
-            })
-            .collect(),
-        previous: None,
-        undoes: None,
-    };
-    // One undo entry per undone operation keeps `effective` simple. The entries are chained in memory and
-    // land in the same transaction as the ref moves, so a failed undo leaves no entry behind.
-    let original_log = ws.repo.ref_target(oplog::OPLOG_REF)?;
-    let mut log_tip = original_log;
-    for (i, t) in targets.iter().enumerate() {
-        let mut op = op.clone();
-        op.undoes = Some(t.id);
-        if i > 0 {
-            op.refs.clear();
-        }
-        log_tip = oplog::prepare_after(&ws.repo, &op, &who, log_tip)?.new;
+    // One transaction: the refs back, one undo log entry per undone operation (which keeps `effective`
+    // simple), and the journal, so a kill between the ref moves and the work tree is finished by `pq
+    // continue` or rolled back by `pq abort`.
+    let mut ws = ws;
+    let mut tx = Transaction::begin(&mut ws, command)?;
+    for u in updates {
+        tx.update_ref(u);
     }
-    let mut all = updates.clone();
-    all.push(RefUpdate {
-        name: oplog::OPLOG_REF.into(),
-        old: original_log,
-        new: log_tip,
-    });
-    ws.repo.update_refs(&all, &format!("pq: {command}"))?;
-    if !refs_only {
-        worktree::checkout(
-            &ws.repo,
-            ws.repo.commit_tree(head_before)?,
-            ws.repo.commit_tree(new_head)?,
-            None,
-        )?;
+    tx.undoes(targets.iter().map(|t| t.id));
+    if refs_only {
+        tx.commit_refs(&mut ws.repo)?;
+    } else {
+        tx.commit(&mut ws.repo)?;
     }
-    crate::sequencer::clear_journal(ws.repo.git_dir())?;
     Ok(UndoReport {
         undone: targets
             .iter()
