@@ -22,6 +22,12 @@ mod srpm;
 mod status;
 mod undo;
 
+mod drop;
+mod edit;
+mod move_;
+mod queue;
+mod reword;
+
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -98,6 +104,10 @@ pub enum Command {
     Undo(undo::Args),
     Log(log::Args),
     Completions(completions::Args),
+    Move(move_::Args),
+    Drop(drop::Args),
+    Reword(reword::Args),
+    Edit(edit::Args),
     Export(export::Args),
     Import(import::Args),
     Fixes(fixes::Args),
@@ -161,7 +171,7 @@ pub fn run() -> i32 {
         Command::Init(a) => init::run(&dir, a, &out, &cmd),
         Command::Adopt(a) => adopt::run(&dir, a, &out, &cmd),
         Command::Status(a) => status::run(&dir, a, &out),
-        Command::Series(a) => series::run(&dir, a, &out),
+        Command::Series(a) => series::run(&dir, a, &out, &cmd),
         Command::Backport(a) => backport::run(&dir, a, &out, &cmd),
         Command::Rebase(a) => rebase::run(&dir, a, &out, &cmd),
         Command::RangeDiff(a) => range_diff::run(&dir, a, &out),
@@ -173,6 +183,10 @@ pub fn run() -> i32 {
         Command::Undo(a) => undo::run(&dir, a, &out, &cmd),
         Command::Log(a) => log::run(&dir, a, &out),
         Command::Completions(a) => completions::run(a),
+        Command::Move(a) => move_::run(&dir, a, &out, &cmd),
+        Command::Drop(a) => drop::run(&dir, a, &out, &cmd),
+        Command::Reword(a) => reword::run(&dir, a, &out, &cmd),
+        Command::Edit(a) => edit::run(&dir, a, &out, &cmd),
         Command::Export(a) => export::run(&dir, a, patch_format, &out),
         Command::Import(a) => import::run(&dir, a, patch_format, &out, &cmd),
         Command::Fixes(a) => fixes::run(&dir, a, &out, &cmd),

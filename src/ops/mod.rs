@@ -3,15 +3,21 @@
 //! update; or, at a conflict, a stop the user finishes with `pq continue`, `pq skip` or `pq abort`.
 
 pub mod backport;
+pub mod drop;
+pub mod edit;
 pub mod export;
 pub mod fixes;
 pub mod import;
 pub mod init;
+pub mod move_;
 pub mod prereqs;
+pub mod queue;
 pub mod range_diff;
 pub mod rebase;
 pub mod release;
 pub mod resume;
+pub mod reword;
+pub mod series_edit;
 pub mod srpm;
 pub mod status;
 pub mod transaction;

@@ -72,6 +72,9 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
         Interrupted::No => {}
     }
     let stopped = load_stopped(&ws)?;
+    if crate::ops::edit::is_edit_stop(&stopped) {
+        return crate::ops::edit::continue_edit(ws, stopped, progress);
+    }
     let unmerged = worktree::unmerged_paths(&ws.repo)?;
     if let Some(first) = unmerged.first() {
         return Err(Error::input(format!(
@@ -117,7 +120,12 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
                 .hint("if the change is already there, drop the pick with `pq skip`"));
         }
         resolutions = record_resolution(&ws, &stopped, tree, &who)?;
-        let message = step.conflict_message(&stopped.conflicts);
+        // A queue edit keeps each patch's message as it was, as `git rebase -i` does.
+        let message = if crate::ops::queue::keeps_messages(&stopped.kind) {
+            step.message_bytes()
+        } else {
+            step.conflict_message(&stopped.conflicts)
+        };
         let commit = ws.repo.write_commit(
             tree,
             &[tip],
@@ -184,6 +192,13 @@ fn record_resolution(ws: &Workspace, stopped: &Stopped, resolved_tree: Oid, who:
 pub fn skip(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> Result<ResumeReport> {
     let mut ws = Workspace::open_for_resume(dir)?;
     let stopped = load_stopped(&ws)?;
+    if crate::ops::edit::is_edit_stop(&stopped) {
+        return Err(Error::input(format!(
+            "pq is stopped to edit {}, not at a conflict: there is nothing to skip",
+            crate::git::short(&stopped.todo[0].source)
+        ))
+        .hint("amend it with `git commit --amend` and run `pq continue`, or put everything back with `pq abort`"));
+    }
     let tip = stopped.tip;
     let tip_tree = ws.repo.commit_tree(tip)?;
     // Put the conflicted paths back to the tip's state before picking the next one.
@@ -219,7 +234,7 @@ pub fn skip(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> Result
 }
 
 /// Pick the steps after the stopped one and end in one transaction: committed, or stopped again.
-fn carry_on(
+pub(crate) fn carry_on(
     ws: &mut Workspace,
     how: &str,
     stopped: Stopped,

@@ -60,7 +60,10 @@ pub fn load(git_dir: &std::path::Path) -> Result<Option<Stopped>> {
     };
     let file: record::StopFile = toml::from_str(&text).map_err(|e| unreadable(e.message()))?;
     let s = Stopped::try_from(file).map_err(|e| unreadable(&e))?;
-    if !matches!(s.kind.as_str(), "backport" | "rebase" | "import") {
+    if !matches!(
+        s.kind.as_str(),
+        "backport" | "rebase" | "import" | "queue edit" | "edit"
+    ) {
         return Err(unreadable(&format!("unknown operation {:?}", s.kind)));
     }
     if s.todo.is_empty() {

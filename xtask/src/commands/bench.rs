@@ -14,7 +14,8 @@ use xtask::fixture::{kernel, KernelFixture, KernelOptions};
 
 use super::workspace_root;
 
-const USAGE: &str = "usage: cargo xtask bench [backport|rebase|select|interop|all] [--files N --commits N] [--picks N]
+const USAGE: &str =
+    "usage: cargo xtask bench [backport|rebase|select|interop|drop|all] [--files N --commits N] [--picks N]
                          [--runs N] [--small-files N] [--keep DIR] [--pq BIN]
 
   --files N, --commits N  size of the main fixture (default: the large preset, 70 000 files / 20 000 commits)
@@ -63,10 +64,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
     while i < args.len() {
         let a = args[i].as_str();
         match a {
-            "backport" | "rebase" | "select" | "interop" => o.jobs.push(a.to_string()),
+            "backport" | "rebase" | "select" | "interop" | "drop" => o.jobs.push(a.to_string()),
             "all" => o
                 .jobs
-                .extend(["backport", "rebase", "select", "interop"].map(String::from)),
+                .extend(["backport", "rebase", "select", "interop", "drop"].map(String::from)),
             "--files" => o.files = Some(number(value(&mut i, a)?, a)?),
             "--commits" => o.commits = Some(number(value(&mut i, a)?, a)?),
             "--small-files" => o.small_files = number(value(&mut i, a)?, a)?,
@@ -81,7 +82,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     }
     if o.jobs.is_empty() {
         o.jobs
-            .extend(["backport", "rebase", "select", "interop"].map(String::from));
+            .extend(["backport", "rebase", "select", "interop", "drop"].map(String::from));
     }
     o.jobs.dedup();
     Ok(o)
@@ -576,6 +577,76 @@ fn bench_interop(
     Ok(())
 }
 
+/// Dropping the second patch of the stack: `git rebase -i` with that todo line deleted against `pq drop`.
+fn bench_drop(
+    b: &mut Bench,
+    fx: &KernelFixture,
+    opts: &Options,
+    rows: &mut Vec<Row>,
+    mismatches: &mut Vec<Mismatch>,
+) -> Result<(), String> {
+    let branch = fx.stack_branch.clone();
+    let n = fx.stack_patches;
+    println!(
+        "drop: the second of {branch}'s {n} patches on v6.7.1 ({})",
+        tree_label(fx)
+    );
+    let second = |dir: &Path| -> Result<String, String> {
+        let list = git(dir, &["rev-list", "--reverse", "v6.7.1..HEAD"])?;
+        list.lines()
+            .nth(1)
+            .map(str::to_string)
+            .ok_or_else(|| "the stack has fewer than 2 patches".to_string())
+    };
+    let mut git_tree = String::new();
+    let (git_t, git_runs) = measure(opts.runs, |i| {
+        let dir = b.clone(fx, &branch)?;
+        let t = timed(
+            xtask::git::git(&dir)
+                .env("GIT_SEQUENCE_EDITOR", "sed -i 2d")
+                .args(["rebase", "-q", "-i", "v6.7.1"]),
+            "git rebase -i",
+        )?;
+        git_tree = tree_of(&dir, "HEAD")?;
+        println!("  git rebase -i run {}: {} s", i + 1, secs(t));
+        b.remove(&dir);
+        Ok(t)
+    })?;
+    let mut pq_tree = String::new();
+    let (pq_t, pq_runs) = measure(opts.runs, |i| {
+        let dir = b.clone(fx, &branch)?;
+        b.pq_init(&dir, "v6.7.1")?;
+        let id = second(&dir)?;
+        let t = timed(b.pq(&dir).args(["drop", &id]), "pq drop")?;
+        pq_tree = tree_of(&dir, "HEAD")?;
+        println!("  pq drop run {}: {} s", i + 1, secs(t));
+        b.remove(&dir);
+        Ok(t)
+    })?;
+    if git_tree != pq_tree {
+        mismatches.push(Mismatch(format!(
+            "drop on {}: git rebase -i's tree {git_tree} != pq's tree {pq_tree}",
+            tree_label(fx)
+        )));
+    }
+    rows.push(Row {
+        job: "drop".into(),
+        tree: tree_label(fx),
+        what: "`git rebase -i v6.7.1` with the 2nd todo line deleted vs `pq drop <2nd patch>`".into(),
+        n: n.saturating_sub(2),
+        git: git_t,
+        git_runs,
+        pq: pq_t,
+        pq_runs,
+        note: if git_tree == pq_tree {
+            "same tree".into()
+        } else {
+            "TREES DIFFER".into()
+        },
+    });
+    Ok(())
+}
+
 fn bench_select(b: &mut Bench, fx: &KernelFixture, opts: &Options, rows: &mut Vec<Row>) -> Result<(), String> {
     let path = fx.clean_backport_path.clone();
     let dir = b.clone(fx, "fedora-6.7")?;
@@ -708,6 +779,7 @@ fn run_jobs(b: &mut Bench, opts: &Options) -> Result<(), String> {
             }
             "rebase" => bench_rebase(b, &main, opts, &mut rows, &mut mismatches)?,
             "select" => bench_select(b, &main, opts, &mut rows)?,
+            "drop" => bench_drop(b, &main, opts, &mut rows, &mut mismatches)?,
             "interop" => bench_interop(b, &main, opts, &mut rows, &mut mismatches)?,
             _ => unreachable!("parsed"),
         }
