@@ -11,6 +11,7 @@ mod log;
 mod output;
 mod range_diff;
 mod rebase;
+mod redo;
 mod release;
 mod series;
 mod skip;
@@ -69,6 +70,7 @@ pub enum Command {
     Abort(abort::Args),
     Undo(undo::Args),
     Log(log::Args),
+    Redo(redo::Args),
     Completions(completions::Args),
 }
 
@@ -127,6 +129,7 @@ pub fn run() -> i32 {
         Command::Abort(a) => abort::run(&dir, a, &out),
         Command::Undo(a) => undo::run(&dir, a, &out, &cmd),
         Command::Log(a) => log::run(&dir, a, &out),
+        Command::Redo(a) => redo::run(&dir, a, &out, &cmd),
         Command::Completions(a) => completions::run(a),
     };
     match result {

@@ -17,6 +17,9 @@ pub struct Args {
     /// Replay everything in memory and report, changing nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// Rebase even onto a base older than the current one or onto one of the branch's own commits
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> {
@@ -26,6 +29,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
         &RebaseOptions {
             onto: a.onto.clone(),
             dry_run: a.dry_run,
+            force: a.force,
             command: cmd.into(),
         },
         |d, t| progress.update(d, t),

@@ -54,7 +54,9 @@ pub fn default_series(paths: &[String], ranges: &[String]) -> String {
                 .collect::<String>()
         })
         .collect();
-    format!("backport/{}", name.join("+"))
+    // A range's `..` (and a leading or trailing `.`) would not make a valid ref-like name.
+    let name = name.join("+").replace("..", "-");
+    format!("backport/{}", name.trim_matches('.'))
 }
 
 /// Parse `A..B`, `A` (a single commit) into a range.
@@ -224,6 +226,7 @@ pub fn backport(
         .series
         .clone()
         .unwrap_or_else(|| default_series(&opts.paths, &opts.ranges));
+    crate::ops::validate::series_name(&series)?;
     if selected.is_empty() {
         return Ok(BackportReport {
             series,

@@ -104,6 +104,7 @@ pub fn init(dir: &std::path::Path, opts: &InitOptions) -> Result<InitReport> {
         ))
         .hint("name the upstream tag or branch this branch was built on, e.g. `pq init --base v6.7.1`"));
     }
+    crate::ops::validate::series_name(&opts.series)?;
     let mut config = Config::default();
     if let Some(p) = &opts.packaging {
         config.packaging = p.trim_end_matches('/').to_string();
@@ -195,6 +196,9 @@ pub struct AdoptReport {
 /// Re-read the branch after it moved outside pq: patches still present (same id, or same patch-id) keep
 /// their series and metadata, new commits join `series`, vanished ones are reported.
 pub fn adopt(dir: &std::path::Path, series: Option<String>, command: &str) -> Result<AdoptReport> {
+    if let Some(s) = &series {
+        crate::ops::validate::series_name(s)?;
+    }
     let mut ws = Workspace::open_for_change(dir)?;
     let (state, state_commit) = ws.state.clone().ok_or_else(|| {
         Error::input(format!("branch {} is not managed by pq", short_branch(&ws.branch)))

@@ -6,10 +6,12 @@ pub mod backport;
 pub mod init;
 pub mod range_diff;
 pub mod rebase;
+pub mod redo;
 pub mod release;
 pub mod resume;
 pub mod status;
 pub mod undo;
+pub mod validate;
 
 use std::path::Path;
 
@@ -210,11 +212,11 @@ pub fn finish(
         },
     ];
     updates.extend(extra);
-    let op = oplog::Operation {
-        command: command.to_string(),
-        time: who.time,
-        user: format!("{} <{}>", who.name, who.email),
-        refs: updates
+    let op = oplog::Operation::new(
+        command,
+        who,
+        Some(branch),
+        updates
             .iter()
             .map(|u| oplog::RefChange {
                 name: u.name.clone(),
@@ -222,9 +224,7 @@ pub fn finish(
                 after: u.new.map(|o| o.to_string()),
             })
             .collect(),
-        previous: None,
-        undoes: None,
-    };
+    );
     let log_update = oplog::prepare(repo, &op, who)?;
     updates.push(log_update);
     repo.persist_objects()?;
@@ -408,7 +408,12 @@ pub fn stop(
     std::fs::write(git_dir.join("MERGE_MSG"), conflict_message(&step, &stopped.conflicts))?;
     worktree::checkout(repo, from_tree, conflict_tree, Some(merge))?;
     let who = repo.committer()?;
-    crate::oplog::append_event(repo, &format!("{command} (stopped at {})", &step.source[..12]), &who)?;
+    crate::oplog::append_event(
+        repo,
+        branch,
+        &format!("{command} (stopped at {})", &step.source[..12]),
+        &who,
+    )?;
     Ok(StopInfo {
         source: step.source,
         subject: step.subject,

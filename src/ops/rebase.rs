@@ -21,6 +21,8 @@ use crate::ops::{conclude, oid, Concluded, StopInfo, Workspace};
 pub struct RebaseOptions {
     pub onto: String,
     pub dry_run: bool,
+    /// Rebase even onto an older base or one of the branch's own commits.
+    pub force: bool,
     pub command: String,
 }
 
@@ -52,6 +54,7 @@ pub fn rebase(
                 .hint("name the new release to move to, e.g. `pq rebase v6.7.2`"),
         );
     }
+    crate::ops::validate::rebase_target(repo, &opts.onto, new_base, old_base, &state.base, ws.head, opts.force)?;
     let dirty = ws.dirty()?;
     let who = repo.committer()?;
 

@@ -418,7 +418,12 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
     )?;
     sequencer::clear(&git_dir)?;
     if let Ok(who) = ws.repo.committer() {
-        crate::oplog::append_event(&ws.repo, &format!("pq abort ({})", stopped.command), &who)?;
+        crate::oplog::append_event(
+            &ws.repo,
+            &stopped.branch,
+            &format!("pq abort ({})", stopped.command),
+            &who,
+        )?;
     }
     Ok(AbortReport {
         kind: stopped.kind,

@@ -1,39 +1,102 @@
 //! `pq undo`: put the refs an operation moved back where they were, and the work tree with them.
-//! Repeated undos walk further back; `--to ID` jumps to the state before a given operation.
+//! Repeated undos walk further back; `--to ID` jumps to the state before a given operation. Undo acts on
+//! the current branch's operations only: the log is shared by every branch of the repository.
+
+use std::collections::HashSet;
 
 use crate::error::{Error, Result};
 use crate::git::{worktree, Oid, RefUpdate};
 use crate::oplog::{self, LogEntry, Operation, RefChange};
-use crate::ops::{oid, Workspace};
+use crate::ops::{oid, short_branch, Workspace};
 
 pub struct UndoReport {
     pub undone: Vec<String>,
     pub head: Oid,
 }
 
-/// Entries that are still in effect: newest first, skipping undo entries and what they undid.
-fn effective(log: &[LogEntry]) -> Vec<&LogEntry> {
-    let mut undone: std::collections::HashSet<String> = std::collections::HashSet::new();
-    let mut out = Vec::new();
+/// One `pq undo` writes one entry per operation it undoes, oldest first, and only that first entry holds
+/// the ref changes: reading the log newest first, `b` follows `a` in the same undo when `a` held none.
+pub(crate) fn same_group(a: &Operation, b: &Operation) -> bool {
+    a.refs.is_empty()
+        && b.undoes.is_some()
+        && a.command == b.command
+        && a.time == b.time
+        && a.user == b.user
+        && a.branch() == b.branch()
+}
+
+/// The log read newest first: which entries are in effect, and which undo entries could be redone.
+pub(crate) struct Effect<'a> {
+    /// Operations still in effect (undo entries, events and what was undone left out), newest first.
+    pub live: Vec<&'a LogEntry>,
+    /// Undo entries still in effect (not undone, not redone), newest first.
+    pub undos: Vec<&'a LogEntry>,
+}
+
+pub(crate) fn effect(log: &[LogEntry]) -> Effect<'_> {
+    let mut undone: HashSet<String> = HashSet::new();
+    let mut redone: HashSet<String> = HashSet::new();
+    // The undo entries of a redone `pq undo --to` follow each other: the redo names the newest.
+    let mut cancelling: Option<&Operation> = None;
+    let mut out = Effect {
+        live: Vec::new(),
+        undos: Vec::new(),
+    };
     for e in log {
-        if let Some(u) = &e.op.undoes {
-            undone.insert(u.clone());
-            continue;
-        }
+        // An entry that was itself undone (a redo taken back) has no effect at all.
         if undone.contains(&e.id.to_string()) {
+            cancelling = None;
             continue;
         }
-        // Events that moved no ref (a stop, an abort) have nothing to undo.
-        if e.op.refs.iter().all(|r| r.name == oplog::OPLOG_REF) {
+        if let Some(u) = &e.op.undoes {
+            let cancelled = redone.contains(&e.id.to_string()) || cancelling.is_some_and(|c| same_group(c, &e.op));
+            if cancelled {
+                cancelling = Some(&e.op);
+            } else {
+                cancelling = None;
+                undone.insert(u.clone());
+                out.undos.push(e);
+            }
             continue;
         }
-        out.push(e);
+        cancelling = None;
+        if let Some(r) = &e.op.redoes {
+            redone.insert(r.clone());
+        }
+        if e.op.is_event() {
+            continue;
+        }
+        out.live.push(e);
     }
     out
 }
 
-/// Undo the last effective operation (or all down to and including `to`). With `refs_only`, the work
-/// tree is left alone (used to roll back an operation interrupted before it touched the work tree).
+fn on_branch(e: &LogEntry, branch: &str) -> bool {
+    e.op.branch().as_deref() == Some(branch)
+}
+
+/// Refuse to act on a branch with nothing of its own in the log, naming the branch that has the newest
+/// operation still in effect.
+pub(crate) fn nothing_here(ws: &Workspace, live: &[&LogEntry], what: &str) -> Error {
+    let branch = short_branch(&ws.branch).to_string();
+    let newest = live.iter().find_map(|e| e.op.branch()).filter(|b| *b != ws.branch);
+    let message = if ws.state.is_none() {
+        format!("branch {branch} is not managed by pq: nothing to {what}")
+    } else {
+        format!("nothing to {what} on branch {branch}")
+    };
+    match newest {
+        Some(other) => Error::input(message).hint(format!(
+            "the newest operation pq recorded is on {0}: `git switch {0}` and run `pq {what}` there",
+            short_branch(&other)
+        )),
+        None => Error::input(message).hint("`pq log --all` lists the operations pq recorded"),
+    }
+}
+
+/// Undo the last effective operation of the current branch (or all down to and including `to`). With
+/// `refs_only`, the work tree is left alone (used to roll back an operation interrupted before it touched
+/// the work tree).
 pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: bool) -> Result<UndoReport> {
     let ws = if refs_only {
         Workspace::open_for_resume(dir)?
@@ -41,19 +104,32 @@ pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: b
         Workspace::open_for_change(dir)?
     };
     let log = oplog::list(&ws.repo, 10_000)?;
-    let live = effective(&log);
+    let eff = effect(&log);
+    let live: Vec<&LogEntry> = eff.live.iter().copied().filter(|e| on_branch(e, &ws.branch)).collect();
     let targets: Vec<&LogEntry> = match to {
         None => live.first().copied().into_iter().collect(),
-        Some(id) => {
-            let pos = live
-                .iter()
-                .position(|e| e.id.to_string().starts_with(id))
-                .ok_or_else(|| Error::input(format!("no operation '{id}' to undo")).hint("list them with `pq log`"))?;
-            live[..=pos].to_vec()
-        }
+        Some(id) => match live.iter().position(|e| e.id.to_string().starts_with(id)) {
+            Some(pos) => live[..=pos].to_vec(),
+            None => {
+                let elsewhere = eff
+                    .live
+                    .iter()
+                    .find(|e| e.id.to_string().starts_with(id))
+                    .and_then(|e| e.op.branch());
+                return Err(match elsewhere {
+                    Some(b) => Error::input(format!(
+                        "operation '{id}' was made on branch {}, not {}",
+                        short_branch(&b),
+                        short_branch(&ws.branch)
+                    ))
+                    .hint(format!("`git switch {}` and undo it there", short_branch(&b))),
+                    None => Error::input(format!("no operation '{id}' to undo")).hint("list them with `pq log`"),
+                });
+            }
+        },
     };
     if targets.is_empty() {
-        return Err(Error::input("nothing to undo").hint("`pq log` lists the operations pq recorded"));
+        return Err(nothing_here(&ws, &eff.live, "undo"));
     }
     // Net effect: every ref back to its value before the oldest target.
     let mut wanted: Vec<(String, Option<String>)> = Vec::new();
@@ -67,18 +143,43 @@ pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: b
             }
         }
     }
+    let mut ops = Vec::new();
+    for t in &targets {
+        let mut op = Operation::new(command, &ws.repo.committer()?, Some(&ws.branch), Vec::new());
+        op.undoes = Some(t.id.to_string());
+        ops.push(op);
+    }
+    let head = move_refs(&ws, &wanted, ops, command, refs_only)?;
+    Ok(UndoReport {
+        undone: targets
+            .iter()
+            .map(|t| format!("{} {}", crate::git::short(&t.id), t.op.command))
+            .collect(),
+        head,
+    })
+}
+
+/// Move every ref in `wanted` to its value (None: delete), log `ops` (the first gets the ref changes) in the
+/// same transaction, and bring the work tree along unless `refs_only`. Returns the branch's new commit.
+pub(crate) fn move_refs(
+    ws: &Workspace,
+    wanted: &[(String, Option<String>)],
+    mut ops: Vec<Operation>,
+    command: &str,
+    refs_only: bool,
+) -> Result<Oid> {
     let branch = ws.branch.clone();
     let head_before = ws.head;
     let mut updates = Vec::new();
-    for (name, before) in &wanted {
+    for (name, value) in wanted {
         // Not peeled: a release's annotated tag must be compared by the tag object the ref holds.
         let current = ws.repo.ref_direct(name)?;
-        let before = before.as_deref().map(oid).transpose()?;
-        if current != before {
+        let value = value.as_deref().map(oid).transpose()?;
+        if current != value {
             updates.push(RefUpdate {
                 name: name.clone(),
                 old: current,
-                new: before,
+                new: value,
             });
         }
     }
@@ -95,35 +196,29 @@ pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: b
             ws.repo.commit_tree(head_before)?,
             ws.repo.commit_tree(new_head)?,
         )
-        .map_err(|e| e.hint("commit or stash your changes first: undo would overwrite them"))?;
+        .map_err(|e| {
+            e.hint(format!(
+                "commit your changes (`git commit -a`) or stash them (`git stash`), then run `{command}` again"
+            ))
+        })?;
     }
     let who = ws.repo.committer()?;
-    let op = Operation {
-        command: command.to_string(),
-        time: who.time,
-        user: format!("{} <{}>", who.name, who.email),
-        refs: updates
+    if let Some(first) = ops.first_mut() {
+        first.refs = updates
             .iter()
             .map(|u| RefChange {
                 name: u.name.clone(),
                 before: u.old.map(|o| o.to_string()),
                 after: u.new.map(|o| o.to_string()),
             })
-            .collect(),
-        previous: None,
-        undoes: None,
-    };
-    // One undo entry per undone operation keeps `effective` simple. The entries are chained in memory and
-    // land in the same transaction as the ref moves, so a failed undo leaves no entry behind.
+            .collect();
+    }
+    // The entries are chained in memory and land in the same transaction as the ref moves, so a failed
+    // undo or redo leaves no entry behind.
     let original_log = ws.repo.ref_target(oplog::OPLOG_REF)?;
     let mut log_tip = original_log;
-    for (i, t) in targets.iter().enumerate() {
-        let mut op = op.clone();
-        op.undoes = Some(t.id.to_string());
-        if i > 0 {
-            op.refs.clear();
-        }
-        log_tip = oplog::prepare_after(&ws.repo, &op, &who, log_tip)?.new;
+    for op in &ops {
+        log_tip = oplog::prepare_after(&ws.repo, op, &who, log_tip)?.new;
     }
     let mut all = updates.clone();
     all.push(RefUpdate {
@@ -141,11 +236,5 @@ pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: b
         )?;
     }
     crate::sequencer::clear_journal(ws.repo.git_dir())?;
-    Ok(UndoReport {
-        undone: targets
-            .iter()
-            .map(|t| format!("{} {}", crate::git::short(&t.id), t.op.command))
-            .collect(),
-        head: new_head,
-    })
+    Ok(new_head)
 }
