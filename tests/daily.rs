@@ -165,3 +165,167 @@ fn series_names_and_rebase_targets_are_validated() {
     r.pq_ok(&["rebase", "v1", "--force"]);
     assert_eq!(r.git(&["log", "--format=%s", "v1..HEAD"]), "local");
 }
+
+// ---- 2. declined picks are remembered ----
+
+/// base → up: c1 and c2 edit f.c line 2 (c2 on top of c1), c3 edits g.c. main already has c1's change (with
+/// another file, so no patch-id matches) and a conflicting edit of g.c.
+fn declining() -> TestRepo {
+    let r = TestRepo::new();
+    r.write("f.c", "1\n2\n3\n");
+    r.write("g.c", "g1\ng2\ng3\n");
+    r.commit("base");
+    r.git(&["tag", "base"]);
+    r.git(&["checkout", "-q", "-b", "up"]);
+    r.write("f.c", "1\nX\n3\n");
+    r.commit("c1: two is X");
+    r.write("f.c", "1\nY\n3\n");
+    r.commit("c2: X is Y");
+    r.write("g.c", "g1\nupstream\ng3\n");
+    r.commit("c3: g upstream");
+    r.git(&["tag", "up"]);
+    r.git(&["checkout", "-q", "main"]);
+    r.write("f.c", "1\nX\n3\n");
+    r.write("h.c", "h\n");
+    r.commit("local: two is X, and h");
+    r.write("g.c", "g1\nlocal\ng3\n");
+    r.commit("local: g");
+    r.pq_ok(&["init", "--base", "base"]);
+    r
+}
+
+#[test]
+fn a_finished_backport_rerun_reports_declined_picks_and_changes_nothing() {
+    let r = declining();
+    let out = r.pq(&["backport", "base..up", "--series", "up"]);
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    let out = r.pq_expect(&["skip"], 0);
+    assert!(out.contains("skipped"), "{out}");
+    let state = r.git(&["show", "refs/pq/state/main:state.toml"]);
+    assert!(
+        state.contains("[[declined]]") && state.contains("schema = 1"),
+        "{state}"
+    );
+    assert_eq!(state.matches("[[declined]]").count(), 2, "{state}");
+
+    // The re-run: the empty pick and the skipped one are declined, c2 is present; nothing changes.
+    let before = r.snapshot();
+    let out = r.pq_expect(&["backport", "base..up", "--series", "up"], 0);
+    assert!(
+        out.contains("nothing changed") && out.contains("2 declined earlier"),
+        "{out}"
+    );
+    assert_same(&before, &r.snapshot(), "re-run of a finished backport");
+    let json = r.pq_json(&["backport", "base..up", "--series", "up"], 0);
+    let outcomes: Vec<String> = json["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("{} {}", c["outcome"].as_str().unwrap(), c["subject"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["declined c1: two is X", "present c2: X is Y", "declined c3: g upstream"],
+        "{json}"
+    );
+    assert!(
+        json["commits"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("the pick is empty"),
+        "{json}"
+    );
+    assert!(
+        json["commits"][2]["reason"].as_str().unwrap().contains("pq skip"),
+        "{json}"
+    );
+    assert_same(&before, &r.snapshot(), "JSON re-run");
+
+    // --retry picks them again: c1 now conflicts with c2 on top of it.
+    let out = r.pq(&["backport", "base..up", "--series", "up", "--retry"]);
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    assert!(text(&out).1.contains("c1: two is X"), "{:?}", text(&out));
+    r.pq_ok(&["abort"]);
+    assert_same(
+        &without_oplog(before.clone()),
+        &without_oplog(r.snapshot()),
+        "abort of the retry",
+    );
+    r.fsck();
+}
+
+#[test]
+fn state_files_written_before_declined_existed_still_load() {
+    let r = declining();
+    // The state as an older pq wrote it: schema 1, no `declined`.
+    let state = r.git(&["show", "refs/pq/state/main:state.toml"]);
+    assert!(!state.contains("declined"), "{state}");
+    r.pq_ok(&["status"]);
+    let out = r.pq(&["backport", "base..up", "--series", "up"]);
+    assert_eq!(out.status.code(), Some(1));
+    r.pq_ok(&["skip"]);
+}
+
+// ---- 3. every path checked before the first change; no hint loses a resolution ----
+
+/// base → up: c1 edits a.c (conflicting with main), c2 edits x.c, c3 adds new.c.
+fn later_paths() -> TestRepo {
+    let r = TestRepo::new();
+    r.write("a.c", "a1\na2\na3\n");
+    r.write("x.c", "x1\n");
+    r.commit("base");
+    r.git(&["tag", "base"]);
+    r.git(&["checkout", "-q", "-b", "up"]);
+    r.write("a.c", "a1\nupstream\na3\n");
+    r.commit("c1: a");
+    r.write("x.c", "x1\nx2\n");
+    r.commit("c2: x");
+    r.write("new.c", "new\n");
+    r.commit("c3: new");
+    r.git(&["tag", "up"]);
+    r.git(&["checkout", "-q", "main"]);
+    r.write("a.c", "a1\nlocal\na3\n");
+    r.commit("local: a");
+    r.pq_ok(&["init", "--base", "base"]);
+    r
+}
+
+#[test]
+fn changes_in_the_way_of_a_later_pick_are_refused_before_any_change() {
+    let r = later_paths();
+    // A local edit of a file only the second pick writes: refused up front, although the first pick stops.
+    r.write("x.c", "x1\nmine\n");
+    let err = refuses(&r, &["backport", "base..up"]);
+    assert!(err.contains("x.c") && err.contains("c2: x"), "{err}");
+    r.git(&["checkout", "--", "x.c"]);
+    // An untracked file where the third pick creates one.
+    r.write("new.c", "my own\n");
+    let err = refuses(&r, &["backport", "base..up"]);
+    assert!(err.contains("untracked file new.c") && err.contains("c3: new"), "{err}");
+    std::fs::remove_file(r.path("new.c")).unwrap();
+
+    // Stopped at c1; the user resolves, stages, and then edits x.c: continue refuses without a hint that
+    // would lose the staged resolution, and following the hint works.
+    let out = r.pq(&["backport", "base..up"]);
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    r.write("a.c", "a1\nresolved\na3\n");
+    r.git(&["add", "a.c"]);
+    r.write("x.c", "x1\nmine\n");
+    // (The resolution's objects are written before the check: unreferenced, they change nothing visible.)
+    let before = r.snapshot();
+    let err = assert_refused(&r.pq(&["continue"]));
+    assert_same(&before, &r.snapshot(), "refused continue");
+    assert!(err.contains("x.c"), "{err}");
+    assert!(!err.contains("stash"), "{err}");
+    assert!(
+        err.contains("git restore --worktree -- PATH") && err.contains("pq continue"),
+        "{err}"
+    );
+    r.git(&["restore", "--worktree", "--", "x.c"]);
+    r.pq_ok(&["continue"]);
+    assert_eq!(r.read_string("a.c"), "a1\nresolved\na3\n");
+    assert_eq!(r.read_string("x.c"), "x1\nx2\n");
+    assert_eq!(r.read_string("new.c"), "new\n");
+    assert_eq!(r.git(&["status", "--porcelain"]), "");
+    r.fsck();
+}

@@ -28,6 +28,9 @@ pub struct Args {
     /// Pick everything in memory and report, changing nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// Pick again the commits an earlier run declined (empty picks and `pq skip`ped ones)
+    #[arg(long)]
+    pub retry: bool,
 }
 
 /// Split the positional arguments: ranges first (anything with `..`, or the first argument), then paths.
@@ -59,6 +62,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
         style: a.style,
         mainline: a.mainline,
         dry_run: a.dry_run,
+        retry: a.retry,
         command: cmd.into(),
     };
     let progress = out.progress("picking");
@@ -78,15 +82,32 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
         print!("{}", render_lines(&r.lines, r.dry_run));
         let applied = count(&r.lines, Outcome::Applied) + count(&r.lines, Outcome::Resolved);
         let present = count(&r.lines, Outcome::Present);
-        let conflicts = count(&r.lines, Outcome::Conflict) + count(&r.lines, Outcome::Blocked);
+        let conflicts = count(&r.lines, Outcome::Conflict);
+        // Blocked picks are not conflicts of their own; skipped merges and declined picks are counted too, so
+        // the summary accounts for every selected commit.
+        let mut extra = String::new();
+        for (n, what) in [
+            (count(&r.lines, Outcome::Blocked), "blocked by an earlier conflict"),
+            (count(&r.lines, Outcome::Skipped), "skipped"),
+            (count(&r.lines, Outcome::Declined), "declined earlier"),
+        ] {
+            if n > 0 {
+                extra.push_str(&format!(", {n} {what}"));
+            }
+        }
         if r.dry_run {
             println!(
-                "dry run: {applied} would apply, {present} already present, {conflicts} conflict(s); nothing changed"
+                "dry run: {applied} would apply, {present} already present, {conflicts} conflict(s){extra}; nothing changed"
             );
         } else if let Some(s) = &r.stopped {
             eprint!("{}", render_stop("backport", s));
+        } else if applied == 0 {
+            println!(
+                "nothing picked into {}: {present} already present{extra}; nothing changed",
+                r.series
+            );
         } else {
-            println!("{applied} picked into {}, {present} already present", r.series);
+            println!("{applied} picked into {}, {present} already present{extra}", r.series);
         }
     }
     Ok(if r.stopped.is_some() { EXIT_STOPPED } else { EXIT_OK })

@@ -104,6 +104,8 @@ pub enum Outcome {
     Blocked,
     /// Skipped by the user (`pq skip`) or by choice (merge commits).
     Skipped,
+    /// Not picked again: an earlier run of the backport declined it (see the state's `declined`).
+    Declined,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,6 +21,8 @@ pub struct BackportOptions {
     pub style: Option<Style>,
     pub mainline: Option<usize>,
     pub dry_run: bool,
+    /// Pick again the commits an earlier run declined (empty picks, `pq skip`).
+    pub retry: bool,
     pub command: String,
 }
 
@@ -301,6 +303,19 @@ pub fn backport(
                 continue;
             }
         }
+        if !opts.retry {
+            if let Some(d) = crate::ops::declined::find(&state, &step.source) {
+                report.push(line(
+                    &step,
+                    Outcome::Declined,
+                    Some(format!(
+                        "declined by an earlier run: {}; `--retry` picks it again",
+                        d.reason
+                    )),
+                ));
+                continue;
+            }
+        }
         if !planned.insert(origin.clone()) {
             report.push(line(
                 &step,
@@ -311,6 +326,17 @@ pub fn backport(
         }
         known_changes.insert(*id, changes);
         steps.push(step);
+    }
+
+    // Nothing to pick (a re-run of a finished backport): report, and leave the series above alone.
+    if steps.is_empty() {
+        return Ok(BackportReport {
+            series,
+            lines: report,
+            stopped: None,
+            new_head: None,
+            dry_run: opts.dry_run,
+        });
     }
 
     // Where the series sits: new picks go after its last patch, and everything above is replayed.
@@ -328,6 +354,12 @@ pub fn backport(
         replays.push(replay_step(repo, p)?);
     }
     steps.extend(replays);
+    if !opts.dry_run {
+        // Replays of the series above write what they wrote before except where a new pick meets them.
+        let picks: Vec<Step> = steps.iter().filter(|s| s.new).cloned().collect();
+        let written = crate::ops::preflight::paths_of_steps(repo, &picks, &known_changes)?;
+        crate::ops::preflight::check(repo, &dirty, ws.head_tree()?, &written)?;
+    }
 
     let mut new_state = state.clone();
     new_state.ensure_series(&series);
@@ -394,6 +426,7 @@ pub fn backport(
             dry_run: false,
         });
     }
+    crate::ops::declined::record(&mut new_state, &run.report, &steps);
     let (new_head, stopped) = match conclude(
         &mut ws,
         "backport",

@@ -122,6 +122,7 @@ pub fn init(dir: &std::path::Path, opts: &InitOptions) -> Result<InitReport> {
         patches: Vec::new(),
         releases: Vec::new(),
         dropped: Vec::new(),
+        declined: Vec::new(),
     };
     let mut counts = (0, 0, 0);
     for c in &commits {

@@ -3,7 +3,9 @@
 //! update; or, at a conflict, a stop the user finishes with `pq continue`, `pq skip` or `pq abort`.
 
 pub mod backport;
+pub mod declined;
 pub mod init;
+pub mod preflight;
 pub mod range_diff;
 pub mod rebase;
 pub mod redo;

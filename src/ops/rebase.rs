@@ -131,6 +131,18 @@ pub fn rebase(
         }
     }
 
+    if !opts.dry_run {
+        // Every path the move to the new base changes is written, whatever happens to the patches. A patch's
+        // own paths end as they are unless the base changed them too, so a change there can wait for the
+        // check at the stop or the finish.
+        let mut written = std::collections::BTreeMap::new();
+        let base_changes = repo.diff_trees(Some(repo.commit_tree(old_base)?), Some(repo.commit_tree(new_base)?))?;
+        for c in base_changes {
+            let by = format!("the move to {}", opts.onto);
+            written.entry(c.path.clone()).or_insert((c, by));
+        }
+        crate::ops::preflight::check(repo, &dirty, ws.head_tree()?, &written)?;
+    }
     ws.repo.enable_object_memory();
     let repo = &ws.repo;
     let mut run = Run {

@@ -256,10 +256,14 @@ fn carry_on(
         Halt::Conflict { tree, .. } => *tree,
     };
     let dirty = crate::git::status::dirty_paths(&ws.repo, Some(current_tree))?;
-    crate::ops::check_work_tree(&ws.repo, &dirty, current_tree, target)?;
+    crate::ops::check_work_tree(&ws.repo, &dirty, current_tree, target)
+        .map_err(|e| e.hint(crate::ops::preflight::resume_hint(how)))?;
+    let mut state = stopped.state.clone();
+    if stopped.kind == "backport" {
+        crate::ops::declined::record(&mut state, &run.report, &stopped.todo);
+    }
     match halt {
         Halt::Done => {
-            let mut state = stopped.state.clone();
             state.patches = run.patches.clone();
             let fin = finish(
                 &mut ws.repo,
@@ -299,7 +303,7 @@ fn carry_on(
                 orig_head,
                 orig_state,
                 current_tree,
-                stopped.state.clone(),
+                state,
                 run,
                 todo,
                 tree,
