@@ -17,6 +17,21 @@ fn refuses_in(r: &TestRepo, dir: &std::path::Path, args: &[&str]) -> String {
     err
 }
 
+/// pq with `--format json` run in `dir`, exit 0, parsed.
+trait JsonIn {
+    fn pq_json_in(&self, dir: &std::path::Path, args: &[&str]) -> serde_json::Value;
+}
+
+impl JsonIn for TestRepo {
+    fn pq_json_in(&self, dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
+        let mut a = args.to_vec();
+        a.extend(["--format", "json"]);
+        let out = self.pq_in(dir, &a);
+        assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
 #[track_caller]
 fn refuses(r: &TestRepo, args: &[&str]) -> String {
     refuses_in(r, &r.dir, args)
@@ -328,4 +343,44 @@ fn changes_in_the_way_of_a_later_pick_are_refused_before_any_change() {
     assert_eq!(r.read_string("new.c"), "new\n");
     assert_eq!(r.git(&["status", "--porcelain"]), "");
     r.fsck();
+}
+
+// ---- 5. paths relative to the current directory, `:/` for the top ----
+
+#[test]
+fn paths_are_relative_to_the_current_directory_like_git() {
+    let r = small();
+    r.pq_ok(&["init", "--base", "base"]);
+    let src = r.path("src");
+    // git's own view, for comparison: from src/, `a.c` is src/a.c.
+    let git = String::from_utf8(
+        std::process::Command::new("git")
+            .current_dir(&src)
+            .args(["rev-list", "base..up", "--", "a.c"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(git.lines().count(), 1);
+    let v = r.pq_json_in(&src, &["backport", "base..up", "a.c", "--dry-run"]);
+    assert_eq!(v["commits"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["series"], "backport/src-a.c", "{v}");
+    let v = r.pq_json_in(&src, &["backport", "base..up", ":/src", "--dry-run"]);
+    assert_eq!(v["series"], "backport/src", "{v}");
+    let v = r.pq_json_in(&src, &["backport", "base..up", ".", "--dry-run"]);
+    assert_eq!(v["series"], "backport/src", "{v}");
+    // `src` from inside src/ is src/src, which is not there, as in git.
+    let err = refuses_in(&r, &src, &["backport", "base..up", "src"]);
+    assert!(err.contains("matches nothing") && err.contains(":/"), "{err}");
+    let err = refuses_in(&r, &src, &["backport", "base..up", "../../elsewhere"]);
+    assert!(err.contains("outside the repository"), "{err}");
+    // The real run from the subdirectory, and `-C` works the same.
+    let out = r.pq_in(&src, &["backport", "base..up", "a.c"]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert_eq!(r.read_string("src/a.c"), "a1\nA2\na3\n");
+    r.pq_ok(&["undo"]);
+    let out = r.pq(&["-C", "src", "backport", "base..up", "a.c"]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert!(text(&out).0.contains("backport/src-a.c"), "{:?}", text(&out));
 }

@@ -13,7 +13,8 @@ use crate::ops::count;
     after_help = "Examples:\n  pq backport v6.7..v6.8 lib/zstd\n  pq backport v6.7..v6.8 lib/zstd --dry-run --format json\n  pq backport 1234abcd --series backports/fixes --style rhel"
 )]
 pub struct Args {
-    /// Range (A..B) or single commit, then paths; write `--` before paths that look like revisions
+    /// Range (A..B) or single commit, then paths (relative to the current directory, `:/PATH` from the
+    /// top, as in git); write `--` before paths that look like revisions
     #[arg(required = true, value_name = "RANGE|PATH")]
     pub args: Vec<String>,
     /// Series the picks are appended to (default: backport/<paths>)
@@ -43,7 +44,9 @@ fn split(args: &[String]) -> (Vec<String>, Vec<String>) {
             in_paths = true;
             continue;
         }
-        if !in_paths && (a.contains("..") || i == 0) {
+        // `../x`, `./x` and `:/x` are paths, however many dots they hold.
+        let pathlike = a.starts_with("../") || a.starts_with("./") || a.starts_with(":/") || a == "..";
+        if !in_paths && !pathlike && (a.contains("..") || i == 0) {
             ranges.push(a.clone());
         } else {
             in_paths = true;
@@ -55,6 +58,9 @@ fn split(args: &[String]) -> (Vec<String>, Vec<String>) {
 
 pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> {
     let (ranges, paths) = split(&a.args);
+    // `:/` alone names the whole tree, as no path does.
+    let mut paths = crate::cli::paths::all_from_top(dir, &paths)?;
+    paths.retain(|p| !p.is_empty());
     let opts = BackportOptions {
         ranges,
         paths,

@@ -9,6 +9,7 @@ mod continue_;
 mod init;
 mod log;
 mod output;
+pub mod paths;
 mod range_diff;
 mod rebase;
 mod redo;

@@ -219,7 +219,7 @@ pub fn backport(
         if !found {
             return Err(
                 Error::input(format!("path '{p}' matches nothing at either end of the range"))
-                    .hint("check the spelling; paths are relative to the top of the tree"),
+                    .hint("check the spelling; paths are relative to the current directory (`:/PATH` from the top), as in git"),
             );
         }
     }
