@@ -12,6 +12,8 @@ pub enum Kind {
     State,
     /// Something failed underneath (I/O, object database): exit 2 as well, but worded as a failure.
     Internal,
+    /// Ctrl-C or SIGTERM arrived before the operation changed anything: exit 128 + the signal (130).
+    Interrupted,
 }
 
 #[derive(Debug)]
@@ -41,6 +43,13 @@ impl Error {
     pub fn internal(message: impl Into<String>) -> Self {
         Error {
             kind: Kind::Internal,
+            message: message.into(),
+            hint: None,
+        }
+    }
+    pub fn interrupted(message: impl Into<String>) -> Self {
+        Error {
+            kind: Kind::Interrupted,
             message: message.into(),
             hint: None,
         }

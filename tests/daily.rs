@@ -384,3 +384,118 @@ fn paths_are_relative_to_the_current_directory_like_git() {
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
     assert!(text(&out).0.contains("backport/src-a.c"), "{:?}", text(&out));
 }
+
+// ---- 4. Ctrl-C ----
+
+/// `base` with a README, `up` adding one file per commit under d/ (`n` commits, through fast-import), and a
+/// managed `main` with one local commit.
+fn many_picks(n: usize) -> TestRepo {
+    let r = TestRepo::new();
+    let mut s = String::new();
+    let who = "committer Up Stream <up@example.org> 1600000000 +0000\n";
+    s.push_str(&format!(
+        "commit refs/heads/main\nmark :1\n{who}data 5\nbase\nM 100644 inline README\ndata 6\nhello\n\n"
+    ));
+    s.push_str("reset refs/tags/base\nfrom :1\n\n");
+    for i in 0..n {
+        let msg = format!("d: add f{i}\n");
+        let body = format!("file {i}\n");
+        s.push_str(&format!(
+            "commit refs/heads/up\nmark :{}\n{who}data {}\n{msg}from :{}\nM 100644 inline d/f{i}.c\ndata {}\n{body}\n",
+            i + 2,
+            msg.len(),
+            i + 1,
+            body.len()
+        ));
+    }
+    let mut child = std::process::Command::new("git");
+    child.current_dir(&r.dir).args(["fast-import", "--quiet"]);
+    hermetic(&mut child, r.home(), NOW);
+    let mut child = child.stdin(std::process::Stdio::piped()).spawn().unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+    r.git(&["reset", "-q", "--hard", "main"]);
+    r.write("local.txt", "mine\n");
+    r.commit("local");
+    r.pq_ok(&["init", "--base", "base"]);
+    r
+}
+
+/// Start pq, send it SIGINT after `delay`, and return its output.
+fn interrupted(r: &TestRepo, args: &[&str], delay: std::time::Duration) -> std::process::Output {
+    use assert_cmd::cargo::CommandCargoExt;
+    let mut cmd = std::process::Command::cargo_bin("pq").unwrap();
+    cmd.current_dir(&r.dir).args(args);
+    hermetic(&mut cmd, r.home(), NOW);
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() >= delay {
+            unsafe {
+                libc::kill(child.id() as i32, libc::SIGINT);
+            }
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn ctrl_c_before_the_transaction_leaves_everything_as_it_was() {
+    let r = many_picks(400);
+    // An uncommitted change and an untracked file that must survive whatever happens.
+    r.write("local.txt", "mine\nuncommitted\n");
+    r.write("scratch.txt", "untracked\n");
+    let before = r.snapshot();
+    let lock = r.git_dir().join("pq/lock");
+    let (mut rolled_back, mut finished) = (0, 0);
+    for delay_ms in [100u64, 400, 60_000] {
+        let out = interrupted(
+            &r,
+            &["backport", "base..up", "d"],
+            std::time::Duration::from_millis(delay_ms),
+        );
+        let (stdout, stderr) = text(&out);
+        eprintln!(
+            "SIGINT at {delay_ms} ms: exit {:?}: {}",
+            out.status.code(),
+            stderr.lines().next().unwrap_or("")
+        );
+        assert!(!lock.exists(), "the lock was left behind ({delay_ms} ms)");
+        match out.status.code() {
+            Some(130) if stderr.contains("stopped before changing anything") => {
+                // One error line and a hint naming the next step, and everything as it was.
+                assert!(stderr.starts_with("error: interrupted (Ctrl-C)"), "{stderr}");
+                assert!(stderr.contains("hint: run the command again"), "{stderr}");
+                assert_same(&before, &r.snapshot(), &format!("interrupted at {delay_ms} ms"));
+                rolled_back += 1;
+            }
+            Some(130) => {
+                assert!(stderr.contains("it was finished, work tree included"), "{stderr}");
+                finished += 1;
+            }
+            Some(0) => finished += 1,
+            other => panic!("exit {other:?} at {delay_ms} ms\n{stdout}\n{stderr}"),
+        }
+        if r.rev("main") != before.refs.lines().find(|l| l.starts_with("refs/heads/main ")).unwrap()[16..] {
+            // Finished: the work tree matches the branch and the user's changes are intact, then undo.
+            assert!(!r.git_dir().join("pq/materialise.toml").exists());
+            assert_eq!(r.read_string("local.txt"), "mine\nuncommitted\n");
+            assert_eq!(r.read_string("scratch.txt"), "untracked\n");
+            assert_eq!(r.read_string("d/f399.c"), "file 399\n");
+            r.pq_ok(&["undo"]);
+            assert_same(&without_oplog(before.clone()), &without_oplog(r.snapshot()), "undo");
+        }
+        if rolled_back > 0 && finished > 0 {
+            break;
+        }
+    }
+    assert!(rolled_back > 0, "no interrupt landed before the transaction");
+    r.fsck();
+}

@@ -116,6 +116,14 @@ pub fn run() -> i32 {
     let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let out = Output::new(cli.format);
     let cmd = command_line();
+    // Commands that change the repository handle Ctrl-C at safe points; the others just end.
+    let reads_only = matches!(
+        cli.command,
+        Command::Status(_) | Command::Series(_) | Command::RangeDiff(_) | Command::Log(_) | Command::Completions(_)
+    );
+    if !reads_only {
+        crate::interrupt::install();
+    }
     let result = match &cli.command {
         Command::Init(a) => init::run(&dir, a, &out, &cmd),
         Command::Adopt(a) => adopt::run(&dir, a, &out, &cmd),
@@ -134,7 +142,15 @@ pub fn run() -> i32 {
         Command::Completions(a) => completions::run(a),
     };
     match result {
+        Ok(_) if crate::interrupt::requested() => {
+            eprintln!("pq: {}", crate::interrupt::finished_anyway());
+            crate::interrupt::exit_status()
+        }
         Ok(code) => code,
+        Err(e) if e.kind == crate::error::Kind::Interrupted || crate::interrupt::requested() => {
+            out.error(&e);
+            crate::interrupt::exit_status()
+        }
         Err(e) => {
             out.error(&e);
             EXIT_USAGE

@@ -193,6 +193,7 @@ pub fn execute(
     let mut conflicted_paths: Vec<BString> = Vec::new();
     for (index, step) in steps.iter().enumerate() {
         progress(index);
+        crate::interrupt::check()?;
         let source = step.source_id();
         let source_tree = repo.commit_tree(source)?;
         let parent_tree = match &step.parent {

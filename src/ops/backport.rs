@@ -257,6 +257,7 @@ pub fn backport(
     let mut known_changes: HashMap<Oid, Vec<crate::git::TreeChange>> = HashMap::new();
     let mut planned: HashSet<String> = HashSet::new();
     for Selected { id, parents } in &selected {
+        crate::interrupt::check()?;
         let c = repo.commit(*id)?;
         let parent = match (parents.len(), opts.mainline) {
             (0, _) => None,

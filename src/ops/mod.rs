@@ -232,6 +232,9 @@ pub fn finish(
     repo.persist_objects()?;
     let to_tree = repo.commit_tree(new_head)?;
     let git_dir = repo.git_dir().to_path_buf();
+    // The last point where an interrupt leaves everything as it was; from the journal on, the operation
+    // completes.
+    crate::interrupt::check()?;
     sequencer::save_journal(
         &git_dir,
         &Materialise {
@@ -362,6 +365,7 @@ pub fn stop(
     paths: Vec<BString>,
     merge: &MergeOutcome,
 ) -> Result<StopInfo> {
+    crate::interrupt::check()?;
     repo.persist_objects()?;
     let git_dir = repo.git_dir().to_path_buf();
     let touched: Vec<String> = repo

@@ -75,6 +75,7 @@ pub fn rebase(
     let mut steps: Vec<Step> = Vec::new();
     let mut dropped: Vec<Dropped> = Vec::new();
     for p in &state.patches {
+        crate::interrupt::check()?;
         let step = replay_step(repo, p)?;
         if p.kind == PatchKind::Release {
             report.push(line(

@@ -220,6 +220,7 @@ pub(crate) fn move_refs(
     for op in &ops {
         log_tip = oplog::prepare_after(&ws.repo, op, &who, log_tip)?.new;
     }
+    crate::interrupt::check()?;
     let mut all = updates.clone();
     all.push(RefUpdate {
         name: oplog::OPLOG_REF.into(),
