@@ -499,3 +499,95 @@ fn ctrl_c_before_the_transaction_leaves_everything_as_it_was() {
     assert!(rolled_back > 0, "no interrupt landed before the transaction");
     r.fsck();
 }
+
+// ---- 7. a stopped operation as it is ----
+
+#[test]
+fn a_stopped_operation_is_reported_as_it_is() {
+    let r = later_paths();
+    let branch_tip = r.rev("main");
+    let out = r.pq(&["backport", "base..up"]);
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    let st = r.pq_json(&["status"], 0);
+    assert_eq!(st["detached"], true, "{st}");
+    assert_eq!(st["head"], r.rev("HEAD"), "{st}");
+    assert_eq!(st["branch_head"], branch_tip, "{st}");
+    assert_eq!(st["clean"], false, "{st}");
+    assert_eq!(st["unmerged_paths"], serde_json::json!(["a.c"]), "{st}");
+    assert_eq!(st["pick_abandoned"], false, "{st}");
+    let text_status = r.pq_ok(&["status"]);
+    assert!(text_status.starts_with("HEAD detached at "), "{text_status}");
+    assert!(
+        text_status.contains("stopped") && text_status.contains("unmerged: a.c"),
+        "{text_status}"
+    );
+    // `pq log` works on the detached HEAD of a stop.
+    let log = r.pq_ok(&["log"]);
+    assert!(log.contains("stopped at"), "{log}");
+
+    // What `git status` advises: `git cherry-pick --abort`. pq notices and says what to do.
+    r.git(&["cherry-pick", "--abort"]);
+    let st = r.pq_json(&["status"], 0);
+    assert_eq!(st["pick_abandoned"], true, "{st}");
+    assert_eq!(st["clean"], true, "{st}");
+    let text_status = r.pq_ok(&["status"]);
+    assert!(
+        text_status.contains("git cherry-pick --abort") && text_status.contains("pq skip"),
+        "{text_status}"
+    );
+    let err = refuses(&r, &["continue"]);
+    assert!(err.contains("given up") && err.contains("pq skip"), "{err}");
+    r.pq_ok(&["skip"]);
+    assert_eq!(r.read_string("x.c"), "x1\nx2\n");
+    let st = r.pq_json(&["status"], 0);
+    assert_eq!(st["detached"], false, "{st}");
+    assert_eq!(st["head"], r.rev("main"), "{st}");
+}
+
+#[test]
+fn detached_head_hint_names_the_users_branch_and_log_works() {
+    let r = small();
+    r.git(&["switch", "-q", "-c", "mydistro"]);
+    r.pq_ok(&["init", "--base", "base"]);
+    r.git(&["checkout", "-q", "--detach", "HEAD~1"]);
+    let err = refuses(&r, &["backport", "base..up", "src"]);
+    assert!(
+        err.contains("HEAD is detached") && err.contains("git switch mydistro"),
+        "{err}"
+    );
+    let log = r.pq_ok(&["log"]);
+    assert!(log.contains("mydistro pq init"), "{log}");
+}
+
+#[test]
+fn dry_run_summary_counts_blocked_picks_and_skipped_merges() {
+    let r = TestRepo::new();
+    r.write("a.c", "a1\na2\na3\n");
+    r.commit("base");
+    r.git(&["tag", "base"]);
+    r.git(&["checkout", "-q", "-b", "up"]);
+    r.write("a.c", "a1\nu1\na3\n");
+    r.commit("c1: a");
+    r.write("a.c", "a1\nu2\na3\n");
+    r.commit("c2: a again");
+    r.git(&["checkout", "-q", "-b", "side", "base"]);
+    r.write("s.c", "side\n");
+    r.commit("side: s");
+    r.git(&["checkout", "-q", "up"]);
+    assert!(r
+        .git_dated(&["merge", "-q", "--no-ff", "side", "-m", "merge side"])
+        .status
+        .success());
+    r.git(&["tag", "up"]);
+    r.git(&["checkout", "-q", "main"]);
+    r.write("a.c", "a1\nlocal\na3\n");
+    r.commit("local");
+    r.pq_ok(&["init", "--base", "base"]);
+    let out = r.pq_ok(&["backport", "base..up", "--dry-run"]);
+    assert!(
+        out.contains(
+            "dry run: 1 would apply, 0 already present, 1 conflict(s), 1 blocked by an earlier conflict, 1 skipped; nothing changed"
+        ),
+        "{out}"
+    );
+}

@@ -4,6 +4,7 @@
 
 pub mod backport;
 pub mod declined;
+pub mod detached;
 pub mod init;
 pub mod preflight;
 pub mod range_diff;
@@ -49,8 +50,11 @@ impl Workspace {
             (_, Some(s)) => s.branch.clone(),
             (Some(b), None) => b,
             (None, None) => {
-                return Err(Error::input("HEAD is detached: pq works on a branch")
-                    .hint("check out the branch first, e.g. `git switch fedora-6.7`"))
+                let hint = match detached::branch_to_suggest(&repo) {
+                    Some(b) => format!("check out the branch first: `git switch {b}`"),
+                    None => "check out a branch first: `git switch BRANCH`".to_string(),
+                };
+                return Err(Error::input("HEAD is detached: pq works on a branch").hint(hint));
             }
         };
         let head = repo.ref_target(&branch)?.ok_or_else(|| {

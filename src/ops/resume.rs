@@ -87,6 +87,18 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
     let who = ws.repo.committer()?;
     let tip = oid(&stopped.tip)?;
     let head = ws.repo.head_commit()?.unwrap_or(tip);
+    // `git cherry-pick --abort` (what `git status` suggests) gives the pick up behind pq's back: its
+    // conflict and CHERRY_PICK_HEAD are gone, and there is nothing to continue with.
+    if head == tip && !ws.repo.git_dir().join("CHERRY_PICK_HEAD").exists() {
+        return Err(Error::input(format!(
+            "the stopped pick {} was given up (`git cherry-pick --abort`): there is no resolution to continue with",
+            &stopped.todo[0].source[..12]
+        ))
+        .hint(format!(
+            "drop it and carry on with `pq skip`, or undo the whole {} with `pq abort`",
+            stopped.kind
+        )));
+    }
     let step = stopped.todo[0].clone();
     let mut stopped = stopped;
     stopped
