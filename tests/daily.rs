@@ -591,3 +591,95 @@ fn dry_run_summary_counts_blocked_picks_and_skipped_merges() {
         "{out}"
     );
 }
+
+// ---- 8. adopt ----
+
+/// The series in stack order, each with its commits; asserts they are contiguous: in stack order they
+/// list exactly the branch's commits above the base, oldest first.
+#[track_caller]
+fn contiguous_series(r: &TestRepo) -> Vec<(String, usize)> {
+    let v = r.pq_json(&["series"], 0);
+    let mut flat = Vec::new();
+    let mut out = Vec::new();
+    for s in v.as_array().unwrap() {
+        let commits: Vec<String> = s["patches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["commit"].as_str().unwrap().to_string())
+            .collect();
+        out.push((s["name"].as_str().unwrap().to_string(), commits.len()));
+        flat.extend(commits);
+    }
+    assert_eq!(flat, chain(r, "base..HEAD"), "series are not contiguous: {v}");
+    out
+}
+
+#[test]
+fn adopt_places_new_commits_on_top_and_keeps_series_contiguous() {
+    let r = small();
+    r.pq_ok(&["init", "--base", "base"]);
+    r.pq_ok(&["backport", "base..up", "src"]);
+    r.write("fix.txt", "fix\n");
+    r.commit("a fix on top");
+    // `local` is the bottom series: putting the top commit there would split the stack.
+    let err = refuses(&r, &["adopt", "--series", "local"]);
+    assert!(
+        err.contains("not at the top") && err.contains("pq adopt --series NAME"),
+        "{err}"
+    );
+    let out = r.pq_ok(&["adopt"]);
+    assert!(out.contains("1 new in series local-2"), "{out}");
+    assert_eq!(
+        contiguous_series(&r),
+        [
+            ("local".to_string(), 1),
+            ("backport/src".into(), 1),
+            ("local-2".into(), 1)
+        ]
+    );
+    // Adopting again changes nothing and logs nothing.
+    let before = r.snapshot();
+    let out = r.pq_ok(&["adopt"]);
+    assert!(out.contains("nothing to adopt"), "{out}");
+    assert_same(&before, &r.snapshot(), "an adopt with nothing to do");
+    // The next top commit joins the top `local` series; a named series is created at the top.
+    r.write("fix.txt", "fix\nfix 2\n");
+    r.commit("another fix");
+    r.pq_ok(&["adopt"]);
+    r.write("fix.txt", "fix\nfix 2\nfix 3\n");
+    r.commit("a third fix");
+    let out = r.pq_ok(&["adopt", "--series", "fixes"]);
+    assert!(out.contains("1 new in series fixes"), "{out}");
+    assert_eq!(
+        contiguous_series(&r),
+        [
+            ("local".to_string(), 1),
+            ("backport/src".into(), 1),
+            ("local-2".into(), 2),
+            ("fixes".into(), 1)
+        ]
+    );
+    // A commit inserted in the middle (with git rebase) joins the series it sits in.
+    let mid = r.rev("HEAD~3");
+    r.git(&["checkout", "-q", &mid]);
+    r.write("mid.txt", "mid\n");
+    r.commit("inserted in the middle");
+    let new_mid = r.rev("HEAD");
+    r.git(&["checkout", "-q", "main"]);
+    assert!(r
+        .git_dated(&["rebase", "-q", "--onto", &new_mid, &mid, "main"])
+        .status
+        .success());
+    r.pq_ok(&["adopt", "--series", "fixes"]);
+    assert_eq!(
+        contiguous_series(&r),
+        [
+            ("local".to_string(), 1),
+            ("backport/src".into(), 2),
+            ("local-2".into(), 2),
+            ("fixes".into(), 1)
+        ]
+    );
+    r.fsck();
+}

@@ -192,6 +192,8 @@ pub struct AdoptReport {
     pub added: usize,
     pub forgotten: usize,
     pub series: String,
+    /// False when the branch and the state already agreed: nothing was written or logged.
+    pub changed: bool,
 }
 
 /// Re-read the branch after it moved outside pq: patches still present (same id, or same patch-id) keep
@@ -225,25 +227,18 @@ pub fn adopt(dir: &std::path::Path, series: Option<String>, command: &str) -> Re
             by_pid.insert(pid, p.clone());
         }
     }
-    let target = series.unwrap_or_else(|| {
-        state
-            .series
-            .iter()
-            .rev()
-            .find(|s| s.name != "packaging")
-            .map(|s| s.name.clone())
-            .unwrap_or("local".into())
-    });
     let mut new_state = state.clone();
     new_state.base_commit = base.to_string();
     new_state.patches.clear();
     let (mut kept, mut added) = (0, 0);
+    let mut is_new: Vec<bool> = Vec::new();
     for c in &commits {
         let id = c.id.to_string();
         let known = match by_id.remove(&id) {
             Some(p) => Some(p),
             None => commit_patch_id(repo, c.id)?.and_then(|pid| by_pid.remove(&pid)),
         };
+        let fresh = known.is_none();
         let patch = match known {
             Some(mut p) => {
                 kept += 1;
@@ -254,8 +249,9 @@ pub fn adopt(dir: &std::path::Path, series: Option<String>, command: &str) -> Re
             None => {
                 added += 1;
                 let kind = classify(repo, c, &new_state.config)?;
+                // Patches get their series below, once every commit's place is known.
                 let s = if kind == PatchKind::Patch {
-                    target.clone()
+                    String::new()
                 } else {
                     "packaging".into()
                 };
@@ -270,10 +266,30 @@ pub fn adopt(dir: &std::path::Path, series: Option<String>, command: &str) -> Re
                 }
             }
         };
-        new_state.ensure_series(&patch.series);
+        is_new.push(fresh);
         new_state.patches.push(patch);
     }
+    let target =
+        crate::ops::adopt_place::place(&mut new_state.patches, &is_new, &state, series.as_deref())?.unwrap_or_default();
+    let names: Vec<String> = new_state.patches.iter().map(|p| p.series.clone()).collect();
+    for name in names {
+        new_state.ensure_series(&name);
+    }
+    crate::ops::adopt_place::reorder(&mut new_state);
     let forgotten = state.patches.len() + added - commits.len();
+    if state.tip.as_str() == ws.head.to_string().as_str()
+        && new_state.patches == state.patches
+        && new_state.series == state.series
+        && new_state.base_commit == state.base_commit
+    {
+        return Ok(AdoptReport {
+            kept,
+            added,
+            forgotten,
+            series: target,
+            changed: false,
+        });
+    }
     let who = repo.committer()?;
     let head = ws.head;
     let tree = ws.head_tree()?;
@@ -295,5 +311,6 @@ pub fn adopt(dir: &std::path::Path, series: Option<String>, command: &str) -> Re
         added,
         forgotten,
         series: target,
+        changed: true,
     })
 }

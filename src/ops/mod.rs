@@ -2,6 +2,7 @@
 //! memory, execute on objects, then one ref transaction (branch, state, operation log) and one work-tree
 //! update; or, at a conflict, a stop the user finishes with `pq continue`, `pq skip` or `pq abort`.
 
+pub mod adopt_place;
 pub mod backport;
 pub mod declined;
 pub mod detached;
