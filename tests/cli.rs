@@ -95,9 +95,18 @@ fn undo_after_abort_and_rebase() {
 /// Assert pq refuses `args` with the usual shape and changes nothing; returns stderr.
 #[track_caller]
 fn refuses(r: &TestRepo, args: &[&str]) -> String {
+    refuses_with(r, args, None)
+}
+
+/// Like [`refuses`]; `Some(code)`: a failure other than bad input (3: pq's own data is corrupt).
+fn refuses_with(r: &TestRepo, args: &[&str], code: Option<i32>) -> String {
     let before = r.snapshot();
     let objects = r.object_count();
-    let err = assert_refused(&r.pq(args));
+    let out = r.pq(args);
+    let err = match code {
+        None => assert_refused(&out),
+        Some(code) => assert_fails(&out, code),
+    };
     assert_same(&before, &r.snapshot(), &format!("refused pq {}", args.join(" ")));
     assert_eq!(objects, r.object_count(), "refused pq {} wrote objects", args.join(" "));
     err
@@ -243,13 +252,14 @@ fn corrupted_state_ref() {
         vec!["rebase", "up"],
         vec!["series"],
     ] {
-        let err = refuses(&r, &args);
+        // pq's own data is corrupt: exit 3, not "bad input".
+        let err = refuses_with(&r, &args, Some(3));
         assert!(err.contains("state"), "pq {}: {err}", args.join(" "));
     }
     // A state commit without state.toml at all.
     let empty = r.git(&["commit-tree", "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "-m", "empty"]);
     r.git(&["update-ref", "refs/pq/state/main", &empty]);
-    refuses(&r, &["backport", "base..up", "src"]);
+    refuses_with(&r, &["backport", "base..up", "src"], Some(3));
 }
 
 #[test]
@@ -360,14 +370,26 @@ fn a_second_pq_waits_then_fails_and_a_dead_holders_lock_is_taken_over() {
     let (r, _fx) = TestRepo::kernel();
     r.pq_ok(&["init", "--base", "v6.7.1"]);
     let lock = r.git_dir().join("pq/lock");
-    // A live holder: a process that sleeps for the duration of the check.
-    let mut holder = std::process::Command::new("sleep").arg("30").spawn().unwrap();
-    std::fs::write(&lock, format!("{}\n", holder.id())).unwrap();
+    // A live holder: a process holding the advisory lock (and, like pq, its pid in the file) for the
+    // duration of the check.
+    let mut holder = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "exec 9>>'{0}' && flock 9 && echo $$ > '{0}' && exec sleep 30",
+            lock.display()
+        ))
+        .spawn()
+        .unwrap();
+    let held = std::time::Instant::now();
+    while std::fs::read_to_string(&lock).unwrap_or_default().trim() != holder.id().to_string()
+        || held.elapsed() < std::time::Duration::from_millis(300)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let before = r.snapshot();
     let started = std::time::Instant::now();
     let out = r.pq(&["backport", "v6.7..v6.8", "lib/zstd"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = assert_refused(&out);
     assert!(
         err.contains(&format!("another pq operation is running (pid {})", holder.id())),
         "{err}"
@@ -379,15 +401,36 @@ fn a_second_pq_waits_then_fails_and_a_dead_holders_lock_is_taken_over() {
     assert_same(&before, &r.snapshot(), "locked out");
     holder.kill().unwrap();
     holder.wait().unwrap();
-    // The holder is gone: its lock (and any ref lock it left) is stale and taken over.
-    std::fs::write(r.git_dir().join("packed-refs.lock"), "").unwrap();
+
+    // The holder is gone, killed while holding git locks: the one it noted (and created after noting it)
+    // is its own and is removed; an index.lock it did not note belongs to another git and survives.
+    let git_dir = r.git_dir();
+    std::fs::write(git_dir.join("index.lock"), "").unwrap();
+    std::fs::create_dir_all(git_dir.join("pq/git-locks")).unwrap();
+    std::fs::write(git_dir.join("pq/git-locks/1-0"), "packed-refs.lock\n").unwrap();
+    std::fs::write(git_dir.join("packed-refs.lock"), "").unwrap();
+    let before = r.snapshot();
+    let err = assert_fails(&r.pq(&["backport", "v6.7..v6.8", "lib/zstd"]), 2);
+    assert!(err.contains("git's lock file .git/index.lock exists"), "{err}");
+    assert!(err.contains("remove .git/index.lock"), "{err}");
+    assert!(
+        git_dir.join("index.lock").exists(),
+        "a foreign index.lock survives the takeover"
+    );
+    assert!(
+        !git_dir.join("packed-refs.lock").exists(),
+        "the dead pq's own lock is cleared"
+    );
+    assert_same(&before, &r.snapshot(), "refused for a foreign lock");
+    std::fs::remove_file(git_dir.join("index.lock")).unwrap();
     let out = r.pq(&["backport", "v6.7..v6.8", "lib/zstd"]);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(!lock.exists(), "the lock is released when pq ends");
-    assert!(
-        !r.git_dir().join("packed-refs.lock").exists(),
-        "the dead holder's ref lock is cleared"
+    assert_eq!(
+        std::fs::read_to_string(&lock).unwrap(),
+        "",
+        "the lock is released when pq ends"
     );
+    assert!(!git_dir.join("pq/git-locks").exists(), "no git lock of pq's is left");
     r.pq_ok(&["abort"]);
     r.fsck();
 }

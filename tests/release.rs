@@ -502,12 +502,13 @@ fn undo_takes_the_release_back_with_its_tag() {
     assert_eq!(release_json(&r.dir, &[])["nvr"], "kernel-6.7.1-0");
 }
 
+// Done, with a follow-up failure: exit 4, not 2 (bad input) or 3 (the release failed).
 #[test]
 fn failed_signing_is_reported_and_the_release_stands() {
     let r = fixture();
     git(&r.dir, &["config", "gpg.program", "false"]);
     let o = pq(&r.dir, &["release", "--sign"]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("error: signing tag kernel-6.7.1-0 failed: "), "{err}");
     assert!(
@@ -520,7 +521,7 @@ fn failed_signing_is_reported_and_the_release_stands() {
     pq_ok(&r.dir, &["backport", "v6.7..v6.8", "drivers/gpu/drm/amd/display"]);
     git(&r.dir, &["config", "tag.gpgSign", "true"]);
     let o = pq(&r.dir, &["release"]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(4));
     assert!(
         stderr(&o).contains("signing tag kernel-6.7.1-1 failed"),
         "{}",

@@ -79,7 +79,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
             "series": r.series,
             "dry_run": r.dry_run,
             "commits": r.lines,
-            "stopped": r.stopped.as_ref().map(|s| serde_json::json!({"commit": s.source, "subject": s.subject, "series": s.series, "conflicts": s.paths})),
+            "stopped": r.stopped.as_ref().map(|s| serde_json::json!({"commit": s.source.to_string(), "subject": s.subject, "series": s.series, "conflicts": s.paths})),
             "head": r.new_head.map(|h| h.to_string()),
         }));
     } else if r.lines.is_empty() && r.stopped.is_none() {

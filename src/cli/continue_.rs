@@ -19,7 +19,7 @@ pub fn report(out: &Output, r: &crate::ops::resume::ResumeReport) -> crate::Resu
     if out.json() {
         out.print_json(&serde_json::json!({
             "operation": r.kind, "commits": r.lines,
-            "stopped": r.stopped.as_ref().map(|s| serde_json::json!({"commit": s.source, "subject": s.subject, "series": s.series, "conflicts": s.paths})),
+            "stopped": r.stopped.as_ref().map(|s| serde_json::json!({"commit": s.source.to_string(), "subject": s.subject, "series": s.series, "conflicts": s.paths})),
             "head": r.new_head.map(|h| h.to_string()),
         }));
     } else {

@@ -31,7 +31,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output) -> crate::Result<i32> {
     if out.json() {
         let v: Vec<_> = log
             .iter()
-            .map(|e| serde_json::json!({"id": e.id.to_string(), "branch": e.op.branch(), "command": e.op.command, "time": e.op.time, "user": e.op.user, "refs": e.op.refs, "undoes": e.op.undoes, "redoes": e.op.redoes}))
+            .map(|e| serde_json::json!({"id": e.id.to_string(), "branch": e.op.branch(), "command": e.op.command, "time": e.op.time, "user": e.op.user, "refs": e.op.refs, "undoes": e.op.undoes.map(|u| u.to_string()), "redoes": e.op.redoes.map(|u| u.to_string())}))
             .collect();
         out.print_json(&v);
         return Ok(EXIT_OK);

@@ -1,5 +1,6 @@
 //! The command line: clap definitions (one file per command), rendering as text or JSON, exit statuses.
-//! Exit status: 0 done, 1 stopped at a conflict awaiting the user, 2 bad usage or input.
+//! Exit status: 0 done, 1 stopped at a conflict awaiting the user, 2 bad usage or input, 3 an internal or
+//! repository error, 4 done but a follow-up step failed (the error kind decides: [`crate::error::Kind`]).
 
 mod abort;
 mod adopt;
@@ -16,6 +17,7 @@ mod redo;
 mod release;
 mod series;
 mod skip;
+mod srpm;
 mod status;
 mod undo;
 
@@ -66,6 +68,7 @@ pub enum Command {
     Rebase(rebase::Args),
     RangeDiff(range_diff::Args),
     Release(release::Args),
+    Srpm(srpm::Args),
     Continue(continue_::Args),
     Skip(skip::Args),
     Abort(abort::Args),
@@ -75,10 +78,7 @@ pub enum Command {
     Completions(completions::Args),
 }
 
-/// Exit statuses.
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_STOPPED: i32 = 1;
-pub const EXIT_USAGE: i32 = 2;
+pub use crate::error::{EXIT_FAILURE, EXIT_FOLLOW_UP, EXIT_OK, EXIT_STOPPED, EXIT_USAGE};
 
 /// The command line as the user typed it, for reflogs and the operation log.
 fn command_line() -> String {
@@ -114,12 +114,18 @@ pub fn run() -> i32 {
         .without_time()
         .try_init();
     let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
-    let out = Output::new(cli.format);
+    let mut out = Output::new(cli.format);
+    out.verbose = cli.verbose;
     let cmd = command_line();
     // Commands that change the repository handle Ctrl-C at safe points; the others just end.
     let reads_only = matches!(
         cli.command,
-        Command::Status(_) | Command::Series(_) | Command::RangeDiff(_) | Command::Log(_) | Command::Completions(_)
+        Command::Status(_)
+            | Command::Series(_)
+            | Command::RangeDiff(_)
+            | Command::Log(_)
+            | Command::Srpm(_)
+            | Command::Completions(_)
     );
     if !reads_only {
         crate::interrupt::install();
@@ -133,6 +139,7 @@ pub fn run() -> i32 {
         Command::Rebase(a) => rebase::run(&dir, a, &out, &cmd),
         Command::RangeDiff(a) => range_diff::run(&dir, a, &out),
         Command::Release(a) => release::run(&dir, a, &out, &cmd),
+        Command::Srpm(a) => srpm::run(&dir, a, &out),
         Command::Continue(a) => continue_::run(&dir, a, &out),
         Command::Skip(a) => skip::run(&dir, a, &out),
         Command::Abort(a) => abort::run(&dir, a, &out),
@@ -153,7 +160,7 @@ pub fn run() -> i32 {
         }
         Err(e) => {
             out.error(&e);
-            EXIT_USAGE
+            e.exit_code()
         }
     }
 }

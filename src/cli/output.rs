@@ -1,5 +1,6 @@
 //! Rendering: text for people, JSON for CI, errors as one line plus a hint, progress bars only on a terminal.
 
+use crate::git::short;
 use std::io::IsTerminal;
 
 use serde::Serialize;
@@ -10,11 +11,13 @@ use crate::error::Error;
 
 pub struct Output {
     pub format: Format,
+    /// `-v` count: with one or more, errors show the chain of causes underneath.
+    pub verbose: u8,
 }
 
 impl Output {
     pub fn new(format: Format) -> Output {
-        Output { format }
+        Output { format, verbose: 0 }
     }
     pub fn json(&self) -> bool {
         self.format == Format::Json
@@ -24,11 +27,22 @@ impl Output {
     }
     pub fn error(&self, e: &Error) {
         if self.json() {
-            let v = serde_json::json!({ "error": e.message, "hint": e.hint });
+            let v = serde_json::json!({
+                "error": e.message,
+                "hint": e.hints.first(),
+                "hints": e.hints,
+                "causes": e.causes(),
+                "exit": e.exit_code(),
+            });
             println!("{}", serde_json::to_string_pretty(&v).expect("serializes"));
         }
         eprintln!("error: {}", e.message);
-        if let Some(h) = &e.hint {
+        if self.verbose > 0 {
+            for cause in e.causes() {
+                eprintln!("caused by: {cause}");
+            }
+        }
+        for h in &e.hints {
             eprintln!("hint: {h}");
         }
     }
@@ -88,7 +102,7 @@ pub fn render_lines(lines: &[ReportLine], dry_run: bool) -> String {
     let mut s = String::new();
     for l in lines {
         let word = outcome_word(l.outcome, dry_run);
-        s.push_str(&format!("{word:<11} {} {}", &l.source[..12], l.subject));
+        s.push_str(&format!("{word:<11} {} {}", short(&l.source), l.subject));
         if let Some(r) = &l.reason {
             s.push_str(&format!(" ({r})"));
         }
@@ -105,7 +119,7 @@ pub fn render_stop(op: &str, info: &crate::ops::StopInfo) -> String {
     format!(
         "{op} stopped: {} {} does not apply cleanly (series {})\nconflicts in:\n{}\
 resolve the conflicts, `git add` the files, then run `pq continue`;\nor drop this patch with `pq skip`, or undo the whole {op} with `pq abort`.\n",
-        &info.source[..12],
+        short(&info.source),
         info.subject,
         info.series,
         info.paths.iter().map(|p| format!("  {p}\n")).collect::<String>(),

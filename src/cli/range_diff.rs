@@ -1,3 +1,4 @@
+use crate::git::short;
 use std::path::Path;
 
 use crate::cli::{Output, EXIT_OK};
@@ -15,9 +16,9 @@ pub fn run(dir: &Path, _a: &Args, out: &Output) -> crate::Result<i32> {
     }
     println!("{}", r.operation);
     for p in &r.pairs {
-        let new = p.new.as_deref().map(|n| &n[..12]).unwrap_or("------------");
+        let new = p.new.as_ref().map(short).unwrap_or_else(|| "-".repeat(12));
         let reason = p.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
-        println!("{} {} {} {}{}", &p.old[..12], p.status, new, p.subject, reason);
+        println!("{} {} {} {}{}", short(&p.old), p.status, new, p.subject, reason);
         for line in p.interdiff.lines() {
             println!("    {line}");
         }

@@ -39,7 +39,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
         out.print_json(&serde_json::json!({
             "old_base": r.old_base, "new_base": r.new_base, "dry_run": r.dry_run,
             "patches": r.lines,
-            "stopped": r.stopped.as_ref().map(|s| serde_json::json!({"commit": s.source, "subject": s.subject, "series": s.series, "conflicts": s.paths})),
+            "stopped": r.stopped.as_ref().map(|s| serde_json::json!({"commit": s.source.to_string(), "subject": s.subject, "series": s.series, "conflicts": s.paths})),
             "head": r.new_head.map(|h| h.to_string()),
         }));
     } else {

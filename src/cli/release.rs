@@ -1,6 +1,6 @@
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Output, EXIT_OK, EXIT_USAGE};
+use crate::cli::{Output, EXIT_FOLLOW_UP, EXIT_OK};
 use crate::ops::release::{release, ReleaseOptions, ReleaseReport};
 
 /// Cut a release: bump the spec, write the changelog entry, commit and tag
@@ -59,7 +59,9 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
         print_text(&r);
     }
     let failed = matches!(r.signed, Some(Err(_))) || matches!(r.srpm, Some(Err(_)));
-    Ok(if failed { EXIT_USAGE } else { EXIT_OK })
+    // The release is committed and tagged either way: a failed signature or SRPM is a follow-up failure,
+    // not a failed release.
+    Ok(if failed { EXIT_FOLLOW_UP } else { EXIT_OK })
 }
 
 fn print_json(out: &Output, r: &ReleaseReport) {
@@ -80,12 +82,12 @@ fn print_json(out: &Output, r: &ReleaseReport) {
         "debian_changelog": r.debian_changelog,
         "files": r.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>(),
         "warnings": r.warnings,
-        "commit": r.commit,
+        "commit": r.commit.map(|c| c.to_string()),
         "dry_run": r.dry_run,
         "signed": r.signed.as_ref().map(|s| s.is_ok()),
         "srpm": match &r.srpm {
             Some(Ok(p)) => serde_json::json!(p.display().to_string()),
-            Some(Err(e)) => serde_json::json!({"error": e.message, "hint": e.hint}),
+            Some(Err(e)) => serde_json::json!({"error": e.message, "hint": e.hints.first(), "hints": e.hints}),
             None => serde_json::Value::Null,
         },
     }));
@@ -123,10 +125,9 @@ fn print_text(r: &ReleaseReport) {
         println!("dry run: nothing changed");
         return;
     }
-    let commit = r.commit.as_deref().unwrap_or_default();
     println!(
         "commit {} ({}), tag {}",
-        &commit[..commit.len().min(12)],
+        r.commit.as_ref().map(crate::git::short).unwrap_or_default(),
         r.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", "),
         r.tag
     );
@@ -145,7 +146,7 @@ fn print_text(r: &ReleaseReport) {
         Some(Ok(p)) => println!("source RPM: {}", p.display()),
         Some(Err(e)) => {
             eprintln!("error: building the source RPM failed: {}", e.message);
-            if let Some(h) = &e.hint {
+            for h in &e.hints {
                 eprintln!("hint: {h}");
             }
         }

@@ -1,3 +1,4 @@
+use crate::git::short;
 use std::path::Path;
 
 use crate::cli::{Output, EXIT_OK};
@@ -33,7 +34,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output) -> crate::Result<i32> {
         }
         for p in &v.patches {
             let origin = match &p.origin {
-                Some(o) if *o != p.commit => format!("  [upstream {}]", &o[..12]),
+                Some(o) if *o != p.commit => format!("  [upstream {}]", short(o)),
                 _ => String::new(),
             };
             println!("{} {}{}", p.short, p.subject, origin);

@@ -49,7 +49,7 @@ pub fn run(dir: &Path, _a: &Args, out: &Output) -> crate::Result<i32> {
             "{} in progress (`{}`): stopped at {} {} (series {}), {} more to go",
             s.operation,
             s.command,
-            &s.commit[..12],
+            crate::git::short(&s.commit),
             s.subject,
             s.series,
             s.remaining

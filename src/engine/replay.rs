@@ -48,17 +48,18 @@ impl From<&Who> for Person {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Step {
     /// The commit whose change is applied.
-    pub source: String,
+    #[serde(with = "crate::git::id::hex")]
+    pub source: Oid,
     /// The parent its change is taken against; None for a root commit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent: Option<String>,
+    #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
+    pub parent: Option<Oid>,
     pub series: String,
     #[serde(default)]
     pub kind: PatchKind,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub via: Option<String>,
+    #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Oid>,
+    #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
+    pub via: Option<Oid>,
     pub subject: String,
     /// The new commit's message (UTF-8); `message_raw` carries messages that are not.
     pub message: String,
@@ -80,9 +81,6 @@ impl Step {
         self.message_raw
             .clone()
             .unwrap_or_else(|| self.message.clone().into_bytes())
-    }
-    pub fn source_id(&self) -> Oid {
-        Oid::from_hex(self.source.as_bytes()).expect("step ids are hex")
     }
 }
 
@@ -110,7 +108,8 @@ pub enum Outcome {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportLine {
-    pub source: String,
+    #[serde(with = "crate::git::id::hex")]
+    pub source: Oid,
     pub subject: String,
     pub series: String,
     pub outcome: Outcome,
@@ -119,10 +118,10 @@ pub struct ReportLine {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<String>,
     /// The commit created for it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub new: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
+    #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
+    pub new: Option<Oid>,
+    #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Oid>,
 }
 
 /// The chain being built.
@@ -147,14 +146,14 @@ pub enum Halt {
 
 pub fn line(step: &Step, outcome: Outcome, reason: Option<String>) -> ReportLine {
     ReportLine {
-        source: step.source.clone(),
+        source: step.source,
         subject: step.subject.clone(),
         series: step.series.clone(),
         outcome,
         reason,
         paths: Vec::new(),
         new: None,
-        origin: step.origin.clone(),
+        origin: step.origin,
     }
 }
 
@@ -163,15 +162,15 @@ pub fn push_commit(run: &mut Run, step: &Step, commit: Oid, tree: Oid, outcome: 
     run.tip = commit;
     run.tip_tree = tree;
     run.patches.push(Patch {
-        commit: commit.to_string(),
+        commit,
         series: step.series.clone(),
         kind: step.kind,
-        origin: step.origin.clone(),
-        via: step.via.clone(),
+        origin: step.origin,
+        via: step.via,
         conflicts: conflicts.clone(),
     });
     let mut l = line(step, outcome, None);
-    l.new = Some(commit.to_string());
+    l.new = Some(commit);
     l.paths = conflicts;
     run.report.push(l);
 }
@@ -194,14 +193,13 @@ pub fn execute(
     for (index, step) in steps.iter().enumerate() {
         progress(index);
         crate::interrupt::check()?;
-        let source = step.source_id();
+        let source = step.source;
         let source_tree = repo.commit_tree(source)?;
         let parent_tree = match &step.parent {
-            Some(p) => repo.commit_tree(Oid::from_hex(p.as_bytes()).expect("hex"))?,
+            Some(p) => repo.commit_tree(*p)?,
             None => empty,
         };
-        let short = crate::git::short(&source);
-        let labels = Labels::for_commit(&short[..7], &step.subject);
+        let labels = Labels::for_commit(&crate::git::id::abbrev(&source, 7), &step.subject);
         // The planner may already have diffed the commit (to find it present); don't diff it again.
         let outcome = match known_changes.get(&source) {
             Some(changes) if run.tip_tree != parent_tree => {

@@ -2,6 +2,7 @@
 //! commit records), never gix types, so the engine above stays independent of the git library.
 
 pub mod commit_graph;
+pub mod id;
 pub mod status;
 pub mod worktree;
 
@@ -54,10 +55,7 @@ impl CommitInfo {
     }
 }
 
-/// The abbreviated form pq prints (12 hex digits, as the kernel's `Fixes:` convention).
-pub fn short(id: &Oid) -> String {
-    id.to_hex_with_len(12).to_string()
-}
+pub use id::short;
 
 /// A tree entry: its mode (git's octal form) and object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -105,11 +103,27 @@ pub struct Repo {
 impl Repo {
     /// Open the repository containing `dir` (like git's discovery, honouring `-C`).
     pub fn discover(dir: &Path) -> Result<Repo> {
-        let inner = gix::discover(dir).map_err(|e| {
+        let sha256 = || {
+            Error::state("this repository uses SHA-256 object ids; pq works with SHA-1 repositories only")
+                .hint("run pq on a SHA-1 repository; a SHA-256 one cannot be converted in place")
+        };
+        let mut inner = gix::discover(dir).map_err(|e| {
+            // gix is built with SHA-1 only, so it cannot open a SHA-256 repository: say so, not "not a
+            // repository".
+            let mut cause: Option<&dyn std::error::Error> = Some(&e);
+            while let Some(c) = cause {
+                if c.to_string().contains("extensions.objectFormat") {
+                    return sha256();
+                }
+                cause = c.source();
+            }
             Error::input(format!("not a git repository: {} ({e})", dir.display()))
                 .hint("run pq inside a git work tree, or pass -C DIR")
+                .with_source(e)
         })?;
-        let mut inner = inner;
+        if inner.object_hash() != gix::hash::Kind::Sha1 {
+            return Err(sha256());
+        }
         // Path lookups during merges and walks re-read the same trees; a cache keeps that cheap.
         inner.object_cache_size_if_unset(32 * 1024 * 1024);
         Ok(Repo { inner })
@@ -564,6 +578,10 @@ impl Repo {
     /// Move refs in one transaction, each with a reflog entry carrying `message`. Fails without changing
     /// anything if a ref does not hold the expected old value.
     pub fn update_refs(&self, updates: &[RefUpdate], message: &str) -> Result<()> {
+        // The lock files the transaction takes, noted first so a kill mid-way leaves nothing foreign-looking.
+        let mut locks: Vec<String> = updates.iter().map(|u| format!("{}.lock", u.name)).collect();
+        locks.extend(["packed-refs.lock".to_string(), "HEAD.lock".to_string()]);
+        crate::lock::note_git_locks(self.git_dir(), &locks)?;
         let mut edits = Vec::new();
         for u in updates {
             let name: gix::refs::FullName = u
@@ -625,6 +643,7 @@ impl Repo {
             name: "HEAD".try_into().expect("valid"),
             deref: false,
         };
+        crate::lock::note_git_locks(self.git_dir(), &["HEAD.lock".to_string()])?;
         self.inner.edit_reference(edit).ctx("updating HEAD")?;
         Ok(())
     }

@@ -153,6 +153,7 @@ pub fn apply(repo: &Repo, changes: &[TreeChange], conflict: Option<&MergeOutcome
         invalidate_cache_tree(&mut index, changes.iter().map(|c| c.path.as_slice()));
     }
     index.remove_resolve_undo();
+    crate::lock::note_git_locks(repo.git_dir(), &["index.lock".to_string()])?;
     index
         .write(gix::index::write::Options::default())
         .ctx("writing the index")?;
@@ -188,6 +189,7 @@ pub fn restore_paths(repo: &Repo, tree: Oid, paths: &[BString]) -> Result<()> {
     }
     index.sort_entries();
     invalidate_cache_tree(&mut index, paths.iter().map(|p| p.as_slice()));
+    crate::lock::note_git_locks(repo.git_dir(), &["index.lock".to_string()])?;
     index
         .write(gix::index::write::Options::default())
         .ctx("writing the index")?;

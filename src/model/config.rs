@@ -20,10 +20,17 @@ pub struct Config {
     /// The spec file, relative to the top of the tree (default: `<packaging>/kernel.spec`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spec: Option<String>,
-    /// First release number of a new version on this branch (ARK 0, Fedora stable 300, LTS rebuilds 1000).
-    pub release_start: u32,
-    /// Changelog header style: `ark` (`[V-R]`) or `fedora` (` - V-R`).
+    /// First release of a new version on this branch (ARK 0, Fedora stable 300, LTS rebuilds 1000); in a
+    /// source-git tree a `RHEL_RELEASE` value such as `"284.31.1"`.
+    pub release_start: ReleaseStartValue,
+    /// Changelog style: `auto` (follow the tree), `ark` (`[V-R]`), `fedora` (` - V-R`), `debian`, `ubuntu`.
     pub changelog: String,
+    /// Source-git stream, `y`, `z` or `branch` (new_release.sh's ZSTREAM_FLAG); default: Makefile.rhelver's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
+    /// Source-git `BUMP_RELEASE`; default: redhat/Makefile.variables' (yes when unset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bump_release: Option<bool>,
     /// Also write a `debian/changelog` entry.
     pub debian_changelog: bool,
     /// Release commit subject and tag; `{name}` is `<package>-<version>-<release>`.
@@ -37,11 +44,45 @@ impl Default for Config {
             style: Style::X,
             package: "kernel".into(),
             spec: None,
-            release_start: 0,
-            changelog: "ark".into(),
+            release_start: ReleaseStartValue::Number(0),
+            changelog: "auto".into(),
+            stream: None,
+            bump_release: None,
             debian_changelog: false,
             release_subject: "[redhat] {name}".into(),
         }
+    }
+}
+
+/// `release_start` as written: a number (`300`) or a string (`"284.31.1"`, `"fedora-stable"`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ReleaseStartValue {
+    Number(u32),
+    Text(String),
+}
+
+impl ReleaseStartValue {
+    /// The plain build number a dist-git spec starts at (a preset name is resolved, `284.31.1` is not one).
+    pub fn number(&self) -> Option<u32> {
+        match self {
+            ReleaseStartValue::Number(n) => Some(*n),
+            ReleaseStartValue::Text(t) => t
+                .parse()
+                .ok()
+                .or_else(|| crate::packaging::nvr::ReleaseStart::from_preset(t).map(|s| s.0)),
+        }
+    }
+
+    pub fn text(&self) -> String {
+        match self {
+            ReleaseStartValue::Number(n) => n.to_string(),
+            ReleaseStartValue::Text(t) => t.clone(),
+        }
+    }
+
+    pub fn is_default(&self) -> bool {
+        *self == ReleaseStartValue::Number(0)
     }
 }
 
@@ -91,5 +132,21 @@ mod tests {
         assert!(Config::default().overlay("nonsense = 1\n").is_err());
         assert!(Config::default().overlay("style = \"fancy\"\n").is_err());
         assert!(Config::default().overlay("style = ").is_err());
+    }
+
+    #[test]
+    fn release_start_takes_a_number_or_a_rhel_release() {
+        let c = Config::default()
+            .overlay("release_start = \"284.31.1\"\nstream = \"z\"\n")
+            .unwrap();
+        assert_eq!(c.release_start, ReleaseStartValue::Text("284.31.1".into()));
+        assert_eq!(c.release_start.number(), None);
+        assert_eq!(c.stream.as_deref(), Some("z"));
+        let c = Config::default().overlay("release_start = 300\n").unwrap();
+        assert_eq!(c.release_start.number(), Some(300));
+        let c = Config::default()
+            .overlay("release_start = \"fedora-stable\"\n")
+            .unwrap();
+        assert_eq!(c.release_start.number(), Some(300));
     }
 }

@@ -27,7 +27,7 @@ pub enum Dialect {
 pub struct Provenance {
     pub dialect: Dialect,
     /// The id as written (full 40 hex digits in every dialect pq reads).
-    pub commit: String,
+    pub commit: crate::git::Oid,
 }
 
 /// How pq records provenance in the messages it writes.
@@ -107,7 +107,9 @@ pub fn parse(message: &str) -> Vec<Provenance> {
     let mut out: Vec<Provenance> = Vec::new();
     for (dialect, re) in patterns() {
         for cap in re.captures_iter(message) {
-            let commit = cap[1].to_string();
+            let Ok(commit) = crate::git::id::parse(&cap[1]) else {
+                continue;
+            };
             if !out.iter().any(|p| p.commit == commit) {
                 out.push(Provenance {
                     dialect: *dialect,
@@ -146,7 +148,7 @@ fn split(message: &str) -> (&str, &str) {
 
 /// The message a backport gets: the upstream message plus one provenance line in `style`.
 /// `mainline_tag` is the first upstream tag containing the commit (SUSE's `Patch-mainline:`).
-pub fn annotate(message: &str, upstream: &str, style: Style, mainline_tag: Option<&str>) -> String {
+pub fn annotate(message: &str, upstream: &crate::git::Oid, style: Style, mainline_tag: Option<&str>) -> String {
     let message = message.trim_end();
     match style {
         Style::X => {
@@ -209,6 +211,10 @@ mod tests {
 
     const A: &str = "0123456789abcdef0123456789abcdef01234567";
 
+    fn a() -> crate::git::Oid {
+        crate::git::id::parse(A).unwrap()
+    }
+
     #[test]
     fn reads_every_dialect() {
         let cases = [
@@ -240,14 +246,7 @@ mod tests {
         ];
         for (msg, dialect) in cases {
             let got = parse(&msg);
-            assert_eq!(
-                got,
-                vec![Provenance {
-                    dialect,
-                    commit: A.into()
-                }],
-                "{msg}"
-            );
+            assert_eq!(got, vec![Provenance { dialect, commit: a() }], "{msg}");
         }
     }
 
@@ -261,11 +260,11 @@ mod tests {
     fn x_style_follows_git() {
         let with_trailers = "zstd: fix\n\nbody\n\nSigned-off-by: A <a@b>\n";
         assert_eq!(
-            annotate(with_trailers, A, Style::X, None),
+            annotate(with_trailers, &a(), Style::X, None),
             format!("zstd: fix\n\nbody\n\nSigned-off-by: A <a@b>\n(cherry picked from commit {A})\n")
         );
         assert_eq!(
-            annotate("zstd: fix\n", A, Style::X, None),
+            annotate("zstd: fix\n", &a(), Style::X, None),
             format!("zstd: fix\n\n(cherry picked from commit {A})\n")
         );
     }
@@ -274,19 +273,19 @@ mod tests {
     fn other_styles() {
         let msg = "zstd: fix\n\nbody\n\nSigned-off-by: A <a@b>\n";
         assert_eq!(
-            annotate(msg, A, Style::Stable, None),
+            annotate(msg, &a(), Style::Stable, None),
             format!("zstd: fix\n\ncommit {A} upstream.\n\nbody\n\nSigned-off-by: A <a@b>\n")
         );
         assert_eq!(
-            annotate(msg, A, Style::Rhel, None),
+            annotate(msg, &a(), Style::Rhel, None),
             format!("zstd: fix\n\ncommit {A}\n\nbody\n\nSigned-off-by: A <a@b>\n")
         );
         assert_eq!(
-            annotate(msg, A, Style::Suse, Some("v6.8")),
+            annotate(msg, &a(), Style::Suse, Some("v6.8")),
             format!("zstd: fix\n\nbody\n\nSigned-off-by: A <a@b>\nPatch-mainline: v6.8\nGit-commit: {A}\n")
         );
         for style in [Style::X, Style::Rhel, Style::Suse, Style::Stable] {
-            assert_eq!(parse(&annotate(msg, A, style, Some("v6.8")))[0].commit, A);
+            assert_eq!(parse(&annotate(msg, &a(), style, Some("v6.8")))[0].commit, a());
         }
     }
 
@@ -312,9 +311,9 @@ mod tests {
         fn annotate_roundtrips(body in "[a-z ]{0,40}(\n[a-z ]{0,40}){0,4}") {
             let msg = format!("subject\n\n{body}\n");
             for style in [Style::X, Style::Rhel, Style::Suse, Style::Stable] {
-                let got = parse(&annotate(&msg, A, style, None));
+                let got = parse(&annotate(&msg, &a(), style, None));
                 proptest::prop_assert_eq!(got.len(), 1);
-                proptest::prop_assert_eq!(&got[0].commit, A);
+                proptest::prop_assert_eq!(got[0].commit, a());
             }
         }
     }

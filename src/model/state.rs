@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::git::Oid;
 use crate::model::config::Config;
 
 /// The schema this version of pq reads and writes.
@@ -28,17 +29,18 @@ pub enum PatchKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Patch {
     /// The commit on the branch.
-    pub commit: String,
+    #[serde(with = "crate::git::id::hex")]
+    pub commit: Oid,
     /// The series it belongs to.
     pub series: String,
     #[serde(default, skip_serializing_if = "is_default_kind")]
     pub kind: PatchKind,
     /// The upstream commit it is a backport of.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
+    #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Oid>,
     /// The downstream commit it was picked from when that was not the upstream one (a stable backport).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub via: Option<String>,
+    #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
+    pub via: Option<Oid>,
     /// Paths resolved by hand when it was picked.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conflicts: Vec<String>,
@@ -56,11 +58,12 @@ pub struct Series {
 /// A patch a rebase dropped, kept so nothing disappears silently.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dropped {
-    pub commit: String,
+    #[serde(with = "crate::git::id::hex")]
+    pub commit: Oid,
     pub series: String,
     pub subject: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
+    #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Oid>,
     pub reason: String,
     /// The base it was dropped at.
     pub base: String,
@@ -72,7 +75,8 @@ pub struct Dropped {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Declined {
     /// The upstream commit.
-    pub commit: String,
+    #[serde(with = "crate::git::id::hex")]
+    pub commit: Oid,
     pub series: String,
     pub subject: String,
     pub reason: String,
@@ -81,7 +85,8 @@ pub struct Declined {
 /// One release made by `pq release`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Release {
-    pub commit: String,
+    #[serde(with = "crate::git::id::hex")]
+    pub commit: Oid,
     pub nvr: String,
     pub tag: String,
     /// The base the release was made on (a changed base later yields `- Linux vX.Y.Z`).
@@ -96,9 +101,11 @@ pub struct State {
     /// The upstream base as the user named it (`v6.7.1`, `fedora-6.8`).
     pub base: String,
     /// The commit the base resolved to.
-    pub base_commit: String,
+    #[serde(with = "crate::git::id::hex")]
+    pub base_commit: Oid,
     /// The branch tip this state describes; anything else means the branch moved outside pq.
-    pub tip: String,
+    #[serde(with = "crate::git::id::hex")]
+    pub tip: Oid,
     #[serde(default)]
     pub config: Config,
     /// Series in stack order, bottom first.
@@ -122,7 +129,7 @@ impl State {
             schema: Option<u32>,
         }
         let probe: Probe = toml::from_str(text).map_err(|e| {
-            Error::state(format!("pq state is malformed: {}", first_line(&e.to_string())))
+            Error::corrupt(format!("pq state is malformed: {}", first_line(&e.to_string())))
                 .hint("inspect it with `git show refs/pq/state/<branch>:state.toml`, or undo with `pq undo`")
         })?;
         match probe.schema {
@@ -133,13 +140,13 @@ impl State {
                 ))
                 .hint("upgrade pq"))
             }
-            Some(n) => return Err(Error::state(format!("pq state has unknown schema {n}"))),
+            Some(n) => return Err(Error::corrupt(format!("pq state has unknown schema {n}"))),
             None => {
-                return Err(Error::state("pq state has no `schema` field").hint("re-adopt the branch with `pq adopt`"))
+                return Err(Error::corrupt("pq state has no `schema` field").hint("re-adopt the branch with `pq adopt`"))
             }
         }
         let state: State = toml::from_str(text).map_err(|e| {
-            Error::state(format!("pq state is malformed: {}", first_line(&e.to_string())))
+            Error::corrupt(format!("pq state is malformed: {}", first_line(&e.to_string())))
                 .hint("inspect it with `git show refs/pq/state/<branch>:state.toml`, or undo with `pq undo`")
         })?;
         state.validate()?;
@@ -150,30 +157,13 @@ impl State {
         toml::to_string(self).expect("state serializes")
     }
 
-    fn validate(&self) -> Result<()> {
-        // Every commit id must be a full hex id: the rest of pq relies on it (and abbreviates them).
-        let mut ids: Vec<(&str, &str)> = vec![("base_commit", &self.base_commit), ("tip", &self.tip)];
-        for p in &self.patches {
-            ids.push(("patches.commit", &p.commit));
-            ids.extend(p.origin.as_deref().map(|o| ("patches.origin", o)));
-            ids.extend(p.via.as_deref().map(|v| ("patches.via", v)));
-        }
-        ids.extend(self.releases.iter().map(|r| ("releases.commit", r.commit.as_str())));
-        ids.extend(self.dropped.iter().map(|d| ("dropped.commit", d.commit.as_str())));
-        ids.extend(self.declined.iter().map(|d| ("declined.commit", d.commit.as_str())));
-        for (field, id) in ids {
-            if id.len() != 40 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(
-                    Error::state(format!("pq state holds an invalid commit id in `{field}`: {id:?}"))
-                        .hint("inspect it with `git show refs/pq/state/<branch>:state.toml`, or undo with `pq undo`"),
-                );
-            }
-        }
+    /// Checks serde cannot express: every patch's series is defined.
+    pub fn validate(&self) -> Result<()> {
         for p in &self.patches {
             if !self.series.iter().any(|s| s.name == p.series) {
-                return Err(Error::state(format!(
+                return Err(Error::corrupt(format!(
                     "pq state lists patch {} in series '{}', which it does not define",
-                    &p.commit[..12],
+                    crate::git::short(&p.commit),
                     p.series
                 ))
                 .hint("re-adopt the branch with `pq adopt`"));
@@ -215,13 +205,17 @@ fn first_line(s: &str) -> String {
 mod tests {
     use super::*;
 
+    fn id(c: char) -> Oid {
+        crate::git::id::parse(&c.to_string().repeat(40)).unwrap()
+    }
+
     fn sample() -> State {
         State {
             schema: SCHEMA,
             branch: "refs/heads/fedora-6.7".into(),
             base: "v6.7.1".into(),
-            base_commit: "a".repeat(40),
-            tip: "b".repeat(40),
+            base_commit: id('a'),
+            tip: id('b'),
             config: Config::default(),
             series: vec![
                 Series { name: "local".into() },
@@ -230,10 +224,10 @@ mod tests {
                 },
             ],
             patches: vec![Patch {
-                commit: "b".repeat(40),
+                commit: id('b'),
                 series: "local".into(),
                 kind: PatchKind::Patch,
-                origin: Some("c".repeat(40)),
+                origin: Some(id('c')),
                 via: None,
                 conflicts: vec![],
             }],
@@ -253,7 +247,7 @@ mod tests {
     fn schema_1_files_without_declined_still_read() {
         let mut s = sample();
         s.declined.push(Declined {
-            commit: "d".repeat(40),
+            commit: Oid::from_hex("d".repeat(40).as_bytes()).unwrap(),
             series: "local".into(),
             subject: "x".into(),
             reason: "skipped with `pq skip`".into(),
@@ -284,18 +278,20 @@ mod tests {
     #[test]
     fn invalid_commit_ids_are_refused() {
         // Found by the fuzzer: a non-ASCII character inside an id used to panic when the id was abbreviated.
-        let mut s = sample();
-        s.patches[0].commit = "bbbbbbbbbbb\u{fffd}bbbbbbbbbbbbbbbbbbbbbbbbbbbb".into();
-        s.patches[0].series = "nope".into();
-        let err = State::parse(&s.to_toml()).unwrap_err();
-        assert!(
-            err.message.contains("invalid commit id in `patches.commit`"),
-            "{}",
-            err.message
+        let good = "b".repeat(40);
+        let text = sample().to_toml();
+        let bad = text.replacen(
+            &format!("commit = \"{good}\""),
+            "commit = \"bbbbbbbbbbb\u{fffd}bbbbbbbbbbbbbbbbbbbbbbbbbbbb\"",
+            1,
         );
-        let mut s = sample();
-        s.tip = "1234".into();
-        assert!(State::parse(&s.to_toml()).is_err());
+        assert_ne!(bad, text);
+        let err = State::parse(&bad).unwrap_err();
+        assert!(err.message.contains("invalid object id"), "{}", err.message);
+        assert!(!err.message.contains('\n'));
+        let bad = text.replace(&format!("tip = \"{good}\""), "tip = \"1234\"");
+        assert_ne!(bad, text);
+        assert!(State::parse(&bad).is_err());
     }
 
     #[test]

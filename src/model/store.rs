@@ -24,13 +24,13 @@ pub fn load(repo: &Repo, branch: &str) -> Result<Option<(State, Oid)>> {
     };
     let tree = repo.commit_tree(commit)?;
     let entry = repo.entry_at(tree, STATE_FILE.as_bytes())?.ok_or_else(|| {
-        Error::state(format!("{} has no {STATE_FILE}", state_ref(branch)))
+        Error::corrupt(format!("{} has no {STATE_FILE}", state_ref(branch)))
             .hint("undo the last operation with `pq undo`")
     })?;
     let bytes = repo.blob(entry.id)?;
     let text = bytes
         .to_str()
-        .map_err(|_| Error::state("pq state is not UTF-8").hint("undo with `pq undo`"))?;
+        .map_err(|_| Error::corrupt("pq state is not UTF-8").hint("undo with `pq undo`"))?;
     let state = State::parse(text)?;
     Ok(Some((state, commit)))
 }

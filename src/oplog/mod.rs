@@ -15,10 +15,10 @@ const OP_FILE: &str = "op.toml";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefChange {
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub before: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub after: Option<String>,
+    #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
+    pub before: Option<Oid>,
+    #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
+    pub after: Option<Oid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,18 +30,18 @@ pub struct Operation {
     pub user: String,
     pub refs: Vec<RefChange>,
     /// The previous entry of the log.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub previous: Option<String>,
+    #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
+    pub previous: Option<Oid>,
     /// The entry this one undid, for `pq undo`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub undoes: Option<String>,
+    #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
+    pub undoes: Option<Oid>,
     /// The branch (full ref name) the operation worked on; entries written before it was recorded name it
     /// through their refs (see [`Operation::branch`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch: Option<String>,
     /// The undo entry this one re-applied, for `pq redo`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub redoes: Option<String>,
+    #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
+    pub redoes: Option<Oid>,
 }
 
 impl Operation {
@@ -99,7 +99,7 @@ pub fn prepare(repo: &Repo, op: &Operation, who: &Person) -> Result<RefUpdate> {
 /// Like [`prepare`], appending after `previous` (to chain several entries before one ref update).
 pub fn prepare_after(repo: &Repo, op: &Operation, who: &Person, previous: Option<Oid>) -> Result<RefUpdate> {
     let mut op = op.clone();
-    op.previous = previous.map(|p| p.to_string());
+    op.previous = previous;
     let text = toml::to_string(&op).expect("operation serializes");
     let blob = repo.write_blob(text.as_bytes())?;
     let empty = Oid::empty_tree(gix::hash::Kind::Sha1);
@@ -115,12 +115,10 @@ pub fn prepare_after(repo: &Repo, op: &Operation, who: &Person, previous: Option
     )?;
     let mut parents: Vec<Oid> = previous.into_iter().collect();
     for r in &op.refs {
-        for id in [&r.before, &r.after].into_iter().flatten() {
-            if let Ok(oid) = Oid::from_hex(id.as_bytes()) {
-                // Only commits can be parents; tags and other objects are kept alive by their refs.
-                if repo.commit(oid).is_ok() && !parents.contains(&oid) {
-                    parents.push(oid);
-                }
+        for oid in [r.before, r.after].into_iter().flatten() {
+            // Only commits can be parents; tags and other objects are kept alive by their refs.
+            if repo.commit(oid).is_ok() && !parents.contains(&oid) {
+                parents.push(oid);
             }
         }
     }
@@ -151,20 +149,22 @@ pub fn list(repo: &Repo, limit: usize) -> Result<Vec<LogEntry>> {
         }
         let commit = repo.commit(id)?;
         let entry = repo.entry_at(commit.tree, OP_FILE.as_bytes())?.ok_or_else(|| {
-            Error::state(format!(
+            Error::corrupt(format!(
                 "operation log entry {} has no {OP_FILE}",
                 crate::git::short(&id)
             ))
+            .hint(format!("inspect the log with `git log {OPLOG_REF}`"))
         })?;
         let bytes = repo.blob(entry.id)?;
         let op: Operation = toml::from_str(bytes.to_str().unwrap_or_default()).map_err(|e| {
-            Error::state(format!(
+            Error::corrupt(format!(
                 "operation log entry {} is malformed: {}",
                 crate::git::short(&id),
-                e.message()
+                e.message().split_whitespace().collect::<Vec<_>>().join(" ")
             ))
+            .hint(format!("inspect it with `git show {id}:{OP_FILE}`"))
         })?;
-        next = op.previous.as_deref().and_then(|p| Oid::from_hex(p.as_bytes()).ok());
+        next = op.previous;
         out.push(LogEntry { id, op });
     }
     Ok(out)

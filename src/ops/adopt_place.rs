@@ -113,7 +113,7 @@ mod tests {
 
     fn patch(series: &str) -> Patch {
         Patch {
-            commit: "b".repeat(40),
+            commit: crate::git::Oid::from_hex("b".repeat(40).as_bytes()).unwrap(),
             series: series.into(),
             kind: PatchKind::Patch,
             origin: None,

@@ -9,10 +9,10 @@ use crate::engine::patch_id::{patch_id, PatchId};
 use crate::engine::replay::{execute, line, Halt, Outcome, ReportLine, Run, Step, Who};
 use crate::engine::select::{select, Range, Selected};
 use crate::error::{Error, Result};
-use crate::git::{Oid, Repo};
+use crate::git::{short, Oid, Repo};
 use crate::model::provenance::{self, Style};
 use crate::model::state::{PatchKind, State};
-use crate::ops::{conclude, message_fields, oid, Concluded, StopInfo, Workspace};
+use crate::ops::{conclude, message_fields, Concluded, StopInfo, Workspace};
 
 pub struct BackportOptions {
     pub ranges: Vec<String>,
@@ -90,7 +90,7 @@ pub fn parse_range(repo: &Repo, spec: &str) -> Result<Range> {
 /// Why a selected commit is already on the branch, if it is.
 struct Presence {
     /// Upstream ids recorded on the branch (state origins, provenance lines), mapped to the commit saying so.
-    recorded: HashMap<String, String>,
+    recorded: HashMap<Oid, Oid>,
     /// Patch-ids of branch commits, by the paths they touch, computed lazily.
     by_path: HashMap<BString, Vec<Oid>>,
     pids: HashMap<Oid, Option<PatchId>>,
@@ -104,7 +104,7 @@ impl Presence {
         let mut recorded = HashMap::new();
         for p in &state.patches {
             for id in [&p.origin, &p.via].into_iter().flatten() {
-                recorded.insert(id.clone(), p.commit.clone());
+                recorded.insert(*id, p.commit);
             }
         }
         // Everything on the branch that is not in the upstream range's bottom: the stable backports below
@@ -114,7 +114,7 @@ impl Presence {
         for &id in &own {
             let c = repo.commit(id)?;
             for p in provenance::parse(&c.message_lossy()) {
-                recorded.entry(p.commit).or_insert_with(|| id.to_string());
+                recorded.entry(p.commit).or_insert(id);
             }
             if c.parents.len() == 1 {
                 let pt = repo.commit_tree(c.parents[0])?;
@@ -132,12 +132,11 @@ impl Presence {
     }
 
     fn why(&mut self, repo: &Repo, commit: Oid, changes: &[crate::git::TreeChange]) -> Result<Option<String>> {
-        let hex = commit.to_string();
-        if let Some(by) = self.recorded.get(&hex) {
-            return Ok(Some(if *by == hex {
+        if let Some(by) = self.recorded.get(&commit) {
+            return Ok(Some(if *by == commit {
                 "already on the branch".to_string()
             } else {
-                format!("recorded as picked by {}", &by[..12])
+                format!("recorded as picked by {}", short(by))
             }));
         }
         if self.own.contains(&commit) {
@@ -255,7 +254,7 @@ pub fn backport(
     let mut report: Vec<ReportLine> = Vec::new();
     let mut steps: Vec<Step> = Vec::new();
     let mut known_changes: HashMap<Oid, Vec<crate::git::TreeChange>> = HashMap::new();
-    let mut planned: HashSet<String> = HashSet::new();
+    let mut planned: HashSet<Oid> = HashSet::new();
     for Selected { id, parents } in &selected {
         crate::interrupt::check()?;
         let c = repo.commit(*id)?;
@@ -289,7 +288,7 @@ pub fn backport(
             None
         };
         let step = plan_step(&c, parent, &series, style, mainline_tag.as_deref())?;
-        let origin = step.origin.clone().unwrap_or_default();
+        let origin = step.origin.unwrap_or(step.source);
         if let Some(why) = presence.why(repo, *id, &changes)? {
             report.push(line(&step, Outcome::Present, Some(why)));
             continue;
@@ -299,13 +298,13 @@ pub fn backport(
                 report.push(line(
                     &step,
                     Outcome::Present,
-                    Some(format!("its upstream {} is recorded by {}", &origin[..12], &by[..12])),
+                    Some(format!("its upstream {} is recorded by {}", short(&origin), short(by))),
                 ));
                 continue;
             }
         }
         if !opts.retry {
-            if let Some(d) = crate::ops::declined::find(&state, &step.source) {
+            if let Some(d) = crate::ops::declined::find(&state, step.source) {
                 report.push(line(
                     &step,
                     Outcome::Declined,
@@ -317,11 +316,11 @@ pub fn backport(
                 continue;
             }
         }
-        if !planned.insert(origin.clone()) {
+        if !planned.insert(origin) {
             report.push(line(
                 &step,
                 Outcome::Present,
-                Some(format!("upstream {} is picked earlier in this run", &origin[..12])),
+                Some(format!("upstream {} is picked earlier in this run", short(&origin))),
             ));
             continue;
         }
@@ -346,9 +345,9 @@ pub fn backport(
         None => state.patches.len(),
     };
     let start = if insert_at == 0 {
-        oid(&state.base_commit)?
+        state.base_commit
     } else {
-        oid(&state.patches[insert_at - 1].commit)?
+        state.patches[insert_at - 1].commit
     };
     let mut replays = Vec::new();
     for p in &state.patches[insert_at..] {
@@ -401,11 +400,7 @@ pub fn backport(
             .cloned(),
     );
     // Report in selection order (oldest first), replays of the series above after the new picks.
-    let order: HashMap<String, usize> = selected
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id.to_string(), i))
-        .collect();
+    let order: HashMap<Oid, usize> = selected.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
     lines.sort_by_key(|l| order.get(&l.source).copied().unwrap_or(usize::MAX));
     if opts.dry_run {
         ws.repo.discard_objects();
@@ -474,15 +469,15 @@ fn plan_step(
 ) -> Result<Step> {
     let (message, raw) = message_fields(&c.message);
     let existing = provenance::parse(&message);
-    let source = c.id.to_string();
+    let source = c.id;
     // A commit that is itself a backport names its upstream: the state records the chain (origin, via).
     // The message gets no second upstream line in the styles that name the upstream, but style x is
     // git's `cherry-pick -x`, which always names the commit it picked (as xfsprogs' libxfs syncs, which
     // carry `Source kernel commit:`, show when picked).
     let annotated = existing.is_empty() || style == Style::X;
     let (origin, via) = match existing.first() {
-        Some(p) => (p.commit.clone(), Some(source.clone())),
-        None => (source.clone(), None),
+        Some(p) => (p.commit, Some(source)),
+        None => (source, None),
     };
     let new_message = if annotated {
         provenance::annotate(&message, &source, style, mainline_tag)
@@ -498,7 +493,7 @@ fn plan_step(
     };
     Ok(Step {
         source,
-        parent: parent.map(|p| p.to_string()),
+        parent,
         series: series.to_string(),
         kind: PatchKind::Patch,
         origin: Some(origin),
@@ -515,15 +510,15 @@ fn plan_step(
 
 /// Replaying an existing patch of the branch as it is.
 pub fn replay_step(repo: &Repo, p: &crate::model::state::Patch) -> Result<Step> {
-    let c = repo.commit(oid(&p.commit)?)?;
+    let c = repo.commit(p.commit)?;
     let (message, raw) = message_fields(&c.message);
     Ok(Step {
-        source: p.commit.clone(),
-        parent: c.parents.first().map(|q| q.to_string()),
+        source: p.commit,
+        parent: c.parents.first().copied(),
         series: p.series.clone(),
         kind: p.kind,
-        origin: p.origin.clone(),
-        via: p.via.clone(),
+        origin: p.origin,
+        via: p.via,
         subject: c.subject(),
         message,
         message_raw: raw,

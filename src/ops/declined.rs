@@ -5,18 +5,19 @@
 use std::collections::HashSet;
 
 use crate::engine::replay::{Outcome, ReportLine, Step};
+use crate::git::Oid;
 use crate::model::state::{Declined, State};
 
 /// Update `state.declined` from a finished backport's report: new picks that were declined are added (once),
 /// picks that now applied are removed. Only new picks count (`steps` with `new`): a replayed patch of the
 /// branch that is skipped is a patch dropped from the branch, not an upstream commit declined.
 pub fn record(state: &mut State, report: &[ReportLine], steps: &[Step]) {
-    let new: HashSet<&str> = steps.iter().filter(|s| s.new).map(|s| s.source.as_str()).collect();
-    for l in report.iter().filter(|l| new.contains(l.source.as_str())) {
+    let new: HashSet<Oid> = steps.iter().filter(|s| s.new).map(|s| s.source).collect();
+    for l in report.iter().filter(|l| new.contains(&l.source)) {
         match l.outcome {
             Outcome::Present | Outcome::Skipped if !state.declined.iter().any(|d| d.commit == l.source) => {
                 state.declined.push(Declined {
-                    commit: l.source.clone(),
+                    commit: l.source,
                     series: l.series.clone(),
                     subject: l.subject.clone(),
                     reason: l.reason.clone().unwrap_or_else(|| "declined".into()),
@@ -29,6 +30,6 @@ pub fn record(state: &mut State, report: &[ReportLine], steps: &[Step]) {
 }
 
 /// Why an earlier run declined `commit`, if it did.
-pub fn find<'a>(state: &'a State, commit: &str) -> Option<&'a Declined> {
+pub fn find(state: &State, commit: Oid) -> Option<&Declined> {
     state.declined.iter().find(|d| d.commit == commit)
 }

@@ -74,14 +74,14 @@ pub fn linear_commits(repo: &Repo, base: Oid, head: Oid) -> Result<Vec<CommitInf
 /// The upstream a commit says it came from, and the commit it was picked from when that differs: a
 /// `(cherry picked from commit X)` line next to another dialect (`commit U upstream.`, `Source kernel
 /// commit: U`) names the immediate source X of a backport of U.
-fn origin_of(c: &CommitInfo) -> (Option<String>, Option<String>) {
+fn origin_of(c: &CommitInfo) -> (Option<Oid>, Option<Oid>) {
     let found = provenance::parse(&c.message_lossy());
     let picked = found.iter().find(|p| p.dialect == provenance::Dialect::CherryPick);
     let upstream = found.iter().find(|p| p.dialect != provenance::Dialect::CherryPick);
     match (upstream, picked) {
-        (Some(u), Some(p)) if u.commit != p.commit => (Some(u.commit.clone()), Some(p.commit.clone())),
-        (Some(u), _) => (Some(u.commit.clone()), None),
-        (None, Some(p)) => (Some(p.commit.clone()), None),
+        (Some(u), Some(p)) if u.commit != p.commit => (Some(u.commit), Some(p.commit)),
+        (Some(u), _) => (Some(u.commit), None),
+        (None, Some(p)) => (Some(p.commit), None),
         (None, None) => (None, None),
     }
 }
@@ -115,8 +115,8 @@ pub fn init(dir: &std::path::Path, opts: &InitOptions) -> Result<InitReport> {
         schema: SCHEMA,
         branch: ws.branch.clone(),
         base: opts.base.clone(),
-        base_commit: base.to_string(),
-        tip: ws.head.to_string(),
+        base_commit: base,
+        tip: ws.head,
         config: config.clone(),
         series: Vec::new(),
         patches: Vec::new(),
@@ -144,7 +144,7 @@ pub fn init(dir: &std::path::Path, opts: &InitOptions) -> Result<InitReport> {
         state.ensure_series(&series);
         let (origin, via) = origin_of(c);
         state.patches.push(Patch {
-            commit: c.id.to_string(),
+            commit: c.id,
             series,
             kind,
             origin,
@@ -208,9 +208,7 @@ pub fn adopt(dir: &std::path::Path, series: Option<String>, command: &str) -> Re
             .hint("adopt it with `pq init --base REV`")
     })?;
     let repo = &ws.repo;
-    let base = repo
-        .resolve_commit(&state.base)
-        .unwrap_or(crate::ops::oid(&state.base_commit)?);
+    let base = repo.resolve_commit(&state.base).unwrap_or(state.base_commit);
     if !repo.is_ancestor(base, ws.head)? {
         return Err(Error::input(format!(
             "the base {} is no longer an ancestor of the branch",
@@ -219,21 +217,21 @@ pub fn adopt(dir: &std::path::Path, series: Option<String>, command: &str) -> Re
         .hint("move the branch back onto its base, or start over with `pq init` on a new branch"));
     }
     let commits = linear_commits(repo, base, ws.head)?;
-    let mut by_id: HashMap<String, Patch> = HashMap::new();
+    let mut by_id: HashMap<Oid, Patch> = HashMap::new();
     let mut by_pid: HashMap<[u8; 20], Patch> = HashMap::new();
     for p in &state.patches {
-        by_id.insert(p.commit.clone(), p.clone());
-        if let Ok(Some(pid)) = commit_patch_id(repo, crate::ops::oid(&p.commit)?) {
+        by_id.insert(p.commit, p.clone());
+        if let Ok(Some(pid)) = commit_patch_id(repo, p.commit) {
             by_pid.insert(pid, p.clone());
         }
     }
     let mut new_state = state.clone();
-    new_state.base_commit = base.to_string();
+    new_state.base_commit = base;
     new_state.patches.clear();
     let (mut kept, mut added) = (0, 0);
     let mut is_new: Vec<bool> = Vec::new();
     for c in &commits {
-        let id = c.id.to_string();
+        let id = c.id;
         let known = match by_id.remove(&id) {
             Some(p) => Some(p),
             None => commit_patch_id(repo, c.id)?.and_then(|pid| by_pid.remove(&pid)),
@@ -277,7 +275,7 @@ pub fn adopt(dir: &std::path::Path, series: Option<String>, command: &str) -> Re
     }
     crate::ops::adopt_place::reorder(&mut new_state);
     let forgotten = state.patches.len() + added - commits.len();
-    if state.tip.as_str() == ws.head.to_string().as_str()
+    if state.tip == ws.head
         && new_state.patches == state.patches
         && new_state.series == state.series
         && new_state.base_commit == state.base_commit

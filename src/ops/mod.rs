@@ -13,6 +13,7 @@ pub mod rebase;
 pub mod redo;
 pub mod release;
 pub mod resume;
+pub mod srpm;
 pub mod status;
 pub mod undo;
 pub mod validate;
@@ -46,7 +47,7 @@ impl Workspace {
     /// Open for reading: no lock, no refusals beyond "not a repository / no branch".
     pub fn open(dir: &Path) -> Result<Workspace> {
         let repo = Repo::discover(dir)?;
-        let stopped = sequencer::load(repo.git_dir()).ok().flatten();
+        let stopped = sequencer::load(repo.git_dir())?;
         let branch = match (repo.head_branch()?, &stopped) {
             (_, Some(s)) => s.branch.clone(),
             (Some(b), None) => b,
@@ -130,17 +131,17 @@ impl Workspace {
             Error::input(format!("branch {} is not managed by pq", short_branch(&self.branch)))
                 .hint("adopt it with `pq init --base REV` (REV: the upstream tag or branch it is built on)")
         })?;
-        if oid(&state.tip)? != self.head {
+        if state.tip != self.head {
             return Err(Error::state(format!(
                 "branch {} moved outside pq: pq recorded {}, the branch is at {}",
                 short_branch(&self.branch),
-                &state.tip[..12],
+                crate::git::short(&state.tip),
                 crate::git::short(&self.head)
             ))
-            .hint("re-adopt the branch with `pq adopt` (keeps known patches' series), or restore it with `git reset --hard "
-                .to_string()
-                + &state.tip[..12]
-                + "`"));
+            .hint(format!(
+                "re-adopt the branch with `pq adopt` (keeps known patches' series), or restore it with `git reset --hard {}`",
+                crate::git::short(&state.tip)
+            )));
         }
         Ok((state, *id))
     }
@@ -204,7 +205,7 @@ pub fn finish(
     extra: Vec<RefUpdate>,
     who: &Person,
 ) -> Result<Finished> {
-    state.tip = new_head.to_string();
+    state.tip = new_head;
     let state_commit = store::write(repo, &state, orig_state, &format!("pq: {command}\n"), who)?;
     let mut updates = vec![
         RefUpdate {
@@ -227,8 +228,8 @@ pub fn finish(
             .iter()
             .map(|u| oplog::RefChange {
                 name: u.name.clone(),
-                before: u.old.map(|o| o.to_string()),
-                after: u.new.map(|o| o.to_string()),
+                before: u.old,
+                after: u.new,
             })
             .collect(),
     );
@@ -245,10 +246,10 @@ pub fn finish(
         &Materialise {
             command: command.to_string(),
             branch: branch.to_string(),
-            from_tree: from_tree.to_string(),
-            to_tree: to_tree.to_string(),
-            orig_head: orig_head.to_string(),
-            new_head: new_head.to_string(),
+            from_tree,
+            to_tree,
+            orig_head,
+            new_head,
         },
     )?;
     repo.update_refs(&updates, &format!("pq: {command}"))?;
@@ -264,12 +265,11 @@ pub fn finish_materialise(repo: &Repo) -> Result<usize> {
     let Some(j) = sequencer::load_journal(&git_dir)? else {
         return Ok(0);
     };
-    let hex = |s: &str| Oid::from_hex(s.as_bytes()).map_err(|_| Error::state("the operation journal is corrupt"));
-    let new_head = hex(&j.new_head)?;
+    let new_head = j.new_head;
     if repo.head_branch()?.as_deref() != Some(j.branch.as_str()) {
         repo.set_head(Some(&j.branch), new_head, &format!("pq: {}", j.command))?;
     }
-    let n = worktree::checkout(repo, hex(&j.from_tree)?, hex(&j.to_tree)?, None)?;
+    let n = worktree::checkout(repo, j.from_tree, j.to_tree, None)?;
     sequencer::clear(&git_dir)?;
     sequencer::clear_journal(&git_dir)?;
     Ok(n)
@@ -346,7 +346,7 @@ pub fn conclude(
 
 /// Where a stopped operation stands, for the CLI.
 pub struct StopInfo {
-    pub source: String,
+    pub source: Oid,
     pub subject: String,
     pub series: String,
     pub paths: Vec<String>,
@@ -388,14 +388,14 @@ pub fn stop(
         kind: kind.into(),
         command: command.into(),
         branch: branch.into(),
-        orig_head: orig_head.to_string(),
-        orig_state: orig_state.map(|o| o.to_string()),
-        tip: run.tip.to_string(),
+        orig_head,
+        orig_state,
+        tip: run.tip,
         state,
         todo,
         conflicts: paths.iter().map(|p| p.to_string()).collect(),
         touched,
-        conflict_tree: Some(conflict_tree.to_string()),
+        conflict_tree: Some(conflict_tree),
         report: report.clone(),
     };
     // Keep the user's index to put back on abort.
@@ -411,7 +411,7 @@ pub fn stop(
     repo.set_head(
         None,
         run.tip,
-        &format!("pq: {command} (stopped at {})", &step.source[..12]),
+        &format!("pq: {command} (stopped at {})", crate::git::short(&step.source)),
     )?;
     // The files git's own tools read: `git status` shows a cherry-pick in progress and `git commit` offers
     // the message.
@@ -422,7 +422,7 @@ pub fn stop(
     crate::oplog::append_event(
         repo,
         branch,
-        &format!("{command} (stopped at {})", &step.source[..12]),
+        &format!("{command} (stopped at {})", crate::git::short(&step.source)),
         &who,
     )?;
     Ok(StopInfo {
@@ -444,11 +444,6 @@ pub fn conflict_message(step: &Step, paths: &[String]) -> Vec<u8> {
 /// Summaries shared by backport and rebase reports.
 pub fn count(report: &[ReportLine], outcome: crate::engine::replay::Outcome) -> usize {
     report.iter().filter(|l| l.outcome == outcome).count()
-}
-
-/// Decode a hex id stored by pq.
-pub fn oid(hex: &str) -> Result<Oid> {
-    Oid::from_hex(hex.as_bytes()).map_err(|_| Error::state(format!("pq state holds an invalid commit id '{hex}'")))
 }
 
 /// The message of a commit, for a step (UTF-8 or raw).

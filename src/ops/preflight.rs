@@ -20,20 +20,20 @@ pub fn paths_of_steps(
     let mut out: BTreeMap<BString, (TreeChange, String)> = BTreeMap::new();
     let empty = Oid::empty_tree(gix::hash::Kind::Sha1);
     for step in steps {
-        let source = step.source_id();
+        let source = step.source;
         let owned;
         let changes = match known.get(&source) {
             Some(c) => c,
             None => {
                 let parent = match &step.parent {
-                    Some(p) => repo.commit_tree(crate::ops::oid(p)?)?,
+                    Some(p) => repo.commit_tree(*p)?,
                     None => empty,
                 };
                 owned = repo.diff_trees(Some(parent), Some(repo.commit_tree(source)?))?;
                 &owned
             }
         };
-        let label = format!("{} {}", &step.source[..12], step.subject);
+        let label = format!("{} {}", crate::git::short(&step.source), step.subject);
         for c in changes {
             out.entry(c.path.clone()).or_insert_with(|| (c.clone(), label.clone()));
         }

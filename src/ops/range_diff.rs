@@ -9,12 +9,14 @@ use crate::git::{Oid, Repo};
 use crate::model::state::{PatchKind, State};
 use crate::model::store;
 use crate::oplog;
-use crate::ops::{oid, Workspace};
+use crate::ops::Workspace;
 
 #[derive(Debug, Serialize)]
 pub struct Pair {
-    pub old: String,
-    pub new: Option<String>,
+    #[serde(with = "crate::git::id::hex")]
+    pub old: Oid,
+    #[serde(with = "crate::git::id::hex_opt")]
+    pub new: Option<Oid>,
     pub subject: String,
     /// `=` same change, `!` changed, `<` dropped.
     pub status: char,
@@ -72,9 +74,9 @@ pub fn patch_text(repo: &Repo, commit: Oid) -> Result<String> {
     Ok(out)
 }
 
-fn state_at(repo: &Repo, commit: Option<&str>) -> Result<Option<State>> {
-    let Some(hex) = commit else { return Ok(None) };
-    let tree = repo.commit_tree(oid(hex)?)?;
+fn state_at(repo: &Repo, commit: Option<Oid>) -> Result<Option<State>> {
+    let Some(commit) = commit else { return Ok(None) };
+    let tree = repo.commit_tree(commit)?;
     let Some(entry) = repo.entry_at(tree, store::STATE_FILE.as_bytes())? else {
         return Ok(None);
     };
@@ -97,21 +99,18 @@ pub fn range_diff(dir: &std::path::Path) -> Result<RangeDiff> {
             Error::input("no rebase of this branch in the operation log").hint("run `pq rebase NEWBASE` first")
         })?;
     let change = entry.op.refs.iter().find(|r| r.name == state_ref).expect("found above");
-    let (Some(before), Some(after)) = (
-        state_at(repo, change.before.as_deref())?,
-        state_at(repo, change.after.as_deref())?,
-    ) else {
+    let (Some(before), Some(after)) = (state_at(repo, change.before)?, state_at(repo, change.after)?) else {
         return Err(Error::state("the rebase's state is not available"));
     };
     let mut pairs = Vec::new();
     let mut new_iter = after.patches.iter().peekable();
     for old in before.patches.iter() {
-        let old_id = oid(&old.commit)?;
+        let old_id = old.commit;
         let old_c = repo.commit(old_id)?;
         let subject = old_c.subject();
         if old.kind == PatchKind::Release {
             pairs.push(Pair {
-                old: old.commit.clone(),
+                old: old.commit,
                 new: None,
                 subject,
                 status: '<',
@@ -126,7 +125,7 @@ pub fn range_diff(dir: &std::path::Path) -> Result<RangeDiff> {
             .find(|d| d.commit == old.commit && d.base == after.base)
         {
             pairs.push(Pair {
-                old: old.commit.clone(),
+                old: old.commit,
                 new: None,
                 subject,
                 status: '<',
@@ -135,9 +134,9 @@ pub fn range_diff(dir: &std::path::Path) -> Result<RangeDiff> {
             });
             continue;
         }
-        let candidate = new_iter.peek().map(|p| p.commit.clone());
+        let candidate = new_iter.peek().map(|p| p.commit);
         let matched = match candidate {
-            Some(c) if repo.commit(oid(&c)?)?.subject() == subject => {
+            Some(c) if repo.commit(c)?.subject() == subject => {
                 new_iter.next();
                 Some(c)
             }
@@ -145,7 +144,7 @@ pub fn range_diff(dir: &std::path::Path) -> Result<RangeDiff> {
         };
         let Some(new) = matched else {
             pairs.push(Pair {
-                old: old.commit.clone(),
+                old: old.commit,
                 new: None,
                 subject,
                 status: '<',
@@ -155,7 +154,7 @@ pub fn range_diff(dir: &std::path::Path) -> Result<RangeDiff> {
             continue;
         };
         let a = patch_text(repo, old_id)?;
-        let b = patch_text(repo, oid(&new)?)?;
+        let b = patch_text(repo, new)?;
         let (status, interdiff) = if a == b {
             ('=', String::new())
         } else {
@@ -168,7 +167,7 @@ pub fn range_diff(dir: &std::path::Path) -> Result<RangeDiff> {
             )
         };
         pairs.push(Pair {
-            old: old.commit.clone(),
+            old: old.commit,
             new: Some(new),
             subject,
             status,

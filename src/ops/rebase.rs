@@ -12,11 +12,11 @@ use crate::engine::patch_id::{patch_id, PatchId};
 use crate::engine::replay::{execute, line, Outcome, ReportLine, Run, Step};
 use crate::engine::select::{select, Range};
 use crate::error::{Error, Result};
-use crate::git::Oid;
+use crate::git::{short, Oid};
 use crate::model::provenance;
 use crate::model::state::{Dropped, PatchKind};
 use crate::ops::backport::replay_step;
-use crate::ops::{conclude, oid, Concluded, StopInfo, Workspace};
+use crate::ops::{conclude, Concluded, StopInfo, Workspace};
 
 pub struct RebaseOptions {
     pub onto: String,
@@ -34,7 +34,7 @@ pub struct RebaseReport {
     pub new_head: Option<Oid>,
     pub dry_run: bool,
     /// old commit → new commit, for range-diff.
-    pub mapping: Vec<(String, Option<String>)>,
+    pub mapping: Vec<(Oid, Option<Oid>)>,
 }
 
 pub fn rebase(
@@ -47,7 +47,7 @@ pub fn rebase(
     let state = state.clone();
     let repo = &ws.repo;
     let new_base = repo.resolve_commit(&opts.onto)?;
-    let old_base = oid(&state.base_commit)?;
+    let old_base = state.base_commit;
     if new_base == old_base {
         return Err(
             Error::input(format!("{} is already the base ({})", opts.onto, state.base))
@@ -60,13 +60,13 @@ pub fn rebase(
 
     // What the new base brings that the old one lacked: provenance lines and patch-ids to drop by.
     let fresh = repo.commits_between(&[old_base], new_base)?;
-    let mut upstream_named: HashMap<String, String> = HashMap::new();
-    let mut in_base: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut upstream_named: HashMap<Oid, Oid> = HashMap::new();
+    let mut in_base: std::collections::HashSet<Oid> = std::collections::HashSet::new();
     for id in &fresh {
-        in_base.insert(id.to_string());
+        in_base.insert(*id);
         let c = repo.commit(*id)?;
         for p in provenance::parse(&c.message_lossy()) {
-            upstream_named.entry(p.commit).or_insert_with(|| id.to_string());
+            upstream_named.entry(p.commit).or_insert(*id);
         }
     }
     let mut equivalents: Option<Equivalents> = None;
@@ -90,15 +90,15 @@ pub fn rebase(
             // The new base's own commits are exactly `fresh`: an upstream commit the old base lacked is an
             // ancestor of the new base precisely when it is one of them.
             if in_base.contains(id) {
-                why = Some(format!("upstream {} is in {}", &id[..12], opts.onto));
+                why = Some(format!("upstream {} is in {}", short(id), opts.onto));
                 break;
             }
             if let Some(by) = upstream_named.get(id) {
                 why = Some(format!(
                     "{} in {} is a backport of its upstream {}",
-                    &by[..12],
+                    short(by),
                     opts.onto,
-                    &id[..12]
+                    short(id)
                 ));
                 break;
             }
@@ -119,10 +119,10 @@ pub fn rebase(
         match why {
             Some(reason) => {
                 dropped.push(Dropped {
-                    commit: p.commit.clone(),
+                    commit: p.commit,
                     series: p.series.clone(),
                     subject: step.subject.clone(),
-                    origin: p.origin.clone(),
+                    origin: p.origin,
                     reason: reason.clone(),
                     base: opts.onto.clone(),
                 });
@@ -169,10 +169,10 @@ pub fn rebase(
     for l in &run.report {
         if l.outcome == Outcome::Dropped {
             dropped.push(Dropped {
-                commit: l.source.clone(),
+                commit: l.source,
                 series: l.series.clone(),
                 subject: l.subject.clone(),
-                origin: l.origin.clone(),
+                origin: l.origin,
                 reason: l.reason.clone().unwrap_or_default(),
                 base: opts.onto.clone(),
             });
@@ -181,20 +181,12 @@ pub fn rebase(
     let mut lines = report;
     lines.extend(run.report.iter().cloned());
     // Report in stack order.
-    let order: HashMap<&str, usize> = state
-        .patches
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.commit.as_str(), i))
-        .collect();
-    lines.sort_by_key(|l| order.get(l.source.as_str()).copied().unwrap_or(usize::MAX));
-    let mut mapping: Vec<(String, Option<String>)> = Vec::new();
-    for l in &lines {
-        mapping.push((l.source.clone(), l.new.clone()));
-    }
+    let order: HashMap<Oid, usize> = state.patches.iter().enumerate().map(|(i, p)| (p.commit, i)).collect();
+    lines.sort_by_key(|l| order.get(&l.source).copied().unwrap_or(usize::MAX));
+    let mapping: Vec<(Oid, Option<Oid>)> = lines.iter().map(|l| (l.source, l.new)).collect();
     let mut new_state = state.clone();
     new_state.base = opts.onto.clone();
-    new_state.base_commit = new_base.to_string();
+    new_state.base_commit = new_base;
     new_state.dropped.extend(dropped);
     let result = |lines, stopped, new_head, mapping| RebaseReport {
         old_base: state.base.clone(),
@@ -231,7 +223,7 @@ pub fn rebase(
 /// paths (found by the Bloom-filtered selection walk) are diffed, and only patches sharing a path with one
 /// of them get a patch-id.
 struct Equivalents {
-    changes: HashMap<String, Vec<crate::git::TreeChange>>,
+    changes: HashMap<Oid, Vec<crate::git::TreeChange>>,
     fresh_paths: std::collections::HashSet<gix::bstr::BString>,
     pids: HashMap<PatchId, Oid>,
 }
@@ -246,14 +238,14 @@ impl Equivalents {
         let mut changes = HashMap::new();
         let mut paths: Vec<Vec<u8>> = Vec::new();
         for q in patches.iter().filter(|q| q.kind == PatchKind::Patch) {
-            let c = repo.commit(oid(&q.commit)?)?;
+            let c = repo.commit(q.commit)?;
             let pt = match c.parents.first() {
                 Some(pp) => Some(repo.commit_tree(*pp)?),
                 None => None,
             };
             let ch = repo.diff_trees(pt, Some(c.tree))?;
             paths.extend(ch.iter().map(|c| c.path.to_vec()));
-            changes.insert(q.commit.clone(), ch);
+            changes.insert(q.commit, ch);
         }
         paths.sort();
         paths.dedup();
@@ -285,7 +277,7 @@ impl Equivalents {
     }
 
     /// The new base's commit making the same change as our patch `commit`, if any.
-    fn same_change(&self, repo: &crate::git::Repo, commit: &str) -> Result<Option<Oid>> {
+    fn same_change(&self, repo: &crate::git::Repo, commit: &Oid) -> Result<Option<Oid>> {
         let Some(ch) = self.changes.get(commit) else {
             return Ok(None);
         };

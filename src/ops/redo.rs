@@ -2,6 +2,7 @@
 //! consecutive undos; a new operation after an undo ends what can be redone, as in an editor.
 
 use crate::error::{Error, Result};
+use crate::git::Oid;
 use crate::oplog::{self, LogEntry, Operation};
 use crate::ops::undo::{effect, move_refs, nothing_here, same_group, UndoReport};
 use crate::ops::{short_branch, Workspace};
@@ -45,24 +46,24 @@ pub fn redo(dir: &std::path::Path, command: &str) -> Result<UndoReport> {
         }
         group.push(e);
     }
-    let mut wanted: Vec<(String, Option<String>)> = Vec::new();
+    let mut wanted: Vec<(String, Option<Oid>)> = Vec::new();
     for e in &group {
         for r in &e.op.refs {
             if r.name != oplog::OPLOG_REF && !wanted.iter().any(|(n, _)| *n == r.name) {
-                wanted.push((r.name.clone(), r.before.clone()));
+                wanted.push((r.name.clone(), r.before));
             }
         }
     }
     let mut op = Operation::new(command, &ws.repo.committer()?, Some(&ws.branch), Vec::new());
-    op.redoes = Some(last_undo.id.to_string());
+    op.redoes = Some(last_undo.id);
     let head = move_refs(&ws, &wanted, vec![op], command, false)?;
     let redone = group
         .iter()
         .rev()
         .filter_map(|u| {
-            let undid = u.op.undoes.as_deref()?;
+            let undid = u.op.undoes?;
             log.iter()
-                .find(|l| l.id.to_string().as_str() == undid)
+                .find(|l| l.id == undid)
                 .map(|l| format!("{} {}", crate::git::short(&l.id), l.op.command))
         })
         .collect();

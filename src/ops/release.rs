@@ -19,7 +19,7 @@ use crate::git::{Entry, Oid, Person, RefUpdate, Repo};
 use crate::model::config::Config;
 use crate::model::state::{Patch, PatchKind, Release, State};
 use crate::model::store::effective_config;
-use crate::ops::{finish, oid, short_branch, Workspace};
+use crate::ops::{finish, short_branch, Workspace};
 use crate::packaging::changelog::{
     format_entry, parse_debian_changelog_top, parse_spec_changelog_top, ChangelogStyle, Commit, DebianTarget,
     EntryInput,
@@ -28,6 +28,8 @@ use crate::packaging::kversion::KernelVersion;
 use crate::packaging::nvr::{NextRelease, Nvr, PrereleaseStyle, ReleaseParts, ReleaseScheme, ReleaseStart};
 use crate::packaging::spec::{prepend_changelog_entry, ChangelogLocation, Spec};
 use crate::packaging::PackagingError;
+
+pub mod sourcegit;
 
 pub struct ReleaseOptions {
     pub dist: Option<String>,
@@ -61,7 +63,7 @@ pub struct ReleaseReport {
     pub files: Vec<FileChange>,
     pub warnings: Vec<String>,
     /// The release commit (not on a dry run).
-    pub commit: Option<String>,
+    pub commit: Option<Oid>,
     pub dry_run: bool,
     /// Set when there was nothing to release: the previous release's name.
     pub nothing_changed: Option<String>,
@@ -71,7 +73,7 @@ pub struct ReleaseReport {
     pub srpm: Option<std::result::Result<PathBuf, Error>>,
 }
 
-fn packaging_error(e: PackagingError) -> Error {
+pub(crate) fn packaging_error(e: PackagingError) -> Error {
     let hint = match &e {
         PackagingError::NotNewer { .. } => {
             "release with a higher number (`--local`), or fix the earlier release recorded in the spec's %changelog"
@@ -84,7 +86,7 @@ fn packaging_error(e: PackagingError) -> Error {
     Error::input(e.to_string()).hint(hint)
 }
 
-fn read_text(repo: &Repo, tree: Oid, path: &str) -> Result<Option<(String, Entry)>> {
+pub(crate) fn read_text(repo: &Repo, tree: Oid, path: &str) -> Result<Option<(String, Entry)>> {
     let Some(entry) = repo.entry_at(tree, path.as_bytes())? else {
         return Ok(None);
     };
@@ -238,14 +240,14 @@ struct Since {
 }
 
 fn commits_since(repo: &Repo, state: &State, head: Oid, top: Option<&Nvr>) -> Result<Since> {
-    let base = oid(&state.base_commit)?;
+    let base = state.base_commit;
     let mut hide = vec![base];
     let mut exclude: HashSet<(String, String, i64)> = HashSet::new();
     let mut carried = None;
     let mut previous = top.map(|n| n.to_string());
     if let Some(last) = state.releases.last() {
         previous = Some(last.tag.clone());
-        let rel = oid(&last.commit)?;
+        let rel = last.commit;
         if repo.is_ancestor(rel, head)? {
             hide = vec![rel];
         } else {
@@ -259,7 +261,7 @@ fn commits_since(repo: &Repo, state: &State, head: Oid, top: Option<&Nvr>) -> Re
         }
     } else if let Some(p) = state.patches.iter().rev().find(|p| p.kind == PatchKind::Release) {
         // A release commit pq did not make (adopted with `pq init`): ARK's tooling starts from it too.
-        let rel = oid(&p.commit)?;
+        let rel = p.commit;
         if repo.is_ancestor(rel, head)? {
             hide = vec![rel];
             previous = Some(repo.commit(rel)?.subject());
@@ -300,6 +302,10 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
         );
     }
 
+    if sourcegit::detect(repo, head_tree, &config)? {
+        return release_source_git(ws, state, state_commit, config, opts);
+    }
+
     // The version, from the tree itself.
     let (makefile, _) = read_text(repo, head_tree, "Makefile")?.ok_or_else(|| {
         Error::input("the tree has no top-level Makefile to read the kernel version from")
@@ -330,13 +336,14 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
     let top = parse_spec_changelog_top(&changelog_name, &changelog.text).map_err(packaging_error)?;
     let style = match config.changelog.as_str() {
         "fedora" => ChangelogStyle::FedoraDistGit,
+        "ark" => ChangelogStyle::Ark,
         // The default follows the format the tree already uses.
-        "ark" => top.as_ref().map_or(ChangelogStyle::Ark, |h| h.style.style()),
+        "auto" => top.as_ref().map_or(ChangelogStyle::Ark, |h| h.style.style()),
         other => {
             return Err(Error::input(format!(
                 "unknown changelog style `{other}` (configuration key `changelog`)"
             ))
-            .hint("use `ark` (`[V-R]` headers) or `fedora` (` - V-R` headers) in pq.toml"))
+            .hint("use `auto`, `ark` (`[V-R]` headers) or `fedora` (` - V-R` headers) in pq.toml"))
         }
     };
     let top_nvr = top
@@ -359,16 +366,7 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
         });
     }
     if !opts.dry_run {
-        let dirty = ws.dirty()?;
-        if let Some(first) = dirty.first() {
-            let more = if dirty.len() > 1 {
-                format!(" (and {} more)", dirty.len() - 1)
-            } else {
-                String::new()
-            };
-            return Err(Error::input(format!("uncommitted changes in {first}{more}"))
-                .hint("commit or stash them (`git stash`), then run `pq release` again"));
-        }
+        refuse_dirty(&ws)?;
     }
 
     // The NVR.
@@ -381,7 +379,7 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
     previous.extend(top_nvr.clone());
     let scheme = ReleaseScheme {
         package: config.package.clone(),
-        start: ReleaseStart(config.release_start),
+        start: ReleaseStart(config.release_start.number().unwrap_or(0)),
         prerelease: PrereleaseStyle::Fedora,
     };
     let nvr = scheme
@@ -532,10 +530,140 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
     }
 
     // Execute: objects only, then one transaction and one work-tree update.
+    let subject = config.release_subject.replace("{name}", &name);
+    let commit = commit_release(
+        &mut ws,
+        &state,
+        state_commit,
+        &report.files,
+        &format!("{subject}\n"),
+        &name,
+        &name,
+        opts,
+    )?;
+    report.commit = Some(commit);
+    let dist = parts.dist.clone();
+    finish_extras(&ws, &mut report, opts, commit, |repo, dir| {
+        crate::ops::srpm::build_spec(repo, dir, &spec_path, &config, commit, dist.as_deref())
+    });
+    Ok(report)
+}
+
+/// `make dist-release && make dist-release-tag` on a source-git tree (see `sourcegit`).
+fn release_source_git(
+    mut ws: Workspace,
+    state: State,
+    state_commit: Oid,
+    config: Config,
+    opts: &ReleaseOptions,
+) -> Result<ReleaseReport> {
+    let head = ws.head;
+    let head_tree = ws.head_tree()?;
+    let who = ws.repo.committer()?;
+    let packager = format!("{} <{}>", who.name, who.email);
+    let plan = sourcegit::plan(&sourcegit::Inputs {
+        repo: &ws.repo,
+        state: &state,
+        config: &config,
+        head,
+        head_tree,
+        dist: opts.dist.as_deref(),
+        local: opts.local.as_deref(),
+        packager: &packager,
+        date: person_date(&who),
+        as_built: false,
+    })?;
+    let branch_name = short_branch(&ws.branch).to_string();
+    if plan.nothing_changed && !opts.force {
+        return Ok(ReleaseReport {
+            branch: branch_name,
+            nothing_changed: Some(plan.previous.unwrap_or_else(|| state.base.clone())),
+            dry_run: opts.dry_run,
+            ..Default::default()
+        });
+    }
+    if !opts.dry_run {
+        refuse_dirty(&ws)?;
+    }
+    let tag_ref = format!("refs/tags/{}", plan.tag);
+    if ws.repo.ref_target(&tag_ref)?.is_some() {
+        return Err(Error::input(format!("tag {} already exists", plan.tag)).hint(
+            "pq does not move a release tag: release with --local to make a different name, or delete the tag if it was a mistake (`git tag -d`)",
+        ));
+    }
+    let name = format!("{}-{}-{}", plan.package, plan.version, plan.release);
+    let mut report = ReleaseReport {
+        branch: branch_name,
+        nvr: name.clone(),
+        version: plan.version.clone(),
+        release: plan.release.clone(),
+        tag: plan.tag.clone(),
+        changelog: plan.entry.clone().unwrap_or_default(),
+        debian_changelog: None,
+        files: plan.files.clone(),
+        warnings: plan.warnings.clone(),
+        commit: None,
+        dry_run: opts.dry_run,
+        nothing_changed: None,
+        signed: None,
+        srpm: None,
+    };
+    if opts.dry_run {
+        return Ok(report);
+    }
+    // `git commit -s`: dist-release-finish signs off the release commit.
+    let message = format!("[redhat] {}\n\nSigned-off-by: {packager}\n", plan.tag);
+    let commit = commit_release(
+        &mut ws,
+        &state,
+        state_commit,
+        &report.files,
+        &message,
+        &plan.tag,
+        &name,
+        opts,
+    )?;
+    report.commit = Some(commit);
+    finish_extras(&ws, &mut report, opts, commit, |repo, dir| {
+        crate::ops::srpm::build(repo, dir, commit, &config, opts.dist.as_deref(), opts.local.as_deref())
+    });
+    Ok(report)
+}
+
+fn refuse_dirty(ws: &Workspace) -> Result<()> {
+    let dirty = ws.dirty()?;
+    if let Some(first) = dirty.first() {
+        let more = if dirty.len() > 1 {
+            format!(" (and {} more)", dirty.len() - 1)
+        } else {
+            String::new()
+        };
+        return Err(Error::input(format!("uncommitted changes in {first}{more}"))
+            .hint("commit or stash them (`git stash`), then run `pq release` again"));
+    }
+    Ok(())
+}
+
+/// The release commit and its annotated tag (`git tag -a -m TAG TAG`), with pq's record of the release, in
+/// one transaction.
+#[allow(clippy::too_many_arguments)]
+fn commit_release(
+    ws: &mut Workspace,
+    state: &State,
+    state_commit: Oid,
+    files: &[FileChange],
+    message: &str,
+    tag_name: &str,
+    nvr: &str,
+    opts: &ReleaseOptions,
+) -> Result<Oid> {
+    let head = ws.head;
+    let head_tree = ws.head_tree()?;
     ws.repo.enable_object_memory();
     let repo = &ws.repo;
+    let who = repo.committer()?;
     let mut edits: Vec<(BString, Option<Entry>)> = Vec::new();
-    for f in &report.files {
+    for f in files {
         let mode = repo
             .entry_at(head_tree, f.path.as_bytes())?
             .map_or(0o100644, |e| e.mode);
@@ -543,20 +671,18 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
         edits.push((f.path.as_str().into(), Some(Entry { mode, id })));
     }
     let tree = repo.edit_tree(head_tree, &edits)?;
-    let subject = config.release_subject.replace("{name}", &name);
-    let commit = repo.write_commit(tree, &[head], &who, &who, format!("{subject}\n").as_bytes(), None)?;
-    // `git tag -a -m NAME NAME`: the message is the name.
-    let tag = repo.write_tag(&name, commit, &who, &format!("{name}\n"))?;
+    let commit = repo.write_commit(tree, &[head], &who, &who, message.as_bytes(), None)?;
+    let tag = repo.write_tag(tag_name, commit, &who, &format!("{tag_name}\n"))?;
     let mut new_state = state.clone();
     new_state.releases.push(Release {
-        commit: commit.to_string(),
-        nvr: name.clone(),
-        tag: name.clone(),
+        commit,
+        nvr: nvr.to_string(),
+        tag: tag_name.to_string(),
         base: state.base.clone(),
     });
     new_state.ensure_series("packaging");
     new_state.patches.push(Patch {
-        commit: commit.to_string(),
+        commit,
         series: "packaging".into(),
         kind: PatchKind::Release,
         origin: None,
@@ -574,33 +700,34 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
         commit,
         head_tree,
         vec![RefUpdate {
-            name: tag_ref,
+            name: format!("refs/tags/{tag_name}"),
             old: None,
             new: Some(tag),
         }],
         &who,
     )?;
-    report.commit = Some(commit.to_string());
+    Ok(commit)
+}
 
+/// Signing and the source RPM, after the release stands.
+fn finish_extras(
+    ws: &Workspace,
+    report: &mut ReleaseReport,
+    opts: &ReleaseOptions,
+    commit: Oid,
+    srpm: impl FnOnce(&Repo, &Path) -> Result<PathBuf>,
+) {
     let sign = opts.sign
         || ws
             .repo
             .config_string("tag.gpgSign")
             .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1"));
     if sign {
-        report.signed = Some(sign_tag(&ws.repo, &name, commit));
+        report.signed = Some(sign_tag(&ws.repo, &report.tag, commit));
     }
     if let Some(dir) = &opts.srpm {
-        report.srpm = Some(build_srpm(
-            &ws.repo,
-            dir,
-            &spec_path,
-            &config,
-            commit,
-            parts.dist.as_deref(),
-        ));
+        report.srpm = Some(srpm(&ws.repo, dir));
     }
-    Ok(report)
 }
 
 /// The changelog text of the release commit a rebase dropped (None, with a warning, when it is gone).
@@ -640,6 +767,7 @@ fn carried_changelog(
 /// configures them), so this one step runs `git tag -s`, after the transaction that created the unsigned tag.
 fn sign_tag(repo: &Repo, name: &str, commit: Oid) -> std::result::Result<(), String> {
     let dir = repo.workdir().unwrap_or(repo.git_dir());
+    crate::lock::note_git_locks(repo.git_dir(), &[format!("refs/tags/{name}.lock")]).map_err(|e| e.message)?;
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -656,121 +784,5 @@ fn sign_tag(repo: &Repo, name: &str, commit: Oid) -> std::result::Result<(), Str
             .unwrap_or("git tag -s failed")
             .trim()
             .to_string())
-    }
-}
-
-/// Build a source RPM of the release commit into `out_dir`.
-fn build_srpm(
-    repo: &Repo,
-    out_dir: &Path,
-    spec_path: &str,
-    config: &Config,
-    commit: Oid,
-    dist: Option<&str>,
-) -> Result<PathBuf> {
-    let tree = repo.commit_tree(commit)?;
-    // rpmbuild and git archive run elsewhere than pq's own directory: give them absolute paths.
-    let work = std::fs::canonicalize(tempdir_in(repo.git_dir())?)?;
-    let _cleanup = RemoveOnDrop(work.clone());
-    let sources = work.join("SOURCES");
-    std::fs::create_dir_all(&sources)?;
-    std::fs::create_dir_all(out_dir)?;
-    let out_dir = std::fs::canonicalize(out_dir)?;
-    // The packaging directory's files are the other sources (configs, scripts), flattened as ARK's
-    // dist-sources does.
-    let pkg = config.packaging.trim_end_matches('/');
-    if let Some(e) = repo.entry_at(tree, pkg.as_bytes())? {
-        if e.is_tree() {
-            for (path, entry) in repo.flatten_tree(e.id)? {
-                if entry.is_tree() || entry.is_submodule() {
-                    continue;
-                }
-                let file = String::from_utf8_lossy(&path)
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or_default()
-                    .to_string();
-                std::fs::write(sources.join(file), repo.blob(entry.id)?)?;
-            }
-        }
-    }
-    let (spec_text, _) = read_text(repo, tree, spec_path)?.ok_or_else(|| Error::internal("the release has no spec"))?;
-    let spec = Spec::new(spec_path, spec_text.clone());
-    let spec_file = sources.join(spec_path.rsplit('/').next().unwrap_or("kernel.spec"));
-    std::fs::write(&spec_file, &spec_text)?;
-    // The upstream tarball. gix is built here without its tar writer, so `git archive` makes it.
-    if let Some(src0) = spec
-        .sources()
-        .into_iter()
-        .find(|t| t.name.eq_ignore_ascii_case("Source0") || t.name.eq_ignore_ascii_case("Source"))
-    {
-        if let Some(expanded) = spec.expand(&src0.value) {
-            let file = expanded.rsplit('/').next().unwrap_or(&expanded).to_string();
-            let (stem, compress) = match () {
-                _ if file.ends_with(".tar.xz") => (file.trim_end_matches(".tar.xz"), Some("xz")),
-                _ if file.ends_with(".tar.gz") => (file.trim_end_matches(".tar.gz"), Some("gzip")),
-                _ if file.ends_with(".tar.bz2") => (file.trim_end_matches(".tar.bz2"), Some("bzip2")),
-                _ => (file.trim_end_matches(".tar"), None),
-            };
-            let tar = sources.join(format!("{stem}.tar"));
-            let status = Command::new("git")
-                .arg("-C")
-                .arg(repo.git_dir())
-                .args(["archive", "--format=tar", &format!("--prefix={stem}/"), "-o"])
-                .arg(&tar)
-                .arg(commit.to_string())
-                .status()?;
-            if !status.success() {
-                return Err(Error::internal("git archive failed").hint("run `git archive` by hand to see why"));
-            }
-            if let Some(tool) = compress {
-                let status = Command::new(tool).arg("-f").arg(&tar).status()?;
-                if !status.success() {
-                    return Err(Error::internal(format!("{tool} failed compressing {}", tar.display())));
-                }
-            }
-        }
-    }
-    let mut cmd = Command::new("rpmbuild");
-    cmd.arg("-bs")
-        .arg("--define")
-        .arg(format!("_sourcedir {}", sources.display()))
-        .arg("--define")
-        .arg(format!("_srcrpmdir {}", out_dir.display()))
-        .arg("--define")
-        .arg(format!("_topdir {}", work.display()));
-    if let Some(d) = dist {
-        cmd.arg("--define").arg(format!("dist {d}"));
-    }
-    let out = cmd.arg(&spec_file).output()?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        return Err(Error::input(format!(
-            "rpmbuild -bs failed: {}",
-            err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim()
-        ))
-        .hint("the release commit and tag are made; fix the packaging and build the source RPM with rpmbuild"));
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let written = text
-        .lines()
-        .find_map(|l| l.strip_prefix("Wrote: "))
-        .map(|p| PathBuf::from(p.trim()))
-        .unwrap_or(out_dir);
-    Ok(written)
-}
-
-fn tempdir_in(dir: &Path) -> Result<PathBuf> {
-    let p = dir.join("pq").join(format!("srpm-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&p);
-    std::fs::create_dir_all(&p)?;
-    Ok(p)
-}
-
-struct RemoveOnDrop(PathBuf);
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }

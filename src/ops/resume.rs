@@ -6,7 +6,7 @@ use gix::bstr::BString;
 use crate::engine::replay::{execute, line, push_commit, Halt, Outcome, ReportLine, Run};
 use crate::error::{Error, Result};
 use crate::git::{worktree, Oid, Person, RefUpdate};
-use crate::ops::{conflict_message, finish, finish_materialise, oid, stop, StopInfo, Workspace};
+use crate::ops::{conflict_message, finish, finish_materialise, stop, StopInfo, Workspace};
 use crate::sequencer::{self, Stopped};
 
 pub struct ResumeReport {
@@ -28,16 +28,14 @@ fn interrupted(ws: &Workspace) -> Result<Interrupted> {
     let Some(j) = sequencer::load_journal(ws.repo.git_dir())? else {
         return Ok(Interrupted::No);
     };
-    let branch_now = ws.repo.ref_target(&j.branch)?.map(|o| o.to_string());
+    let branch_now = ws.repo.ref_target(&j.branch)?;
     // An operation that does not move the branch (init, adopt) has no work tree to bring along: whether or
     // not its transaction happened, dropping the journal leaves a consistent repository.
-    Ok(
-        if j.new_head != j.orig_head && branch_now.as_deref() == Some(j.new_head.as_str()) {
-            Interrupted::RefsMoved(j)
-        } else {
-            Interrupted::BeforeRefs
-        },
-    )
+    Ok(if j.new_head != j.orig_head && branch_now == Some(j.new_head) {
+        Interrupted::RefsMoved(j)
+    } else {
+        Interrupted::BeforeRefs
+    })
 }
 
 fn load_stopped(ws: &Workspace) -> Result<Stopped> {
@@ -85,14 +83,14 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
         ));
     }
     let who = ws.repo.committer()?;
-    let tip = oid(&stopped.tip)?;
+    let tip = stopped.tip;
     let head = ws.repo.head_commit()?.unwrap_or(tip);
     // `git cherry-pick --abort` (what `git status` suggests) gives the pick up behind pq's back: its
     // conflict and CHERRY_PICK_HEAD are gone, and there is nothing to continue with.
     if head == tip && !ws.repo.git_dir().join("CHERRY_PICK_HEAD").exists() {
         return Err(Error::input(format!(
             "the stopped pick {} was given up (`git cherry-pick --abort`): there is no resolution to continue with",
-            &stopped.todo[0].source[..12]
+            crate::git::short(&stopped.todo[0].source)
         ))
         .hint(format!(
             "drop it and carry on with `pq skip`, or undo the whole {} with `pq abort`",
@@ -160,7 +158,7 @@ fn resolution_tree(ws: &Workspace, base: Oid, stopped: &Stopped) -> Result<Oid> 
     if !saved.exists() {
         return Ok(tree);
     }
-    let orig_tree = ws.repo.commit_tree(oid(&stopped.orig_head)?)?;
+    let orig_tree = ws.repo.commit_tree(stopped.orig_head)?;
     let staged = crate::git::status::staged_paths_in(&ws.repo, &saved, Some(orig_tree))?;
     if staged.is_empty() {
         return Ok(tree);
@@ -175,7 +173,7 @@ fn resolution_tree(ws: &Workspace, base: Oid, stopped: &Stopped) -> Result<Oid> 
 
 /// Remember how the user resolved the stopped pick's conflicts, for the next time they come up.
 fn record_resolution(ws: &Workspace, stopped: &Stopped, resolved_tree: Oid, who: &Person) -> Result<()> {
-    let Some(conflict_tree) = stopped.conflict_tree.as_deref().map(oid).transpose()? else {
+    let Some(conflict_tree) = stopped.conflict_tree else {
         return Ok(());
     };
     let mut pairs = Vec::new();
@@ -199,7 +197,7 @@ fn record_resolution(ws: &Workspace, stopped: &Stopped, resolved_tree: Oid, who:
 pub fn skip(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> Result<ResumeReport> {
     let mut ws = Workspace::open_for_resume(dir)?;
     let stopped = load_stopped(&ws)?;
-    let tip = oid(&stopped.tip)?;
+    let tip = stopped.tip;
     let tip_tree = ws.repo.commit_tree(tip)?;
     // Put the conflicted paths back to the tip's state before picking the next one.
     let mut paths: Vec<BString> = stopped.touched.iter().map(|p| BString::from(p.as_str())).collect();
@@ -208,12 +206,12 @@ pub fn skip(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> Result
             paths.push(p);
         }
     }
-    let orig_tree = ws.repo.commit_tree(oid(&stopped.orig_head)?)?;
+    let orig_tree = ws.repo.commit_tree(stopped.orig_head)?;
     // Paths the stop wrote go back to what the tip holds; the tip differs from the original only there.
     worktree::restore_paths(&ws.repo, tip_tree, &paths)?;
     let _ = orig_tree;
     let mut stopped = stopped;
-    let source = stopped.todo[0].source.clone();
+    let source = stopped.todo[0].source;
     stopped
         .report
         .retain(|l| !(l.outcome == Outcome::Conflict && l.source == source));
@@ -256,8 +254,8 @@ fn carry_on(
         &Default::default(),
         |i| progress(i, total),
     )?;
-    let orig_head = oid(&stopped.orig_head)?;
-    let orig_state = stopped.orig_state.as_deref().map(oid).transpose()?;
+    let orig_head = stopped.orig_head;
+    let orig_state = stopped.orig_state;
     // The work tree currently shows the stopped tip plus the resolution (the index's tree).
     let current = ws.repo.head_commit()?.unwrap_or(orig_head);
     let current_tree = resolution_tree(ws, ws.repo.commit_tree(current)?, &stopped)?;
@@ -346,10 +344,10 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
             // The refs moved but the work tree was not (fully) brought along: move the refs back, then put
             // every path the operation could have written back to the original commit's content. Those
             // paths were clean when the operation started (it refuses otherwise).
-            let orig_head = oid(&j.orig_head)?;
+            let orig_head = j.orig_head;
             let orig_tree = ws.repo.commit_tree(orig_head)?;
-            let from = oid(&j.from_tree)?;
-            let to = oid(&j.to_tree)?;
+            let from = j.from_tree;
+            let to = j.to_tree;
             let mut paths: Vec<BString> = Vec::new();
             for c in ws
                 .repo
@@ -393,7 +391,7 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
         Interrupted::No => {}
     }
     let stopped = load_stopped(&ws)?;
-    let orig_head = oid(&stopped.orig_head)?;
+    let orig_head = stopped.orig_head;
     let orig_tree = ws.repo.commit_tree(orig_head)?;
     let mut paths: Vec<BString> = stopped.touched.iter().map(|p| BString::from(p.as_str())).collect();
     let saved = sequencer::dir(&git_dir).join("index.orig");

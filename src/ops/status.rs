@@ -3,10 +3,10 @@
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::git::Repo;
+use crate::git::{Oid, Repo};
 use crate::model::provenance;
 use crate::model::state::PatchKind;
-use crate::ops::{oid, short_branch, Workspace};
+use crate::ops::{short_branch, Workspace};
 use crate::sequencer;
 
 #[derive(Debug, Serialize)]
@@ -19,7 +19,8 @@ pub struct SeriesSummary {
 pub struct StoppedSummary {
     pub operation: String,
     pub command: String,
-    pub commit: String,
+    #[serde(with = "crate::git::id::hex")]
+    pub commit: Oid,
     pub subject: String,
     pub series: String,
     pub conflicts: Vec<String>,
@@ -104,7 +105,7 @@ pub fn status(dir: &std::path::Path) -> Result<Status> {
     let pick_abandoned = stopped.as_ref().is_some_and(|s| {
         !repo.git_dir().join("CHERRY_PICK_HEAD").exists()
             && unmerged.is_empty()
-            && s.tip.as_str() == head.to_string().as_str()
+            && s.tip == head
             && dirty.iter().all(|d| !s.conflicts.contains(d))
     });
     let mut st = Status {
@@ -123,7 +124,7 @@ pub fn status(dir: &std::path::Path) -> Result<Status> {
         stopped: stopped.map(|s| StoppedSummary {
             operation: s.kind.clone(),
             command: s.command.clone(),
-            commit: s.todo[0].source.clone(),
+            commit: s.todo[0].source,
             subject: s.todo[0].subject.clone(),
             series: s.todo[0].series.clone(),
             conflicts: s.conflicts.clone(),
@@ -137,7 +138,7 @@ pub fn status(dir: &std::path::Path) -> Result<Status> {
     };
     if let Some((state, _)) = &ws.state {
         st.base = Some(state.base.clone());
-        st.base_commit = Some(state.base_commit.clone());
+        st.base_commit = Some(state.base_commit.to_string());
         st.newer_tags = newer_in_line(repo, &state.base)?;
         for s in &state.series {
             st.series.push(SeriesSummary {
@@ -158,12 +159,15 @@ pub fn status(dir: &std::path::Path) -> Result<Status> {
 
 #[derive(Debug, Serialize)]
 pub struct PatchView {
-    pub commit: String,
+    #[serde(with = "crate::git::id::hex")]
+    pub commit: Oid,
     pub short: String,
     pub subject: String,
     pub kind: PatchKind,
-    pub origin: Option<String>,
-    pub via: Option<String>,
+    #[serde(with = "crate::git::id::hex_opt")]
+    pub origin: Option<Oid>,
+    #[serde(with = "crate::git::id::hex_opt")]
+    pub via: Option<Oid>,
     pub conflicts: Vec<String>,
 }
 
@@ -194,18 +198,17 @@ pub fn series(dir: &std::path::Path, only: Option<&str>) -> Result<Vec<SeriesVie
         }
         let mut patches = Vec::new();
         for p in state.patches_in(&s.name) {
-            let c = ws.repo.commit(oid(&p.commit)?)?;
+            let c = ws.repo.commit(p.commit)?;
             let origin = p
                 .origin
-                .clone()
-                .or_else(|| provenance::parse(&c.message_lossy()).first().map(|x| x.commit.clone()));
+                .or_else(|| provenance::parse(&c.message_lossy()).first().map(|x| x.commit));
             patches.push(PatchView {
-                commit: p.commit.clone(),
+                commit: p.commit,
                 short: c.short(),
                 subject: c.subject(),
                 kind: p.kind,
                 origin,
-                via: p.via.clone(),
+                via: p.via,
                 conflicts: p.conflicts.clone(),
             });
         }

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use crate::error::{Error, Result};
 use crate::git::{worktree, Oid, RefUpdate};
 use crate::oplog::{self, LogEntry, Operation, RefChange};
-use crate::ops::{oid, short_branch, Workspace};
+use crate::ops::{short_branch, Workspace};
 
 pub struct UndoReport {
     pub undone: Vec<String>,
@@ -34,8 +34,8 @@ pub(crate) struct Effect<'a> {
 }
 
 pub(crate) fn effect(log: &[LogEntry]) -> Effect<'_> {
-    let mut undone: HashSet<String> = HashSet::new();
-    let mut redone: HashSet<String> = HashSet::new();
+    let mut undone: HashSet<Oid> = HashSet::new();
+    let mut redone: HashSet<Oid> = HashSet::new();
     // The undo entries of a redone `pq undo --to` follow each other: the redo names the newest.
     let mut cancelling: Option<&Operation> = None;
     let mut out = Effect {
@@ -44,24 +44,24 @@ pub(crate) fn effect(log: &[LogEntry]) -> Effect<'_> {
     };
     for e in log {
         // An entry that was itself undone (a redo taken back) has no effect at all.
-        if undone.contains(&e.id.to_string()) {
+        if undone.contains(&e.id) {
             cancelling = None;
             continue;
         }
         if let Some(u) = &e.op.undoes {
-            let cancelled = redone.contains(&e.id.to_string()) || cancelling.is_some_and(|c| same_group(c, &e.op));
+            let cancelled = redone.contains(&e.id) || cancelling.is_some_and(|c| same_group(c, &e.op));
             if cancelled {
                 cancelling = Some(&e.op);
             } else {
                 cancelling = None;
-                undone.insert(u.clone());
+                undone.insert(*u);
                 out.undos.push(e);
             }
             continue;
         }
         cancelling = None;
         if let Some(r) = &e.op.redoes {
-            redone.insert(r.clone());
+            redone.insert(*r);
         }
         if e.op.is_event() {
             continue;
@@ -132,21 +132,21 @@ pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: b
         return Err(nothing_here(&ws, &eff.live, "undo"));
     }
     // Net effect: every ref back to its value before the oldest target.
-    let mut wanted: Vec<(String, Option<String>)> = Vec::new();
+    let mut wanted: Vec<(String, Option<Oid>)> = Vec::new();
     for e in targets.iter().rev() {
         for r in &e.op.refs {
             if r.name == oplog::OPLOG_REF {
                 continue;
             }
             if !wanted.iter().any(|(n, _)| *n == r.name) {
-                wanted.push((r.name.clone(), r.before.clone()));
+                wanted.push((r.name.clone(), r.before));
             }
         }
     }
     let mut ops = Vec::new();
     for t in &targets {
         let mut op = Operation::new(command, &ws.repo.committer()?, Some(&ws.branch), Vec::new());
-        op.undoes = Some(t.id.to_string());
+        op.undoes = Some(t.id);
         ops.push(op);
     }
     let head = move_refs(&ws, &wanted, ops, command, refs_only)?;
@@ -163,7 +163,7 @@ pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: b
 /// same transaction, and bring the work tree along unless `refs_only`. Returns the branch's new commit.
 pub(crate) fn move_refs(
     ws: &Workspace,
-    wanted: &[(String, Option<String>)],
+    wanted: &[(String, Option<Oid>)],
     mut ops: Vec<Operation>,
     command: &str,
     refs_only: bool,
@@ -174,7 +174,7 @@ pub(crate) fn move_refs(
     for (name, value) in wanted {
         // Not peeled: a release's annotated tag must be compared by the tag object the ref holds.
         let current = ws.repo.ref_direct(name)?;
-        let value = value.as_deref().map(oid).transpose()?;
+        let value = *value;
         if current != value {
             updates.push(RefUpdate {
                 name: name.clone(),
@@ -208,8 +208,8 @@ pub(crate) fn move_refs(
             .iter()
             .map(|u| RefChange {
                 name: u.name.clone(),
-                before: u.old.map(|o| o.to_string()),
-                after: u.new.map(|o| o.to_string()),
+                before: u.old,
+                after: u.new,
             })
             .collect();
     }

@@ -15,8 +15,11 @@ pub(crate) use static_regex;
 
 pub mod changelog;
 pub mod error;
+pub mod genlog;
+pub mod genspec;
 pub mod kversion;
 pub mod nvr;
+pub mod rhelver;
 pub mod rpmvercmp;
 pub mod spec;
 #[cfg(test)]

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::replay::Step;
 use crate::error::{Error, Result};
+use crate::git::Oid;
 use crate::lock::write_atomic;
 use crate::model::state::State;
 
@@ -17,12 +18,14 @@ pub struct Stopped {
     pub command: String,
     pub branch: String,
     /// The branch tip before the operation.
-    pub orig_head: String,
+    #[serde(with = "crate::git::id::hex")]
+    pub orig_head: Oid,
     /// The state commit before the operation, if the branch was initialised.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub orig_state: Option<String>,
+    #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
+    pub orig_state: Option<Oid>,
     /// The last commit of the new chain (HEAD is detached here while stopped).
-    pub tip: String,
+    #[serde(with = "crate::git::id::hex")]
+    pub tip: Oid,
     /// The state being built: its patches are those done so far.
     pub state: State,
     /// The stopped step first, then the rest.
@@ -32,8 +35,8 @@ pub struct Stopped {
     /// Paths the stop wrote to the work tree (restored by abort).
     pub touched: Vec<String>,
     /// The tree with the conflict markers, to record the user's resolution against.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conflict_tree: Option<String>,
+    #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
+    pub conflict_tree: Option<Oid>,
     /// What happened to each step so far, for the final report.
     #[serde(default)]
     pub report: Vec<crate::engine::replay::ReportLine>,
@@ -50,13 +53,21 @@ pub fn load(git_dir: &std::path::Path) -> Result<Option<Stopped>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    let s: Stopped = toml::from_str(&text).map_err(|e| {
-        Error::state(format!(
-            "the stopped operation's state is unreadable: {}",
-            e.message().trim()
+    let unreadable = |why: &str| {
+        Error::corrupt(format!(
+            "the stopped operation's state (.git/pq/op/state.toml) is unreadable: {}",
+            one_line(why)
         ))
         .hint("remove .git/pq/op and restore the branch with `pq undo` or plain git")
-    })?;
+    };
+    let s: Stopped = toml::from_str(&text).map_err(|e| unreadable(e.message()))?;
+    if !matches!(s.kind.as_str(), "backport" | "rebase") {
+        return Err(unreadable(&format!("unknown operation {:?}", s.kind)));
+    }
+    if s.todo.is_empty() {
+        return Err(unreadable("no stopped step"));
+    }
+    s.state.validate().map_err(|e| unreadable(&e.message))?;
     Ok(Some(s))
 }
 
@@ -86,11 +97,15 @@ pub fn clear(git_dir: &std::path::Path) -> Result<()> {
 pub struct Materialise {
     pub command: String,
     pub branch: String,
-    pub from_tree: String,
-    pub to_tree: String,
+    #[serde(with = "crate::git::id::hex")]
+    pub from_tree: Oid,
+    #[serde(with = "crate::git::id::hex")]
+    pub to_tree: Oid,
     /// The commit the branch held before, for abort.
-    pub orig_head: String,
-    pub new_head: String,
+    #[serde(with = "crate::git::id::hex")]
+    pub orig_head: Oid,
+    #[serde(with = "crate::git::id::hex")]
+    pub new_head: Oid,
 }
 
 pub fn journal_path(git_dir: &std::path::Path) -> std::path::PathBuf {
@@ -98,10 +113,19 @@ pub fn journal_path(git_dir: &std::path::Path) -> std::path::PathBuf {
 }
 
 pub fn load_journal(git_dir: &std::path::Path) -> Result<Option<Materialise>> {
-    match std::fs::read_to_string(journal_path(git_dir)) {
-        Ok(t) => Ok(toml::from_str(&t).ok()),
-        Err(_) => Ok(None),
-    }
+    let text = match std::fs::read_to_string(journal_path(git_dir)) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let j = toml::from_str(&text).map_err(|e| {
+        Error::corrupt(format!(
+            "the operation journal (.git/pq/materialise.toml) is unreadable: {}",
+            one_line(e.message())
+        ))
+        .hint("check the branch with `git log`, then remove .git/pq/materialise.toml")
+    })?;
+    Ok(Some(j))
 }
 
 pub fn save_journal(git_dir: &std::path::Path, m: &Materialise) -> Result<()> {
@@ -115,4 +139,8 @@ pub fn save_journal(git_dir: &std::path::Path, m: &Materialise) -> Result<()> {
 pub fn clear_journal(git_dir: &std::path::Path) -> Result<()> {
     let _ = std::fs::remove_file(journal_path(git_dir));
     Ok(())
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }

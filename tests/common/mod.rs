@@ -445,6 +445,34 @@ pub fn text(out: &Output) -> (String, String) {
     )
 }
 
+/// Assert pq failed with exit `code`, stderr starting with its one `error:` line and naming at least one
+/// next step in a `hint:` line; returns stderr.
+#[track_caller]
+pub fn assert_fails(out: &Output, code: i32) -> String {
+    let (stdout, stderr) = text(out);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "expected exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "exactly one error line expected:\n{stderr}"
+    );
+    assert!(
+        lines[0].starts_with("error: "),
+        "stderr must start with `error:`:\n{stderr}"
+    );
+    assert!(
+        lines[1..].iter().all(|l| l.starts_with("hint: ")) && lines.len() > 1,
+        "only hint lines expected after the error:\n{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
 /// Assert pq refused with exit 2, one `error:` line and a `hint:` line on stderr; returns stderr.
 #[track_caller]
 pub fn assert_refused(out: &Output) -> String {
