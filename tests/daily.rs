@@ -685,3 +685,45 @@ fn adopt_places_new_commits_on_top_and_keeps_series_contiguous() {
     );
     r.fsck();
 }
+
+// ---- 9. the README's walk-through, as written ----
+
+#[test]
+fn readme_walk_through_runs_as_written() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let steps = xtask::walkthrough::steps(&readme).unwrap();
+    assert!(steps.iter().filter(|s| s.args[0] == "pq").count() >= 8, "{steps:?}");
+    // The tree `cargo xtask demo` generates, in a scratch area: the walk-through starts beside it.
+    let scratch = Scratch::new();
+    let mut opts = xtask::fixture::KernelOptions::small();
+    opts.checkout = Some("fedora-6.7".into());
+    xtask::fixture::kernel(&scratch.path().join("demo"), &opts).unwrap();
+    let mut cwd = scratch.path().to_path_buf();
+    for s in &steps {
+        let args: Vec<&str> = s.args[1..].iter().map(String::as_str).collect();
+        let out = match s.args[0].as_str() {
+            "cd" => {
+                cwd = cwd.join(args[0]);
+                continue;
+            }
+            "git" => git_out_in(&scratch.home, &cwd, &args, NOW),
+            "pq" => {
+                use assert_cmd::cargo::CommandCargoExt;
+                let mut cmd = std::process::Command::cargo_bin("pq").unwrap();
+                cmd.current_dir(&cwd).args(&args);
+                hermetic(&mut cmd, &scratch.home, NOW);
+                cmd.output().unwrap()
+            }
+            other => panic!("the walk-through runs `{other}`, which this test does not know"),
+        };
+        let (stdout, stderr) = text(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(s.exit),
+            "README walk-through: `{}` exited {:?}, the README says {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+            s.line,
+            out.status.code(),
+            s.exit
+        );
+    }
+}

@@ -12,3 +12,4 @@
 
 pub mod fixture;
 pub mod git;
+pub mod walkthrough;
