@@ -7,6 +7,7 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod git;
+pub mod interop;
 pub mod interrupt;
 pub mod lock;
 pub mod model;

@@ -132,13 +132,13 @@ fn fsck(dir: &Path) {
 fn first_release_writes_entry_commit_and_annotated_tag() {
     let r = fixture();
     let out = pq_ok(&r.dir, &["release"]);
-    assert!(out.contains("released kernel-6.7.1-0 on fedora-6.7"), "{out}");
+    assert!(out.contains("released kernel-6.7.1-300 on fedora-6.7"), "{out}");
     assert!(
-        out.contains("next: git push origin fedora-6.7 kernel-6.7.1-0 'refs/pq/*'"),
+        out.contains("next: git push origin fedora-6.7 kernel-6.7.1-300 'refs/pq/*'"),
         "{out}"
     );
     insta::assert_snapshot!(changelog(&r.dir).split("\n\n").next().unwrap(), @r"
-    * Wed Jan 01 2025 Justin M. Forbes <jforbes@fedoraproject.org> [6.7.1-0]
+    * Wed Jan 01 2025 Justin M. Forbes <jforbes@fedoraproject.org> [6.7.1-300]
     - hyperscale: btrfs: enable POSIX ACLs by default (Camille Rousseau)
     - asahi: drm/simpledrm: Support the Apple DCP framebuffer (Yuki Asano)
     - lib: zstd: Fix -Wstringop-overflow warning (Sanjay Mehta)
@@ -146,36 +146,37 @@ fn first_release_writes_entry_commit_and_annotated_tag() {
     - e1000e: disable ASPM L1 on Meteor Lake to avoid Tx hangs (Ingrid Halvorsen) [2428677]
     - redhat/configs: enable CONFIG_ZRAM_DEF_COMP_ZSTD (Justin M. Forbes)
     - Linux v6.7.1
-    Resolves: rhbz#2428677, RHEL-1234
     ");
     // The older entries follow, untouched.
     assert!(
         changelog(&r.dir).contains("\n\n* Mon Jan 08 2024 Justin M. Forbes <jforbes@fedoraproject.org> [6.7.0-0]\n")
     );
-    assert!(spec(&r.dir).contains("%global baserelease 0\n"));
-    assert_eq!(git(&r.dir, &["cat-file", "-t", "kernel-6.7.1-0"]), "tag\n");
+    assert!(spec(&r.dir).contains("%global baserelease 300\n"));
+    assert_eq!(git(&r.dir, &["cat-file", "-t", "kernel-6.7.1-300"]), "tag\n");
     assert_eq!(
-        git(&r.dir, &["cat-file", "tag", "kernel-6.7.1-0"]).split("\n\n").nth(1),
-        Some("kernel-6.7.1-0\n")
+        git(&r.dir, &["cat-file", "tag", "kernel-6.7.1-300"])
+            .split("\n\n")
+            .nth(1),
+        Some("kernel-6.7.1-300\n")
     );
     assert_eq!(
-        git(&r.dir, &["rev-parse", "kernel-6.7.1-0^{commit}"]),
+        git(&r.dir, &["rev-parse", "kernel-6.7.1-300^{commit}"]),
         git(&r.dir, &["rev-parse", "HEAD"])
     );
     assert_eq!(
         git(&r.dir, &["log", "-1", "--format=%s|%an|%cn"]),
-        "[redhat] kernel-6.7.1-0|Justin M. Forbes|Justin M. Forbes\n"
+        "[redhat] kernel-6.7.1-300|Justin M. Forbes|Justin M. Forbes\n"
     );
     let stat = git(&r.dir, &["show", "--stat", "--format=", "HEAD"]);
     assert!(stat.contains("redhat/kernel.spec"), "{stat}");
     assert!(stat.contains("1 file changed"), "{stat}");
     assert_eq!(git(&r.dir, &["status", "--porcelain"]), "");
     let state = git(&r.dir, &["show", "refs/pq/state/fedora-6.7:state.toml"]);
-    assert!(state.contains("nvr = \"kernel-6.7.1-0\""), "{state}");
+    assert!(state.contains("nvr = \"kernel-6.7.1-300\""), "{state}");
     assert!(state.contains("kind = \"release\""), "{state}");
     fsck(&r.dir);
     if let Some(nvr) = rpmspec_nvr(&r.dir, None) {
-        assert_eq!(nvr, "kernel-6.7.1-0");
+        assert_eq!(nvr, "kernel-6.7.1-300");
     }
 }
 
@@ -185,10 +186,10 @@ fn second_release_after_backport_increments_and_lists_only_new_commits() {
     pq_ok(&r.dir, &["release"]);
     pq_ok(&r.dir, &["backport", "v6.7..v6.8", "drivers/gpu/drm/amd/display"]);
     let v = release_json(&r.dir, &[]);
-    assert_eq!(v["nvr"], "kernel-6.7.1-1");
-    assert_eq!(v["release"], "1");
+    assert_eq!(v["nvr"], "kernel-6.7.1-301");
+    assert_eq!(v["release"], "301");
     let entry = v["changelog"].as_str().unwrap();
-    assert!(entry.starts_with("* Wed Jan 01 2025 Justin M. Forbes <jforbes@fedoraproject.org> [6.7.1-1]\n"));
+    assert!(entry.starts_with("* Wed Jan 01 2025 Justin M. Forbes <jforbes@fedoraproject.org> [6.7.1-301]\n"));
     assert_eq!(
         entry.lines().filter(|l| l.starts_with("- drm/amd/display: ")).count(),
         6,
@@ -196,7 +197,7 @@ fn second_release_after_backport_increments_and_lists_only_new_commits() {
     );
     assert_eq!(entry.lines().count(), 7, "only the backported commits: {entry}");
     assert!(!entry.contains("Linux v"), "{entry}");
-    assert!(changelog(&r.dir).contains("[6.7.1-0]"));
+    assert!(changelog(&r.dir).contains("[6.7.1-300]"));
     fsck(&r.dir);
     rpmspec_nvr(&r.dir, None);
 }
@@ -210,30 +211,30 @@ fn nothing_new_says_so_and_changes_nothing() {
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(
         stdout(&o),
-        "nothing changed since kernel-6.7.1-0; use --force to release anyway\n"
+        "nothing changed since kernel-6.7.1-300; use --force to release anyway\n"
     );
     assert_eq!(snapshot(&r.dir), before);
     // --force releases anyway, with an entry of just the header.
     let v = release_json(&r.dir, &["--force"]);
-    assert_eq!(v["nvr"], "kernel-6.7.1-1");
+    assert_eq!(v["nvr"], "kernel-6.7.1-301");
     assert_eq!(v["changelog"].as_str().unwrap().lines().count(), 1);
 }
 
 #[test]
 fn rebase_then_release_resets_and_keeps_older_entries() {
     let r = fixture();
-    assert_eq!(release_json(&r.dir, &[])["nvr"], "kernel-6.7.1-0");
+    assert_eq!(release_json(&r.dir, &[])["nvr"], "kernel-6.7.1-300");
     pq_ok(&r.dir, &["backport", "v6.7..v6.8", "drivers/gpu/drm/amd/display"]);
-    assert_eq!(release_json(&r.dir, &[])["nvr"], "kernel-6.7.1-1");
+    assert_eq!(release_json(&r.dir, &[])["nvr"], "kernel-6.7.1-301");
     pq_ok(&r.dir, &["rebase", "v6.7.2"]);
     // The rebase dropped the release commits.
     assert!(!git(&r.dir, &["log", "--format=%s", "v6.7.2..HEAD"]).contains("[redhat] kernel-"));
     let v = release_json(&r.dir, &[]);
-    assert_eq!(v["nvr"], "kernel-6.7.2-0");
+    assert_eq!(v["nvr"], "kernel-6.7.2-300");
     assert_eq!(v["version"], "6.7.2");
     let entry = v["changelog"].as_str().unwrap();
     assert_eq!(
-        entry, "* Wed Jan 01 2025 Justin M. Forbes <jforbes@fedoraproject.org> [6.7.2-0]\n- Linux v6.7.2\n",
+        entry, "* Wed Jan 01 2025 Justin M. Forbes <jforbes@fedoraproject.org> [6.7.2-300]\n- Linux v6.7.2\n",
         "rebased patches were listed by the earlier releases"
     );
     let log = changelog(&r.dir);
@@ -241,7 +242,7 @@ fn rebase_then_release_resets_and_keeps_older_entries() {
     assert_eq!(headers.len(), 5, "{log}");
     for (h, vr) in headers
         .iter()
-        .zip(["6.7.2-0", "6.7.1-1", "6.7.1-0", "6.7.0-0", "6.7.0-0.rc8"])
+        .zip(["6.7.2-300", "6.7.1-301", "6.7.1-300", "6.7.0-0", "6.7.0-0.rc8"])
     {
         assert!(h.ends_with(&format!("[{vr}]")), "{h} vs {vr}");
     }
@@ -251,7 +252,7 @@ fn rebase_then_release_resets_and_keeps_older_entries() {
         s.contains("%define stable_update 2\n"),
         "stable_update follows the Makefile"
     );
-    assert!(s.contains("%global baserelease 0\n"));
+    assert!(s.contains("%global baserelease 300\n"));
     assert!(v["warnings"]
         .as_array()
         .unwrap()
@@ -259,14 +260,14 @@ fn rebase_then_release_resets_and_keeps_older_entries() {
         .any(|w| w.as_str().unwrap().contains("%stable_update")));
     fsck(&r.dir);
     if let Some(nvr) = rpmspec_nvr(&r.dir, None) {
-        assert_eq!(nvr, "kernel-6.7.2-0");
+        assert_eq!(nvr, "kernel-6.7.2-300");
     }
     // A commit after the rebased release is listed once, and the release counts on.
     std::fs::write(r.dir.join("README"), "local note\n").unwrap();
     git(&r.dir, &["commit", "-q", "-am", "README: local note"]);
     pq_ok(&r.dir, &["adopt"]);
     let v = release_json(&r.dir, &[]);
-    assert_eq!(v["nvr"], "kernel-6.7.2-1");
+    assert_eq!(v["nvr"], "kernel-6.7.2-301");
     assert_eq!(
         v["changelog"].as_str().unwrap().lines().skip(1).collect::<Vec<_>>(),
         ["- README: local note (Justin M. Forbes)"]
@@ -279,18 +280,18 @@ fn rebase_then_release_resets_and_keeps_older_entries() {
 fn local_and_dist_tags() {
     let r = fixture();
     let v = release_json(&r.dir, &["--local", "hs1", "--dist", ".el9"]);
-    assert_eq!(v["nvr"], "kernel-6.7.1-0.hs1.el9");
-    assert_eq!(v["release"], "0.hs1.el9");
-    assert_eq!(v["tag"], "kernel-6.7.1-0.hs1.el9");
-    assert_eq!(git(&r.dir, &["cat-file", "-t", "kernel-6.7.1-0.hs1.el9"]), "tag\n");
+    assert_eq!(v["nvr"], "kernel-6.7.1-300.hs1.el9");
+    assert_eq!(v["release"], "300.hs1.el9");
+    assert_eq!(v["tag"], "kernel-6.7.1-300.hs1.el9");
+    assert_eq!(git(&r.dir, &["cat-file", "-t", "kernel-6.7.1-300.hs1.el9"]), "tag\n");
     assert!(spec(&r.dir).contains("%define buildid .hs1\n"));
     if let Some(nvr) = rpmspec_nvr(&r.dir, Some(".el9")) {
-        assert_eq!(nvr, "kernel-6.7.1-0.hs1.el9");
+        assert_eq!(nvr, "kernel-6.7.1-300.hs1.el9");
     }
     // Without a local tag the next release drops buildid again (and says so).
     pq_ok(&r.dir, &["backport", "v6.7..v6.8", "drivers/gpu/drm/amd/display"]);
     let v = release_json(&r.dir, &[]);
-    assert_eq!(v["nvr"], "kernel-6.7.1-1");
+    assert_eq!(v["nvr"], "kernel-6.7.1-301");
     assert!(!spec(&r.dir).contains("buildid ."));
     assert!(v["warnings"].to_string().contains("%buildid"));
     rpmspec_nvr(&r.dir, None);
@@ -301,15 +302,17 @@ fn dry_run_changes_nothing_and_shows_the_plan() {
     let r = fixture();
     let before = snapshot(&r.dir);
     let out = pq_ok(&r.dir, &["release", "--dry-run"]);
-    assert!(out.starts_with("would release kernel-6.7.1-0 on fedora-6.7\n"), "{out}");
+    assert!(
+        out.starts_with("would release kernel-6.7.1-300 on fedora-6.7\n"),
+        "{out}"
+    );
     assert!(
         out.contains("files that would change:\n  redhat/kernel.spec\n"),
         "{out}"
     );
-    assert!(
-        out.contains("-%global baserelease 300\n+%global baserelease 0\n"),
-        "{out}"
-    );
+    // The build number stays in the branch's hundred (Fedora stable: 300); only the changelog grows.
+    assert!(!out.contains("+%global baserelease"), "{out}");
+    assert!(out.contains("+- Linux v6.7.1\n"), "{out}");
     assert!(out.contains("+* Wed Jan 01 2025 Justin M. Forbes"), "{out}");
     assert!(out.ends_with("dry run: nothing changed\n"), "{out}");
     let v = release_json(&r.dir, &["--dry-run"]);
@@ -364,7 +367,10 @@ fn debian_changelog_entry() {
         serde_json::json!(["redhat/kernel.spec", "debian/changelog"])
     );
     let text = std::fs::read_to_string(r.dir.join("debian/changelog")).unwrap();
-    assert!(text.starts_with("kernel (6.7.1-0) unstable; urgency=low\n\n"), "{text}");
+    assert!(
+        text.starts_with("kernel (6.7.1-300) unstable; urgency=low\n\n"),
+        "{text}"
+    );
     assert!(
         text.contains(
             "\n -- Justin M. Forbes <jforbes@fedoraproject.org>  Wed, 01 Jan 2025 00:00:00 +0000\n\nkernel (6.7.0-1)"
@@ -379,7 +385,7 @@ fn debian_changelog_entry() {
             .output()
             .unwrap();
         assert!(o.status.success(), "dpkg-parsechangelog: {}", stderr(&o));
-        assert_eq!(stdout(&o), "6.7.1-0\n");
+        assert_eq!(stdout(&o), "6.7.1-300\n");
     } else {
         eprintln!("note: dpkg-parsechangelog not installed (apt-get install dpkg-dev); check skipped");
     }
@@ -438,9 +444,9 @@ fn refuses_an_existing_tag() {
     let r = fixture();
     git(
         &r.dir,
-        &["tag", "-a", "-m", "kernel-6.7.1-0", "kernel-6.7.1-0", "v6.7.1"],
+        &["tag", "-a", "-m", "kernel-6.7.1-300", "kernel-6.7.1-300", "v6.7.1"],
     );
-    assert_refused(&r.dir, &["release"], "tag kernel-6.7.1-0 already exists");
+    assert_refused(&r.dir, &["release"], "tag kernel-6.7.1-300 already exists");
 }
 
 #[test]
@@ -499,7 +505,7 @@ fn undo_takes_the_release_back_with_its_tag() {
             .join("\n")
     };
     assert_eq!(strip(&snapshot(&r.dir)), strip(&before));
-    assert_eq!(release_json(&r.dir, &[])["nvr"], "kernel-6.7.1-0");
+    assert_eq!(release_json(&r.dir, &[])["nvr"], "kernel-6.7.1-300");
 }
 
 // Done, with a follow-up failure: exit 4, not 2 (bad input) or 3 (the release failed).
@@ -510,20 +516,20 @@ fn failed_signing_is_reported_and_the_release_stands() {
     let o = pq(&r.dir, &["release", "--sign"]);
     assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("error: signing tag kernel-6.7.1-0 failed: "), "{err}");
+    assert!(err.contains("error: signing tag kernel-6.7.1-300 failed: "), "{err}");
     assert!(
-        err.contains("hint: the release commit and an unsigned tag kernel-6.7.1-0 exist"),
+        err.contains("hint: the release commit and an unsigned tag kernel-6.7.1-300 exist"),
         "{err}"
     );
-    assert!(stdout(&o).contains("released kernel-6.7.1-0"));
-    assert_eq!(git(&r.dir, &["cat-file", "-t", "kernel-6.7.1-0"]), "tag\n");
+    assert!(stdout(&o).contains("released kernel-6.7.1-300"));
+    assert_eq!(git(&r.dir, &["cat-file", "-t", "kernel-6.7.1-300"]), "tag\n");
     // tag.gpgSign asks for the same.
     pq_ok(&r.dir, &["backport", "v6.7..v6.8", "drivers/gpu/drm/amd/display"]);
     git(&r.dir, &["config", "tag.gpgSign", "true"]);
     let o = pq(&r.dir, &["release"]);
     assert_eq!(o.status.code(), Some(4));
     assert!(
-        stderr(&o).contains("signing tag kernel-6.7.1-1 failed"),
+        stderr(&o).contains("signing tag kernel-6.7.1-301 failed"),
         "{}",
         stderr(&o)
     );

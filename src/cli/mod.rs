@@ -7,6 +7,8 @@ mod adopt;
 mod backport;
 mod completions;
 mod continue_;
+mod export;
+mod import;
 mod init;
 mod log;
 mod output;
@@ -32,6 +34,27 @@ pub enum Format {
     #[default]
     Text,
     Json,
+    // Patch formats, for `pq export` and `pq import` (which also take text or json for their report).
+    Quilt,
+    Debian,
+    Suse,
+    Spec,
+    Mbox,
+}
+
+impl Format {
+    /// The patch format this names, if it is one.
+    pub fn patches(self) -> Option<crate::interop::Format> {
+        use crate::interop::Format as F;
+        match self {
+            Format::Text | Format::Json => None,
+            Format::Quilt => Some(F::Quilt),
+            Format::Debian => Some(F::Debian),
+            Format::Suse => Some(F::Suse),
+            Format::Spec => Some(F::Spec),
+            Format::Mbox => Some(F::Mbox),
+        }
+    }
 }
 
 #[derive(Parser, Debug)]
@@ -48,9 +71,10 @@ pub struct Cli {
     /// Run as if pq was started in DIR (like git -C)
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
-    /// Output format
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format: text or json (export and import also take a patch format here; give --format twice
+    /// for both, e.g. `--format debian --format json`)
+    #[arg(long, global = true, value_enum, action = clap::ArgAction::Append)]
+    pub format: Vec<Format>,
     /// Print diagnostics (repeat for more)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -76,6 +100,8 @@ pub enum Command {
     Log(log::Args),
     Redo(redo::Args),
     Completions(completions::Args),
+    Export(export::Args),
+    Import(import::Args),
 }
 
 pub use crate::error::{EXIT_FAILURE, EXIT_FOLLOW_UP, EXIT_OK, EXIT_STOPPED, EXIT_USAGE};
@@ -114,8 +140,23 @@ pub fn run() -> i32 {
         .without_time()
         .try_init();
     let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
-    let mut out = Output::new(cli.format);
+    let out_format = if cli.format.contains(&Format::Json) {
+        Format::Json
+    } else {
+        Format::Text
+    };
+    let mut out = Output::new(out_format);
     out.verbose = cli.verbose;
+    let patch_format = cli.format.iter().find_map(|f| f.patches());
+    if patch_format.is_some() && !matches!(cli.command, Command::Export(_) | Command::Import(_)) {
+        out.error(
+            &crate::Error::input(
+                "a patch format (quilt, debian, suse, spec, mbox) applies only to pq export and pq import",
+            )
+            .hint("use --format text or --format json"),
+        );
+        return EXIT_USAGE;
+    }
     let cmd = command_line();
     // Commands that change the repository handle Ctrl-C at safe points; the others just end.
     let reads_only = matches!(
@@ -125,6 +166,7 @@ pub fn run() -> i32 {
             | Command::RangeDiff(_)
             | Command::Log(_)
             | Command::Srpm(_)
+            | Command::Export(_)
             | Command::Completions(_)
     );
     if !reads_only {
@@ -147,6 +189,8 @@ pub fn run() -> i32 {
         Command::Log(a) => log::run(&dir, a, &out),
         Command::Redo(a) => redo::run(&dir, a, &out, &cmd),
         Command::Completions(a) => completions::run(a),
+        Command::Export(a) => export::run(&dir, a, patch_format, &out),
+        Command::Import(a) => import::run(&dir, a, patch_format, &out, &cmd),
     };
     match result {
         Ok(_) if crate::interrupt::requested() => {

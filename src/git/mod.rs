@@ -648,6 +648,19 @@ impl Repo {
         Ok(())
     }
 
+    /// Tree-merge options set as git's merge-ort sets them: histogram diff for the content merge unless
+    /// `diff.algorithm` is configured (git's porcelain honours it, as `cherry-pick` does), git's default
+    /// conflict style unless `merge.conflictStyle` says otherwise, 7-character markers. gix's own default diff
+    /// is Myers, which makes conflicts where git merges cleanly.
+    pub(crate) fn merge_options_like_ort(&self) -> Result<gix::merge::tree::Options> {
+        let mut options: gix::merge::plumbing::tree::Options =
+            self.inner.tree_merge_options().ctx("merge options")?.into();
+        if self.inner.config_snapshot().string("diff.algorithm").is_none() {
+            options.blob_merge.text.diff_algorithm = gix::diff::blob::Algorithm::Histogram;
+        }
+        Ok(options.into())
+    }
+
     /// gix's tree merge, for the cases the fast path hands over (renames on our side and the like).
     pub fn merge_trees_full(
         &self,
@@ -656,7 +669,7 @@ impl Repo {
         theirs: Oid,
         labels: (&str, &str, &str),
     ) -> Result<MergeOutcome> {
-        let options = self.inner.tree_merge_options().ctx("merge options")?;
+        let options = self.merge_options_like_ort()?;
         let labels = gix::merge::blob::builtin_driver::text::Labels {
             ancestor: Some(BStr::new(labels.0.as_bytes())),
             current: Some(BStr::new(labels.1.as_bytes())),

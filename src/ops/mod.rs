@@ -6,6 +6,8 @@ pub mod adopt_place;
 pub mod backport;
 pub mod declined;
 pub mod detached;
+pub mod export;
+pub mod import;
 pub mod init;
 pub mod preflight;
 pub mod range_diff;

@@ -377,20 +377,64 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
         }
     }
     previous.extend(top_nvr.clone());
-    let scheme = ReleaseScheme {
-        package: config.package.clone(),
-        start: ReleaseStart(config.release_start.number().unwrap_or(0)),
-        prerelease: PrereleaseStyle::Fedora,
+    // Fedora keeps each branch in its own hundred (rawhide 1, stable 300, N-1 200, N-2 100): a new version
+    // starts at the hundred the spec's build number is in, unless pq.toml says otherwise.
+    let spec_number = spec
+        .macro_value("baserelease")
+        .or_else(|| spec.macro_value("pkgrelease"))
+        .and_then(|v| v.parse::<u32>().ok());
+    let start = if config.release_start.is_default() {
+        spec_number.map_or(0, |b| if b >= 100 { b / 100 * 100 } else { b.min(1) })
+    } else {
+        config.release_start.number().ok_or_else(|| {
+            Error::input(format!(
+                "release_start = \"{}\" is not a build number for {spec_path}",
+                config.release_start.text()
+            ))
+            .hint("a dist-git spec counts builds with one number: write `release_start = 300` in pq.toml")
+        })?
     };
-    let nvr = scheme
-        .next(&NextRelease {
-            kernel: &kernel,
-            previous: &previous,
-            snapshot: None,
-            local: opts.local.as_deref(),
-            dist: opts.dist.as_deref(),
-        })
-        .map_err(packaging_error)?;
+    let generated = generated_release(&spec, &kernel, &config, opts)?;
+    let nvr = match &generated {
+        Some(g) => {
+            let nvr = Nvr {
+                name: config.package.clone(),
+                version: kernel.numeric(),
+                release: format!(
+                    "{}{}{}",
+                    g.number,
+                    g.local.as_deref().unwrap_or(""),
+                    g.dist.as_deref().unwrap_or("")
+                ),
+            };
+            for p in previous.iter().filter(|p| p.name == nvr.name) {
+                if nvr.cmp_evr(p) != std::cmp::Ordering::Greater {
+                    return Err(packaging_error(PackagingError::NotNewer {
+                        candidate: nvr.to_string(),
+                        previous: p.to_string(),
+                        reason: "rpm orders it at or below the earlier release".into(),
+                    }));
+                }
+            }
+            nvr
+        }
+        None => {
+            let scheme = ReleaseScheme {
+                package: config.package.clone(),
+                start: ReleaseStart(start),
+                prerelease: PrereleaseStyle::Fedora,
+            };
+            scheme
+                .next(&NextRelease {
+                    kernel: &kernel,
+                    previous: &previous,
+                    snapshot: None,
+                    local: opts.local.as_deref(),
+                    dist: opts.dist.as_deref(),
+                })
+                .map_err(packaging_error)?
+        }
+    };
     let name = nvr.to_string();
     let tag_ref = format!("refs/tags/{name}");
     if repo.ref_target(&tag_ref)?.is_some() {
@@ -398,8 +442,17 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
             "pq does not move a release tag: release with --local to make a different name, or delete the tag if it was a mistake (`git tag -d`)",
         ));
     }
-    let parts = ReleaseParts::parse(&nvr.release)
-        .ok_or_else(|| Error::internal(format!("cannot split the release {} into its parts", nvr.release)))?;
+    let parts = match &generated {
+        Some(g) => ReleaseParts {
+            rc: None,
+            snapshot: None,
+            number: 0,
+            local: g.local.as_ref().map(|l| l.trim_start_matches('.').to_string()),
+            dist: g.dist.clone(),
+        },
+        None => ReleaseParts::parse(&nvr.release)
+            .ok_or_else(|| Error::internal(format!("cannot split the release {} into its parts", nvr.release)))?,
+    };
 
     // The changelog entry.
     let who = repo.committer()?;
@@ -414,7 +467,14 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
             body: c.message_lossy(),
         })
         .collect();
-    let vr = nvr.version_release();
+    // Fedora's headers name the build without its dist (`- 6.7.1-300`).
+    let vr = match (&style, &parts.dist) {
+        (ChangelogStyle::FedoraDistGit, Some(d)) => {
+            let full = nvr.version_release();
+            full[..full.len() - d.len()].to_string()
+        }
+        _ => nvr.version_release(),
+    };
     let linux = kernel.to_string();
     let input = EntryInput {
         commits: &commits,
@@ -423,7 +483,11 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
         version_release: &vr,
         linux_base: base_moved.then_some(linux.as_str()),
     };
-    let entry = format_entry(&style, &input).map_err(packaging_error)?;
+    let mut entry = format_entry(&style, &input).map_err(packaging_error)?;
+    if changelog.external.is_none() {
+        // genspec.sh strips `Resolves:` lines from the spec's changelog: they belong in the changelog file.
+        entry = crate::packaging::genlog::strip_resolves(&entry);
+    }
 
     // The spec edits.
     for m in spec.check_against(&kernel) {
@@ -439,7 +503,9 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
             "{spec_path}:{line}: removed the %buildid definition: this release has no local tag"
         ));
     }
-    if !new_spec.macro_defs("baserelease").is_empty() {
+    if let Some(g) = &generated {
+        apply_generated(&mut new_spec, &kernel, g).map_err(packaging_error)?;
+    } else if !new_spec.macro_defs("baserelease").is_empty() {
         new_spec.apply_release(&kernel, &parts).map_err(packaging_error)?;
     } else {
         // A spec that writes its Version and Release literally.
@@ -447,9 +513,21 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
         if let Some(d) = &parts.dist {
             release.truncate(release.len() - d.len());
         }
-        new_spec
-            .set_tag("Release", &format!("{release}%{{?dist}}"))
-            .map_err(packaging_error)?;
+        let keeps_buildid = spec.tag("Release").is_some_and(|t| t.value.contains("%{?buildid}"));
+        if keeps_buildid {
+            // `%{?buildid}` stays in Release; the local tag goes into its definition.
+            if let Some(local) = &parts.local {
+                release.truncate(release.len() - local.len() - 1);
+                set_buildid(&mut new_spec, &format!(".{local}")).map_err(packaging_error)?;
+            }
+            new_spec
+                .set_tag("Release", &format!("{release}%{{?buildid}}%{{?dist}}"))
+                .map_err(packaging_error)?;
+        } else {
+            new_spec
+                .set_tag("Release", &format!("{release}%{{?dist}}"))
+                .map_err(packaging_error)?;
+        }
         if new_spec.tag("Version").is_some_and(|t| !t.value.contains('%')) {
             new_spec.set_tag("Version", &nvr.version).map_err(packaging_error)?;
         }
@@ -508,6 +586,9 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
         debian_entry = Some(d);
     }
     files.retain(|f| f.old != f.new);
+    if on_path("rpmspec") {
+        check_with_rpmspec(&files, &spec_path, &spec_text, &changelog, &nvr, parts.dist.as_deref())?;
+    }
 
     let mut report = ReleaseReport {
         branch: short_branch(&ws.branch).to_string(),
@@ -784,5 +865,183 @@ fn sign_tag(repo: &Repo, name: &str, commit: Oid) -> std::result::Result<(), Str
             .unwrap_or("git tag -s failed")
             .trim()
             .to_string())
+    }
+}
+
+/// An ARK-generated spec (Fedora and RHEL dist-git): `pkgrelease`, `specrelease`, `tarfile_release` and
+/// `kabiversion` are written by genspec.sh from the same numbers, so they move together.
+struct Generated {
+    /// `101`, `284.31.1`.
+    number: String,
+    /// `.hs1`.
+    local: Option<String>,
+    /// `.el9_2`.
+    dist: Option<String>,
+    /// RHEL writes the dist into tarfile_release and kabiversion (`5.14.0-284.30.1.el9_2`), Fedora does not.
+    rhel: bool,
+}
+
+fn generated_release(
+    spec: &Spec,
+    kernel: &KernelVersion,
+    config: &Config,
+    opts: &ReleaseOptions,
+) -> Result<Option<Generated>> {
+    if spec.macro_defs("pkgrelease").is_empty() || !spec.macro_defs("baserelease").is_empty() {
+        return Ok(None);
+    }
+    let old = spec.macro_value("pkgrelease").unwrap_or_default();
+    // A local version in the old build number (`100.hs1`) is not part of the count.
+    let count: String = old.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    let count = count.trim_end_matches('.').to_string();
+    let rhel = spec.macro_value("tarfile_release").is_some_and(|t| t.contains('-'));
+    let same_version = spec.macro_value("specversion").as_deref() == Some(kernel.numeric().as_str());
+    let number = if count.contains('.') || rhel {
+        let stream = match &config.stream {
+            Some(s) => crate::packaging::rhelver::Stream::parse(s).ok_or_else(|| {
+                Error::input(format!("unknown stream `{s}` (configuration key `stream`)"))
+                    .hint("use `y`, `z` or `branch` in pq.toml")
+            })?,
+            None if count.matches('.').count() == 2 => crate::packaging::rhelver::Stream::Z,
+            None => crate::packaging::rhelver::Stream::Y,
+        };
+        crate::packaging::rhelver::next_release(&count, stream, config.bump_release.unwrap_or(true))
+            .map_err(packaging_error)?
+    } else {
+        let n: u32 = count.parse().unwrap_or(0);
+        if same_version {
+            (n + 1).to_string()
+        } else if !config.release_start.is_default() {
+            config.release_start.text()
+        } else if n >= 100 {
+            (n / 100 * 100).to_string()
+        } else {
+            n.min(1).to_string()
+        }
+    };
+    let dist = opts.dist.as_deref().map(|d| format!(".{}", d.trim_start_matches('.')));
+    let local = opts.local.as_deref().map(|l| format!(".{}", l.trim_start_matches('.')));
+    Ok(Some(Generated {
+        number,
+        local,
+        dist,
+        rhel,
+    }))
+}
+
+fn apply_generated(spec: &mut Spec, kernel: &KernelVersion, g: &Generated) -> std::result::Result<(), PackagingError> {
+    let version = kernel.numeric();
+    let build = format!("{}{}", g.number, g.local.as_deref().unwrap_or(""));
+    let dist = g.dist.as_deref().unwrap_or("");
+    let tarball = if g.rhel {
+        format!("{version}-{build}{dist}")
+    } else if kernel.sublevel == 0 {
+        kernel.base()
+    } else {
+        version.clone()
+    };
+    let kabi = if g.rhel { tarball.clone() } else { version.clone() };
+    let values = [
+        ("specrpmversion", version.clone()),
+        ("specversion", version.clone()),
+        ("patchversion", kernel.base()),
+        ("kversion", kernel.version.to_string()),
+        ("patchlevel", kernel.patchlevel.to_string()),
+        ("pkgrelease", build),
+        ("specrelease", format!("{}%{{?buildid}}%{{?dist}}", g.number)),
+        ("tarfile_release", tarball),
+        ("kabiversion", kabi),
+    ];
+    for (name, value) in values {
+        if !spec.macro_defs(name).is_empty() {
+            spec.set_macro(name, &value)?;
+        }
+    }
+    if let Some(local) = &g.local {
+        set_buildid(spec, local)?;
+    }
+    Ok(())
+}
+
+/// `%define buildid .hs1`: replaces a definition, or genspec.sh's commented `# define buildid .local` line, or
+/// goes on top of the spec.
+fn set_buildid(spec: &mut Spec, value: &str) -> std::result::Result<(), PackagingError> {
+    if !spec.macro_defs("buildid").is_empty() {
+        return spec.set_macro("buildid", value);
+    }
+    let text = spec.text();
+    let line = format!("%define buildid {value}");
+    let new = match text.find("# define buildid .local") {
+        Some(at) => {
+            let end = text[at..].find('\n').map_or(text.len(), |e| at + e);
+            format!("{}{line}{}", &text[..at], &text[end..])
+        }
+        None => format!("{line}\n{text}"),
+    };
+    *spec = Spec::new(spec.file(), new);
+    Ok(())
+}
+
+/// rpm's own reading of the spec pq is about to commit must name the release pq tags.
+fn check_with_rpmspec(
+    files: &[FileChange],
+    spec_path: &str,
+    spec_text: &str,
+    changelog: &ChangelogFile,
+    nvr: &Nvr,
+    dist: Option<&str>,
+) -> Result<()> {
+    let tmp = std::env::temp_dir().join(format!("pq-rpmspec-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp)?;
+    let _cleanup = RemoveOnDrop(tmp.clone());
+    let new_spec = files
+        .iter()
+        .find(|f| f.path == spec_path)
+        .map_or(spec_text, |f| f.new.as_str());
+    let spec_file = tmp.join("check.spec");
+    std::fs::write(&spec_file, new_spec)?;
+    if let Some(path) = &changelog.external {
+        let text = files
+            .iter()
+            .find(|f| &f.path == path)
+            .map_or(changelog.text.as_str(), |f| f.new.as_str());
+        std::fs::write(tmp.join(path.rsplit('/').next().unwrap_or(path)), text)?;
+    }
+    let out = Command::new("rpmspec")
+        .args(["-q", "--srpm", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}"])
+        .arg("--define")
+        .arg(format!("_sourcedir {}", tmp.display()))
+        .arg("--define")
+        .arg(format!("dist {}", dist.unwrap_or("%{nil}")))
+        .arg(&spec_file)
+        .output()?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        return Err(Error::input(format!(
+            "rpmspec rejects the spec pq would write: {}",
+            err.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim()
+        ))
+        .hint(format!(
+            "fix {spec_path} so `rpmspec -P` accepts it, commit, and run `pq release` again"
+        )));
+    }
+    let rpm_nvr = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let want = nvr.to_string();
+    if rpm_nvr != want {
+        return Err(Error::input(format!(
+            "rpm evaluates the spec pq would write as {rpm_nvr}, but the release is {want}"
+        ))
+        .hint(format!(
+            "make {spec_path}'s Version and Release follow its macros (a hard-coded number?), commit, and run `pq release` again"
+        )));
+    }
+    Ok(())
+}
+
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }

@@ -229,7 +229,13 @@ fn format_rpm(style: &ChangelogStyle, input: &EntryInput<'_>, base: Option<Strin
         all.z_jira.extend(t.z_jira);
     }
     if let Some(base) = base {
-        out.push_str(&format!("- Linux {base}\n"));
+        if *style == ChangelogStyle::FedoraDistGit {
+            // Fedora dist-git names the new upstream first (`- Linux v5.8.18`, then the fixes).
+            let at = out.find('\n').map_or(out.len(), |i| i + 1);
+            out.insert_str(at, &format!("- Linux {base}\n"));
+        } else {
+            out.push_str(&format!("- Linux {base}\n"));
+        }
     }
     // A z-stream release resolves only its z-stream tickets.
     let (bzs, jiras) = if all.z_bugzilla.is_empty() && all.z_jira.is_empty() {
@@ -334,8 +340,10 @@ pub struct SpecEntryHeader {
 /// names the text in errors.
 pub fn parse_spec_changelog_top(file: &str, text: &str) -> Result<Option<SpecEntryHeader>, PackagingError> {
     let re = crate::packaging::static_regex!(
-        r"^\*\s+((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+[A-Z][a-z]{2}\s+\d{1,2}\s+\d{4})\s+(.*?)\s*(?:\[(\S+)\]|\s-\s+(\S+))\s*$"
+        r"^\*\s+((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+[A-Z][a-z]{2}\s+\d{1,2})\s+(?:\d{1,2}:\d{2}:\d{2}\s+[A-Z]{2,5}\s+)?(\d{4})\s+(.*?)\s*(?:\[(\S+)\]|\s-\s+(\S+))\s*$"
     );
+    // rpm also accepts a time and zone before the year (`* Mon Nov  2 10:50:44 CST 2020`), as Fedora's
+    // kernel.spec had it for years.
     for (idx, line) in text.lines().enumerate() {
         if !line.starts_with('*') {
             continue;
@@ -347,7 +355,7 @@ pub fn parse_spec_changelog_top(file: &str, text: &str) -> Result<Option<SpecEnt
                 "changelog header is neither `* Day Mon DD YYYY Name <email> [V-R]` nor `* Day Mon DD YYYY Name <email> - V-R`: fix it so pq can tell the format",
             )
         })?;
-        let date_text = c[1].split_whitespace().collect::<Vec<_>>().join(" ");
+        let date_text = format!("{} {}", c[1].split_whitespace().collect::<Vec<_>>().join(" "), &c[2]);
         let date = NaiveDate::parse_from_str(&date_text, "%a %b %d %Y").map_err(|_| {
             PackagingError::at_line(
                 file,
@@ -355,7 +363,7 @@ pub fn parse_spec_changelog_top(file: &str, text: &str) -> Result<Option<SpecEnt
                 format!("`{date_text}` is not a valid date: write it as `Mon Jan 22 2024`, with the right weekday"),
             )
         })?;
-        let (style, vr) = match (c.get(3), c.get(4)) {
+        let (style, vr) = match (c.get(4), c.get(5)) {
             (Some(vr), _) => (SpecHeaderStyle::Ark, vr.as_str()),
             (None, Some(vr)) => (SpecHeaderStyle::Fedora, vr.as_str()),
             (None, None) => unreachable!("the regex requires one of the two"),
@@ -364,7 +372,7 @@ pub fn parse_spec_changelog_top(file: &str, text: &str) -> Result<Option<SpecEnt
             line: idx + 1,
             style,
             date,
-            packager: c[2].to_string(),
+            packager: c[3].to_string(),
             version_release: vr.to_string(),
         }));
     }
@@ -494,9 +502,9 @@ mod tests {
         let entry = format_entry(&ChangelogStyle::FedoraDistGit, &input).unwrap();
         insta::assert_snapshot!(entry, @r"
         * Mon Jan 22 2024 Jane Packager <jane@example.com> - 6.7.1-300
+        - Linux v6.7.1
         - mm: fix 100%% CPU in kswapd (Ann %%Author) [2258001 2258002] {CVE-2023-9999 CVE-2024-0001}
         - drm/i915: quirk (Bob)
-        - Linux v6.7.1
         Resolves: rhbz#2258001, rhbz#2258002
         ");
     }

@@ -61,7 +61,7 @@ pub fn load(git_dir: &std::path::Path) -> Result<Option<Stopped>> {
         .hint("remove .git/pq/op and restore the branch with `pq undo` or plain git")
     };
     let s: Stopped = toml::from_str(&text).map_err(|e| unreadable(e.message()))?;
-    if !matches!(s.kind.as_str(), "backport" | "rebase") {
+    if !matches!(s.kind.as_str(), "backport" | "rebase" | "import") {
         return Err(unreadable(&format!("unknown operation {:?}", s.kind)));
     }
     if s.todo.is_empty() {
