@@ -80,8 +80,14 @@ fn changelog(dir: &Path) -> String {
     s[start..end].to_string()
 }
 
+/// Whether a tool is installed; in CI (`CI=true`) a missing one is a failure, not a skip.
 fn have(tool: &str) -> bool {
-    Command::new(tool).arg("--version").output().is_ok()
+    let found = Command::new(tool).arg("--version").output().is_ok();
+    assert!(
+        found || std::env::var("CI").map_or(true, |v| v != "true"),
+        "{tool} is not installed, and CI must run every check (.ci/run installs it)"
+    );
+    found
 }
 
 /// Every ref and the work tree's state, to prove a command changed nothing.

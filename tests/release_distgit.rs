@@ -41,7 +41,7 @@ fn upstream(r: &TestRepo, v: u32, p: u32, sublevels: &[u32]) {
 fn rpmspec_nvr(r: &TestRepo, dist: &str) -> String {
     let o = Command::new("rpmspec")
         .args(["-q", "--srpm", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}", "--define"])
-        .arg(format!("dist {dist}"))
+        .arg(format!("dist {}", if dist.is_empty() { "%{nil}" } else { dist }))
         .arg(r.path("redhat/kernel.spec"))
         .output()
         .unwrap();
@@ -237,4 +237,67 @@ fn ark_generated_spec_moves_pkgrelease_specrelease_tarfile_and_kabi_together() {
         spec.contains("# define buildid .local\n"),
         "genspec.sh's buildid line is kept"
     );
+}
+
+#[test]
+fn changelog_ark_in_pq_toml_wins_over_the_trees_fedora_entries() {
+    require("rpmspec");
+    let r = TestRepo::new();
+    upstream(&r, 5, 8, &[18]);
+    r.git(&["checkout", "-q", "-b", "f31", "v5.8.18"]);
+    r.write(
+        "redhat/kernel.spec",
+        corpus_file("fedora-distgit/kernel.spec.f31-5.8.18-100-oldstyle"),
+    );
+    r.write("pq.toml", "changelog = \"ark\"\n");
+    r.commit("redhat: spec");
+    r.write("net/x.c", "int x;\n");
+    r.commit("net: fix x\n\nBugzilla: 1886521\n");
+    r.pq_ok(&["init", "--base", "v5.8.18"]);
+    let v = r.pq_json(&["release"], 0);
+    assert_eq!(v["nvr"], "kernel-5.8.18-101");
+    let spec = r.read_string("redhat/kernel.spec");
+    let top: Vec<&str> = spec[spec.find("%changelog\n").unwrap()..]
+        .lines()
+        .skip(1)
+        .take(4)
+        .collect();
+    assert_eq!(
+        top,
+        [
+            format!("* Wed Jan 01 2025 {USER_NAME} <{USER_EMAIL}> [5.8.18-101]").as_str(),
+            "- redhat: spec (Pat Tester)",
+            "- net: fix x (Pat Tester) [1886521]",
+            "",
+        ],
+        "ARK's header, and no Resolves: line in the spec"
+    );
+    assert_eq!(rpmspec_nvr(&r, ""), "kernel-5.8.18-101");
+}
+
+#[test]
+fn srpm_of_fedoras_spec_makes_the_upstream_tarball_and_stable_patch_and_names_what_is_missing() {
+    require("rpmspec");
+    require("rpmbuild");
+    let r = TestRepo::new();
+    // Upstream v5.8 and the stable release v5.8.19 on top.
+    r.write("Makefile", kernel_makefile(5, 8, 0));
+    r.write("fs/file.c", "int v = 0;\n");
+    r.commit("Linux 5.8");
+    r.git(&["tag", "-a", "-m", "tag", "v5.8"]);
+    upstream(&r, 5, 8, &[19]);
+    r.git(&["checkout", "-q", "-b", "f31", "v5.8.19"]);
+    let spec = corpus_file("fedora-distgit/kernel.spec.f31-5.8.18-100-oldstyle")
+        .replace("%define stable_update 18", "%define stable_update 19");
+    r.write("redhat/kernel.spec", spec);
+    r.commit("redhat: spec");
+    r.pq_ok(&["init", "--base", "v5.8.19"]);
+    let out = r.scratch.path().join("srpms");
+    let o = r.pq(&["srpm", "--outdir", out.to_str().unwrap(), "--dist", ".fc31"]);
+    let e = assert_refused(&o);
+    // The upstream tarball and the stable patch are made; the sources Fedora keeps in dist-git are named.
+    assert!(e.contains("source files pq cannot provide: "), "{e}");
+    assert!(!e.contains("linux-5.8.tar.xz") && !e.contains("patch-5.8.19.xz"), "{e}");
+    assert!(e.contains("kernel-x86_64-fedora.config"), "{e}");
+    assert!(!out.exists() || std::fs::read_dir(&out).unwrap().next().is_none());
 }

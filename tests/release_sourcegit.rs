@@ -540,3 +540,70 @@ fn release_start_resets_rhel_release_for_a_new_cycle() {
         .read_string("Makefile.rhelver")
         .contains("\nRHEL_RELEASE = 284.31.1\n"));
 }
+
+#[test]
+fn srpm_names_every_missing_source_before_building_and_release_srpm_builds() {
+    require("rpmbuild");
+    let r = rhel92("yes");
+    // Sources ARK's tooling generates (kabi tarballs, keys) are not in the tree.
+    let template = r.read_string("redhat/kernel.spec.template").replace(
+        "Source1: Makefile.rhelver\n",
+        "Source1: Makefile.rhelver\nSource300: kernel-abi-stablelists-%{kabiversion}.tar.xz\nSource11: x509.genkey\n",
+    );
+    r.write("redhat/kernel.spec.template", template);
+    commit_as(&r, "A <a@redhat.com>", "redhat: more sources");
+    take(&r);
+    let out = r.scratch.path().join("srpms");
+    let v = r.pq_json(&["release", "--dist", ".el9_2", "--srpm", out.to_str().unwrap()], 4);
+    assert_eq!(v["nvr"], "kernel-5.14.0-284.31.1.el9_2", "the release stands");
+    let err = v["srpm"]["error"].as_str().unwrap();
+    assert_eq!(
+        err,
+        "the spec lists 2 source files pq cannot provide: kernel-abi-stablelists-5.14.0-284.31.1.el9_2.tar.xz, x509.genkey"
+    );
+    assert!(
+        !out.exists() || std::fs::read_dir(&out).unwrap().next().is_none(),
+        "nothing built"
+    );
+
+    // With the sources committed, `release --srpm` builds it.
+    let r = rhel92("yes");
+    r.write("kernel/x.c", "int x;\n");
+    commit_as(&r, "A <a@redhat.com>", "x: a fix");
+    take(&r);
+    let v = r.pq_json(&["release", "--dist", ".el9_2", "--srpm", out.to_str().unwrap()], 0);
+    let srpm = v["srpm"].as_str().unwrap();
+    assert!(srpm.ends_with("/kernel-5.14.0-284.31.1.el9_2.src.rpm"), "{srpm}");
+}
+
+#[test]
+fn srpm_runs_the_trees_own_dist_srpm_with_the_release_variables() {
+    require("make");
+    let r = rhel92("yes");
+    // A tree with its own entry point: redhat/Makefile's dist-srpm (here one that records what it was given).
+    r.write(
+        "redhat/Makefile",
+        "dist-srpm:\n\tmkdir -p rpm/SRPMS\n\techo 'DIST=$(DIST) BUILDID=$(BUILDID)' > rpm/SRPMS/kernel-5.14.0-284.31.1$(BUILDID)$(DIST).src.rpm\n",
+    );
+    r.write(".gitignore", "redhat/rpm/\n");
+    r.write("kernel/y.c", "int y;\n");
+    commit_as(&r, "A <a@redhat.com>", "y: a fix");
+    take(&r);
+    let out = r.scratch.path().join("srpms");
+    let v = r.pq_json(
+        &[
+            "release",
+            "--dist",
+            ".el9_2",
+            "--local",
+            "hs1",
+            "--srpm",
+            out.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert_eq!(v["nvr"], "kernel-5.14.0-284.31.1.hs1.el9_2");
+    let srpm = PathBuf::from(v["srpm"].as_str().unwrap());
+    assert_eq!(srpm.file_name().unwrap(), "kernel-5.14.0-284.31.1.hs1.el9_2.src.rpm");
+    assert_eq!(std::fs::read_to_string(&srpm).unwrap(), "DIST=.el9_2 BUILDID=.hs1\n");
+}

@@ -1,5 +1,6 @@
 //! Kill pq at random moments and check that nothing is lost: `git fsck` stays clean, and `pq abort` or
-//! `pq undo` brings refs, HEAD, index, work tree and the user's uncommitted changes back exactly.
+//! `pq undo` brings refs, HEAD, index, work tree and the user's uncommitted changes back exactly. Killed
+//! commands: backport (into a new and an existing series), rebase, release, and undo (of a backport).
 //!
 //! `PQ_TORTURE_COUNT` sets the number of kills (default 12, small enough for CI; run 200+ locally with
 //! `PQ_TORTURE_COUNT=200 cargo test --release --test torture -- --nocapture`).
@@ -87,18 +88,18 @@ impl Rng {
     }
 }
 
-fn template() -> PathBuf {
-    static DIR: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
+/// The fixture repository, and its path whose backport applies cleanly.
+fn template() -> (PathBuf, String) {
+    static DIR: std::sync::OnceLock<(tempfile::TempDir, PathBuf, String)> = std::sync::OnceLock::new();
+    let (_, dir, clean) = DIR.get_or_init(|| {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("kernel");
         let mut opts = xtask::fixture::KernelOptions::small();
         opts.checkout = Some("fedora-6.7".into());
-        xtask::fixture::kernel(&dir, &opts).expect("fixture");
-        (tmp, dir)
-    })
-    .1
-    .clone()
+        let fx = xtask::fixture::kernel(&dir, &opts).expect("fixture");
+        (tmp, dir, fx.clean_backport_path)
+    });
+    (dir.clone(), clean.clone())
 }
 
 #[test]
@@ -112,15 +113,21 @@ fn random_kills_lose_nothing() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0x5eed_1234_u64);
     let mut rng = Rng(seed);
-    let template = template();
-    let scenarios: [&[&str]; 4] = [
-        &["backport", "v6.7..v6.8", "lib/zstd"],
-        &["rebase", "v6.7.2"],
-        &["release", "--dist", ".fc39"],
-        &["backport", "v6.7..v6.8", "lib/zstd", "--series", "backports/zstd"],
+    let (template, clean_path) = template();
+    // The command killed, and what runs (unkilled) before it.
+    let clean_backport: &[&str] = &["backport", "v6.7..v6.8", &clean_path];
+    let scenarios: [(&[&str], Option<&[&str]>); 5] = [
+        (&["backport", "v6.7..v6.8", "lib/zstd"], None),
+        (&["rebase", "v6.7.2"], None),
+        (&["release", "--dist", ".fc39"], None),
+        (
+            &["backport", "v6.7..v6.8", "lib/zstd", "--series", "backports/zstd"],
+            None,
+        ),
+        (&["undo"], Some(clean_backport)),
     ];
     let mut passed = 0;
-    let mut outcomes: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
     for i in 0..count {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("k");
@@ -142,10 +149,20 @@ fn random_kills_lose_nothing() {
         let mut text = std::fs::read_to_string(&readme).unwrap();
         text.push_str("# local tweak\n");
         std::fs::write(&readme, text).unwrap();
+        let (args, prepare) = scenarios[i % scenarios.len()];
+        // What a completed undo brings back: the repository before the command it undoes.
+        let undone = snapshot(&dir);
+        if let Some(prep) = prepare {
+            let out = pq(&dir, prep);
+            assert!(
+                out.status.success(),
+                "pq {prep:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
         let before = snapshot(&dir);
         let ops_before = git(&dir, &["rev-list", "--count", "refs/pq/oplog"]);
 
-        let args = scenarios[i % scenarios.len()];
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pq"));
         xtask::git::hermetic(&mut cmd);
         let mut child = cmd
@@ -174,12 +191,17 @@ fn random_kills_lose_nothing() {
         let recovery = if git_dir.join("pq/op/state.toml").exists() || git_dir.join("pq/materialise.toml").exists() {
             "abort"
         } else if git(&dir, &["rev-list", "--count", "refs/pq/oplog"]) != ops_before {
-            "undo"
+            // The command completed before the kill: undo it; a completed undo is left as it is.
+            if args == ["undo"] {
+                "done"
+            } else {
+                "undo"
+            }
         } else {
             "untouched"
         };
-        *outcomes.entry(recovery).or_default() += 1;
-        if recovery != "untouched" {
+        *outcomes.entry(format!("{} {recovery}", args[0])).or_default() += 1;
+        if recovery != "untouched" && recovery != "done" {
             let out = pq(&dir, &[recovery]);
             assert!(
                 out.status.success(),
@@ -188,7 +210,8 @@ fn random_kills_lose_nothing() {
             );
         }
         let after = snapshot(&dir);
-        let changed = diff(&before, &after);
+        let expected = if recovery == "done" { &undone } else { &before };
+        let changed = diff(expected, &after);
         assert!(
             changed.is_empty(),
             "iteration {i} ({args:?}, delay {delay}us, recovered by {recovery}): not restored: {changed:?}"

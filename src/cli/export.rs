@@ -45,10 +45,10 @@ pub fn run(dir: &Path, a: &Args, format: Option<Format>, out: &Output) -> crate:
         if let Some(spec) = &r.spec {
             println!("updated the Patch lines in {spec}");
         }
-        for (file, path) in &r.left_out {
+        for l in &r.left_out {
             eprintln!(
-                "warning: {file}: binary change to {path} left out ({} patches cannot carry binary content)",
-                r.format
+                "warning: {}: binary change to {} left out ({} patches cannot carry binary content)",
+                l.file, l.path, r.format
             );
         }
     }

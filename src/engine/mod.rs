@@ -2,6 +2,7 @@
 
 pub mod patch_id;
 pub mod pick;
+pub mod renames;
 pub mod replay;
 pub mod rerere;
 pub mod select;

@@ -5,10 +5,12 @@
 //! the paths the picked commit changes: where ours still has the parent's version, theirs is taken as is;
 //! where ours already has theirs, nothing changes; anything else is merged with git's merge machinery on trees
 //! reduced to just those paths. When a touched path has moved or vanished on our side (a rename, a directory
-//! turned file), the reduced view could disagree with git, so the full merge decides instead.
+//! turned file), the merge also sees the files our side added that the path may have moved to
+//! ([`renames`]); only a directory moved or replaced under an added file still takes the full merge.
 
 use gix::bstr::{BString, ByteSlice};
 
+use crate::engine::renames;
 use crate::error::Result;
 use crate::git::{Entry, MergeOutcome, Oid, Repo, TreeChange};
 
@@ -74,8 +76,9 @@ pub fn pick_changes(
         } else if ours == change.new {
             // Already there.
         } else if change.old.is_some() && ours.is_none() {
-            // Deleted or moved away on our side: only a rename-aware whole-tree merge can place the change.
-            return full_merge(repo, ours_tree, parent_tree, commit_tree, labels);
+            // Deleted or moved away on our side: a rename-aware merge decides, on the touched paths plus the
+            // few places on our side the file may have gone to.
+            return moved_merge(repo, ours_tree, parent_tree, changes, labels);
         } else if ours.is_some_and(|e| e.is_tree()) {
             return full_merge(repo, ours_tree, parent_tree, commit_tree, labels);
         } else {
@@ -86,7 +89,31 @@ pub fn pick_changes(
         let tree = repo.edit_tree(ours_tree, &edits)?;
         return Ok(PickOutcome::Clean { tree });
     }
-    reduced_merge(repo, ours_tree, changes, labels)
+    reduced_merge(repo, ours_tree, changes, &[], labels)
+}
+
+/// A touched path is gone on our side. Like merge-ort, look for where it went only for the touched paths that
+/// vanished (the relevant sources), against the files our side added since the pick's parent: exact renames
+/// by blob id first, then files with the same name, then all of our additions. The merge itself is the reduced
+/// merge with those destinations added to our reduced tree, so its rename tracking compares a handful of
+/// sources with the candidates instead of the whole parent → ours difference.
+fn moved_merge(
+    repo: &Repo,
+    ours_tree: Oid,
+    parent_tree: Oid,
+    changes: &[TreeChange],
+    labels: &Labels,
+) -> Result<PickOutcome> {
+    let mut sources = Vec::new();
+    for change in changes {
+        if let Some(old) = change.old {
+            if repo.entry_at(ours_tree, &change.path)?.is_none() {
+                sources.push((change.path.clone(), old));
+            }
+        }
+    }
+    let destinations = renames::destinations(repo, parent_tree, ours_tree, &sources)?;
+    reduced_merge(repo, ours_tree, changes, &destinations, labels)
 }
 
 /// An added path must land in a directory that exists on our side when it existed in the parent; otherwise
@@ -108,7 +135,16 @@ fn parent_dir_fits(repo: &Repo, ours_tree: Oid, parent_tree: Oid, path: &[u8]) -
 
 /// Merge with git's machinery, but on trees holding only the paths the pick touches, then carry the merged
 /// entries back into our full tree. Conflicts are reported at the same paths they have in the full tree.
-fn reduced_merge(repo: &Repo, ours_tree: Oid, changes: &[TreeChange], labels: &Labels) -> Result<PickOutcome> {
+///
+/// `extra_ours` are files only our side has (added since the pick's parent) that the merge should see as
+/// possible rename destinations.
+fn reduced_merge(
+    repo: &Repo,
+    ours_tree: Oid,
+    changes: &[TreeChange],
+    extra_ours: &[(BString, Entry)],
+    labels: &Labels,
+) -> Result<PickOutcome> {
     let empty = Oid::empty_tree(gix::hash::Kind::Sha1);
     let mut base_edits = Vec::new();
     let mut ours_edits = Vec::new();
@@ -123,6 +159,11 @@ fn reduced_merge(repo: &Repo, ours_tree: Oid, changes: &[TreeChange], labels: &L
         }
         if let Some(e) = change.new {
             theirs_edits.push((change.path.clone(), Some(e)));
+        }
+    }
+    for (path, e) in extra_ours {
+        if !ours_edits.iter().any(|(p, _)| p == path) {
+            ours_edits.push((path.clone(), Some(*e)));
         }
     }
     let base = repo.edit_tree(empty, &base_edits)?;

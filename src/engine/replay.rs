@@ -77,6 +77,15 @@ pub struct Step {
 }
 
 impl Step {
+    /// The message of the pick resolved by hand: the planned message with a `Conflicts:` section.
+    pub fn conflict_message(&self, paths: &[String]) -> Vec<u8> {
+        use crate::model::provenance::{add_conflicts, edit_raw};
+        match &self.message_raw {
+            Some(raw) => edit_raw(raw, |m| add_conflicts(m, paths)),
+            None => add_conflicts(&self.message, paths).into_bytes(),
+        }
+    }
+
     pub fn message_bytes(&self) -> Vec<u8> {
         self.message_raw
             .clone()
@@ -243,7 +252,7 @@ pub fn execute(
                         committer,
                         // A replayed patch already carries its `Conflicts:` section from the first time.
                         &if step.new {
-                            crate::ops::conflict_message(step, &paths.iter().map(|p| p.to_string()).collect::<Vec<_>>())
+                            step.conflict_message(&paths.iter().map(|p| p.to_string()).collect::<Vec<_>>())
                         } else {
                             step.message_bytes()
                         },

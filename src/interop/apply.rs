@@ -35,6 +35,8 @@ pub struct FilePatch {
     /// Full preimage id from the `index` line, when given in full.
     pub old_id: Option<Oid>,
     pub content: Content,
+    /// A copy (`copy from`/`copy to`): the old path stays.
+    pub copy: bool,
     /// Line in the patch file where this file's diff starts.
     pub line: usize,
 }
@@ -143,6 +145,7 @@ pub fn parse_diff(file: &str, diff: &[u8], first_line: usize) -> Result<Vec<File
             new_mode: None,
             old_id: None,
             content: Content::None,
+            copy: false,
             line: first_line + start,
         };
         let mut new_file = false;
@@ -184,6 +187,7 @@ pub fn parse_diff(file: &str, diff: &[u8], first_line: usize) -> Result<Vec<File
                 .strip_prefix("rename from ")
                 .or_else(|| text.strip_prefix("copy from "))
             {
+                fp.copy = text.starts_with("copy from ");
                 fp.old_path = Some(unquote(p.as_bytes()));
             } else if let Some(p) = text
                 .strip_prefix("rename to ")
@@ -495,7 +499,7 @@ pub fn apply(repo: &Repo, tree: Oid, file: &str, files: &[FilePatch]) -> Result<
         match result {
             Some(content) => {
                 if let Some(old) = &fp.old_path {
-                    if fp.new_path.as_ref() != Some(old) {
+                    if fp.new_path.as_ref() != Some(old) && !fp.copy {
                         edits.push((old.clone(), None));
                     }
                 }
@@ -543,7 +547,7 @@ pub fn apply(repo: &Repo, tree: Oid, file: &str, files: &[FilePatch]) -> Result<
                             id,
                         }),
                     ));
-                    if fp.new_path.as_ref() != Some(old) {
+                    if fp.new_path.as_ref() != Some(old) && !fp.copy {
                         post_edits.push((old.clone(), None));
                     }
                 }

@@ -284,6 +284,34 @@ pub fn read_queue(base: &Path, path: &Path, format: Option<Format>) -> Result<Qu
 /// The upstream commit a patch names: `Git-commit:` (SUSE), `Origin:` (DEP-3), or a provenance line in
 /// its message (every dialect pq reads). A header that names a commit badly is an error at its line.
 pub fn origin(p: &PatchFile) -> Result<Option<crate::git::Oid>> {
+    Ok(origin_and_via(p)?.0)
+}
+
+/// The origin and, when the patch was picked from a commit that is itself a backport, the commit it was
+/// picked from (`via`), as `pq backport` records them: a `cherry-pick -x` line next to another dialect
+/// names the via, the other the origin.
+pub fn origin_and_via(p: &PatchFile) -> Result<(Option<crate::git::Oid>, Option<crate::git::Oid>)> {
+    use crate::model::provenance::{parse, Dialect};
+    let provs = parse(&p.message());
+    let picked = provs
+        .iter()
+        .find(|x| x.dialect == Dialect::CherryPick)
+        .map(|x| x.commit);
+    let other = provs
+        .iter()
+        .find(|x| x.dialect != Dialect::CherryPick)
+        .map(|x| x.commit);
+    let from_message = if provs.len() > 1 {
+        other
+    } else {
+        provs.first().map(|x| x.commit)
+    };
+    let origin = header_origin(p)?.or(from_message);
+    let via = picked.filter(|v| Some(*v) != origin);
+    Ok((origin, via))
+}
+
+fn header_origin(p: &PatchFile) -> Result<Option<crate::git::Oid>> {
     let id = |s: &str| crate::git::Oid::from_hex(s.as_bytes()).ok();
     let is_full = |s: &str| s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
     if let Some(h) = p.header("Git-commit") {
@@ -316,7 +344,7 @@ pub fn origin(p: &PatchFile) -> Result<Option<crate::git::Oid>> {
             return Ok(id(m.as_str()));
         }
     }
-    Ok(crate::model::provenance::parse(&p.message()).first().map(|p| p.commit))
+    Ok(None)
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ pub struct Operation {
 }
 
 impl Operation {
-    /// A new entry for `command` by `who` moving `refs` on `branch`.
+    /// The record of `command` run by `who` on `branch`, moving `refs`: the one place a log entry is made.
     pub fn new(command: &str, who: &Person, branch: Option<&str>, refs: Vec<RefChange>) -> Operation {
         Operation {
             command: command.to_string(),
@@ -80,6 +80,16 @@ impl Operation {
     /// An event that moved no ref of the user's (a stop, an abort): nothing to undo.
     pub fn is_event(&self) -> bool {
         self.refs.iter().all(|r| r.name == OPLOG_REF)
+    }
+}
+
+impl From<&RefUpdate> for RefChange {
+    fn from(u: &RefUpdate) -> Self {
+        RefChange {
+            name: u.name.clone(),
+            before: u.old,
+            after: u.new,
+        }
     }
 }
 

@@ -6,9 +6,10 @@
 use crate::error::{Error, Result};
 use crate::model::state::{Patch, PatchKind, Series, State};
 
-/// A free name for a new top series: `local` unless a lower series already has it, then `local-2`, ...
+/// A free name for a new top series: `local` unless a lower series already holds patches under it (an
+/// empty one, as `pq init` leaves on a branch with no commits of its own, is filled), then `local-2`, ...
 fn local_name(old: &State, top: Option<&str>) -> String {
-    let taken = |n: &str| old.series.iter().any(|s| s.name == n) && top != Some(n);
+    let taken = |n: &str| old.patches.iter().any(|p| p.series == n) && top != Some(n);
     if !taken("local") {
         return "local".into();
     }

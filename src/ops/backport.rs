@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::git::{short, Oid, Repo};
 use crate::model::provenance::{self, Style};
 use crate::model::state::{PatchKind, State};
-use crate::ops::{conclude, message_fields, Concluded, StopInfo, Workspace};
+use crate::ops::{message_fields, Concluded, StopInfo, Transaction, Workspace};
 
 pub struct BackportOptions {
     pub ranges: Vec<String>,
@@ -189,7 +189,7 @@ pub fn backport(
     mut progress: impl FnMut(usize, usize),
 ) -> Result<BackportReport> {
     let mut ws = Workspace::open_for(dir, opts.dry_run)?;
-    let (state, state_commit) = ws.require_state()?;
+    let (state, _) = ws.require_state()?;
     let state = state.clone();
     let repo = &ws.repo;
     if opts.ranges.is_empty() {
@@ -371,7 +371,7 @@ pub fn backport(
     }
     new_state.config.style = state.config.style;
 
-    ws.repo.enable_object_memory();
+    let tx = Transaction::begin(&mut ws, &opts.command)?;
     let repo = &ws.repo;
     let mut run = Run {
         tip: start,
@@ -403,7 +403,7 @@ pub fn backport(
     let order: HashMap<Oid, usize> = selected.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
     lines.sort_by_key(|l| order.get(&l.source).copied().unwrap_or(usize::MAX));
     if opts.dry_run {
-        ws.repo.discard_objects();
+        tx.discard(&mut ws.repo);
         return Ok(BackportReport {
             series,
             lines,
@@ -413,7 +413,7 @@ pub fn backport(
         });
     }
     if matches!(halt, Halt::Done) && run.patches.len() == state.patches.len() && run.tip == ws.head {
-        ws.repo.discard_objects();
+        tx.discard(&mut ws.repo);
         return Ok(BackportReport {
             series,
             lines,
@@ -423,18 +423,7 @@ pub fn backport(
         });
     }
     crate::ops::declined::record(&mut new_state, &run.report, &steps);
-    let (new_head, stopped) = match conclude(
-        &mut ws,
-        "backport",
-        &opts.command,
-        state_commit,
-        new_state,
-        run,
-        &steps,
-        halt,
-        &dirty,
-        &who,
-    )? {
+    let (new_head, stopped) = match tx.conclude(&mut ws.repo, "backport", new_state, run, &steps, halt, &dirty)? {
         Concluded::Done(head) => (Some(head), None),
         Concluded::Stopped(info) => (None, Some(info)),
     };

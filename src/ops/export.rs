@@ -26,11 +26,20 @@ pub struct ExportReport {
     /// Files written, relative to the output path.
     pub files: Vec<String>,
     pub patches: usize,
-    /// Binary changes the format cannot carry: (patch file, path in the tree).
-    pub left_out: Vec<(String, String)>,
+    /// Binary changes the format cannot carry.
+    pub left_out: Vec<LeftOut>,
     /// The spec file edited (spec format).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spec: Option<String>,
+}
+
+/// A binary change left out of a patch.
+#[derive(serde::Serialize)]
+pub struct LeftOut {
+    /// The patch file, relative to the output path.
+    pub file: String,
+    /// The path in the tree.
+    pub path: String,
 }
 
 fn default_output(format: Format, packaging: &str) -> &str {
@@ -159,7 +168,10 @@ pub fn export(dir: &Path, opts: &ExportOptions) -> Result<ExportReport> {
     }
     for (it, (file, _)) in items.iter().zip(files.patches.iter()) {
         for p in &it.omitted {
-            left_out.push((file.clone(), p.to_string()));
+            left_out.push(LeftOut {
+                file: file.clone(),
+                path: p.to_string(),
+            });
         }
     }
     Ok(ExportReport {

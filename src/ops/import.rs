@@ -9,11 +9,11 @@ use crate::engine::replay::{execute, Halt, ReportLine, Run, Step, Who};
 use crate::error::{Error, Result};
 use crate::git::Person;
 use crate::interop::apply::{apply, parse_diff, Applied};
-use crate::interop::import::{origin, read_queue};
+use crate::interop::import::{origin_and_via, read_queue};
 use crate::interop::Format;
 use crate::model::provenance;
 use crate::model::state::PatchKind;
-use crate::ops::{conclude, Concluded, StopInfo, Workspace};
+use crate::ops::{Concluded, StopInfo, Transaction, Workspace};
 
 pub struct ImportOptions {
     pub path: PathBuf,
@@ -39,7 +39,7 @@ const DEFAULT_SERIES: &str = "imported";
 
 pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, usize)) -> Result<ImportReport> {
     let mut ws = Workspace::open_for(dir, opts.dry_run)?;
-    let (state, state_commit) = ws.require_state()?;
+    let (state, _) = ws.require_state()?;
     let state = state.clone();
     let path = if opts.path.is_absolute() {
         opts.path.clone()
@@ -60,7 +60,7 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
                     .hint("remove the patch from the series or fix it"),
             );
         }
-        let origin = origin(p)?;
+        let (origin, via) = origin_and_via(p)?;
         let series = opts
             .series
             .clone()
@@ -69,7 +69,7 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
         if !series_order.contains(&series) {
             series_order.push(series.clone());
         }
-        parsed.push((p, files, origin, series));
+        parsed.push((p, files, origin, via, series));
     }
     for s in &series_order {
         if s == "packaging" {
@@ -85,8 +85,8 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
         }
     }
     let dirty = if opts.dry_run { Vec::new() } else { ws.dirty()? };
-    let who = ws.repo.committer()?;
-    ws.repo.enable_object_memory();
+    let tx = Transaction::begin(&mut ws, &opts.command)?;
+    let who = tx.who().clone();
     let repo = &ws.repo;
 
     // Plan: apply each patch on the tree the previous ones give. A patch that applies becomes its commit
@@ -97,7 +97,7 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
     let mut steps = Vec::new();
     let mut files_of = Vec::new();
     let total = parsed.len();
-    for (i, (p, files, origin, series)) in parsed.iter().enumerate() {
+    for (i, (p, files, origin, via, series)) in parsed.iter().enumerate() {
         progress(i, total * 2);
         let author = match (&p.author, p.date) {
             (Some((name, email)), Some((time, offset))) => Person {
@@ -147,7 +147,7 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
             series: series.clone(),
             kind: PatchKind::Patch,
             origin: *origin,
-            via: None,
+            via: *via,
             subject: p.subject.clone(),
             message,
             message_raw: None,
@@ -188,7 +188,7 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
     progress(total * 2, total * 2);
     let lines = run.report.clone();
     if opts.dry_run {
-        ws.repo.discard_objects();
+        tx.discard(&mut ws.repo);
         return Ok(ImportReport {
             format: queue.format,
             lines,
@@ -201,7 +201,7 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
         });
     }
     if matches!(halt, Halt::Done) && run.tip == ws.head {
-        ws.repo.discard_objects();
+        tx.discard(&mut ws.repo);
         return Ok(ImportReport {
             format: queue.format,
             lines,
@@ -213,18 +213,7 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
             dry_run: false,
         });
     }
-    let (new_head, stopped) = match conclude(
-        &mut ws,
-        "import",
-        &opts.command,
-        state_commit,
-        new_state,
-        run,
-        &steps,
-        halt,
-        &dirty,
-        &who,
-    )? {
+    let (new_head, stopped) = match tx.conclude(&mut ws.repo, "import", new_state, run, &steps, halt, &dirty)? {
         Concluded::Done(h) => (Some(h), None),
         Concluded::Stopped(info) => (None, Some(info)),
     };

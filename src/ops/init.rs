@@ -10,7 +10,7 @@ use crate::git::{CommitInfo, Oid, Repo};
 use crate::model::config::Config;
 use crate::model::provenance;
 use crate::model::state::{Patch, PatchKind, Series, State, SCHEMA};
-use crate::ops::{finish, short_branch, Workspace};
+use crate::ops::{short_branch, Transaction, Workspace};
 
 pub struct InitOptions {
     pub base: String,
@@ -162,21 +162,10 @@ pub fn init(dir: &std::path::Path, opts: &InitOptions) -> Result<InitReport> {
         let s = state.series.remove(i);
         state.series.push(s);
     }
-    let who = repo.committer()?;
-    let head = ws.head;
-    let tree = ws.head_tree()?;
-    finish(
-        &mut ws.repo,
-        &opts.command,
-        &ws.branch,
-        head,
-        None,
-        state,
-        head,
-        tree,
-        Vec::new(),
-        &who,
-    )?;
+    let mut tx = Transaction::begin(&mut ws, &opts.command)?;
+    tx.move_branch(ws.head);
+    tx.set_state(state);
+    tx.commit(&mut ws.repo)?;
     Ok(InitReport {
         branch: short_branch(&ws.branch).to_string(),
         base: opts.base.clone(),
@@ -203,7 +192,7 @@ pub fn adopt(dir: &std::path::Path, series: Option<String>, command: &str) -> Re
         crate::ops::validate::series_name(s)?;
     }
     let mut ws = Workspace::open_for_change(dir)?;
-    let (state, state_commit) = ws.state.clone().ok_or_else(|| {
+    let (state, _) = ws.state.clone().ok_or_else(|| {
         Error::input(format!("branch {} is not managed by pq", short_branch(&ws.branch)))
             .hint("adopt it with `pq init --base REV`")
     })?;
@@ -288,22 +277,10 @@ pub fn adopt(dir: &std::path::Path, series: Option<String>, command: &str) -> Re
             changed: false,
         });
     }
-    let who = repo.committer()?;
-    let head = ws.head;
-    let tree = ws.head_tree()?;
-    let branch = ws.branch.clone();
-    finish(
-        &mut ws.repo,
-        command,
-        &branch,
-        head,
-        Some(state_commit),
-        new_state,
-        head,
-        tree,
-        Vec::new(),
-        &who,
-    )?;
+    let mut tx = Transaction::begin(&mut ws, command)?;
+    tx.move_branch(ws.head);
+    tx.set_state(new_state);
+    tx.commit(&mut ws.repo)?;
     Ok(AdoptReport {
         kept,
         added,

@@ -17,6 +17,7 @@ pub mod release;
 pub mod resume;
 pub mod srpm;
 pub mod status;
+pub mod transaction;
 pub mod undo;
 pub mod validate;
 
@@ -24,14 +25,13 @@ use std::path::Path;
 
 use gix::bstr::{BString, ByteSlice};
 
-use crate::engine::replay::{ReportLine, Run, Step};
+use crate::engine::replay::ReportLine;
 use crate::error::{Error, Result};
-use crate::git::{status::dirty_paths, worktree, MergeOutcome, Oid, Person, RefUpdate, Repo};
+use crate::git::{status::dirty_paths, worktree, Oid, Repo};
 use crate::lock::Lock;
 use crate::model::state::State;
 use crate::model::store;
-use crate::oplog;
-use crate::sequencer::{self, Materialise, Stopped};
+use crate::sequencer;
 
 /// An opened repository with pq's view of the current branch.
 pub struct Workspace {
@@ -186,79 +186,12 @@ pub fn check_work_tree(repo: &Repo, dirty: &[BString], from: Oid, to: Oid) -> Re
     Ok(())
 }
 
+pub use transaction::Transaction;
+
 /// What a finished operation changed.
 pub struct Finished {
     pub new_head: Oid,
     pub files_changed: usize,
-}
-
-/// Commit an operation: write the new state, log the operation, move branch + state + log refs in one
-/// transaction, then bring the work tree from `from_tree` to the new tip once.
-#[allow(clippy::too_many_arguments)]
-pub fn finish(
-    repo: &mut Repo,
-    command: &str,
-    branch: &str,
-    orig_head: Oid,
-    orig_state: Option<Oid>,
-    mut state: State,
-    new_head: Oid,
-    from_tree: Oid,
-    extra: Vec<RefUpdate>,
-    who: &Person,
-) -> Result<Finished> {
-    state.tip = new_head;
-    let state_commit = store::write(repo, &state, orig_state, &format!("pq: {command}\n"), who)?;
-    let mut updates = vec![
-        RefUpdate {
-            name: branch.to_string(),
-            old: Some(orig_head),
-            new: Some(new_head),
-        },
-        RefUpdate {
-            name: store::state_ref(branch),
-            old: orig_state,
-            new: Some(state_commit),
-        },
-    ];
-    updates.extend(extra);
-    let op = oplog::Operation::new(
-        command,
-        who,
-        Some(branch),
-        updates
-            .iter()
-            .map(|u| oplog::RefChange {
-                name: u.name.clone(),
-                before: u.old,
-                after: u.new,
-            })
-            .collect(),
-    );
-    let log_update = oplog::prepare(repo, &op, who)?;
-    updates.push(log_update);
-    repo.persist_objects()?;
-    let to_tree = repo.commit_tree(new_head)?;
-    let git_dir = repo.git_dir().to_path_buf();
-    // The last point where an interrupt leaves everything as it was; from the journal on, the operation
-    // completes.
-    crate::interrupt::check()?;
-    sequencer::save_journal(
-        &git_dir,
-        &Materialise {
-            command: command.to_string(),
-            branch: branch.to_string(),
-            from_tree,
-            to_tree,
-            orig_head,
-            new_head,
-        },
-    )?;
-    repo.update_refs(&updates, &format!("pq: {command}"))?;
-    finish_materialise(repo).map(|files_changed| Finished {
-        new_head,
-        files_changed,
-    })
 }
 
 /// Complete the work-tree half of an operation whose refs have moved (also after a crash).
@@ -283,164 +216,12 @@ pub enum Concluded {
     Stopped(StopInfo),
 }
 
-/// The shared tail of backport and rebase: refuse to overwrite uncommitted work, then either commit the run
-/// (one transaction, one work-tree update) or stop at its conflict with the rest of `steps` still to do.
-#[allow(clippy::too_many_arguments)]
-pub fn conclude(
-    ws: &mut Workspace,
-    kind: &str,
-    command: &str,
-    state_commit: Oid,
-    mut new_state: State,
-    run: Run,
-    steps: &[Step],
-    halt: crate::engine::replay::Halt,
-    dirty: &[BString],
-    who: &Person,
-) -> Result<Concluded> {
-    let head_tree = ws.head_tree()?;
-    let orig_head = ws.head;
-    let branch = ws.branch.clone();
-    match halt {
-        crate::engine::replay::Halt::Done => {
-            check_work_tree(&ws.repo, dirty, head_tree, run.tip_tree)?;
-            new_state.patches = run.patches;
-            let fin = finish(
-                &mut ws.repo,
-                command,
-                &branch,
-                orig_head,
-                Some(state_commit),
-                new_state,
-                run.tip,
-                head_tree,
-                Vec::new(),
-                who,
-            )?;
-            Ok(Concluded::Done(fin.new_head))
-        }
-        crate::engine::replay::Halt::Conflict {
-            index,
-            tree,
-            paths,
-            merge,
-        } => {
-            check_work_tree(&ws.repo, dirty, head_tree, tree)?;
-            let info = stop(
-                &mut ws.repo,
-                kind,
-                command,
-                &branch,
-                orig_head,
-                Some(state_commit),
-                head_tree,
-                new_state,
-                run,
-                steps[index..].to_vec(),
-                tree,
-                paths,
-                &merge,
-            )?;
-            Ok(Concluded::Stopped(info))
-        }
-    }
-}
-
 /// Where a stopped operation stands, for the CLI.
 pub struct StopInfo {
     pub source: Oid,
     pub subject: String,
     pub series: String,
     pub paths: Vec<String>,
-}
-
-/// Stop at a conflict: keep the objects, record the sequencer state, detach HEAD at the last good commit,
-/// and write the conflict (markers in the files, stages in the index) to the work tree.
-#[allow(clippy::too_many_arguments)]
-pub fn stop(
-    repo: &mut Repo,
-    kind: &str,
-    command: &str,
-    branch: &str,
-    orig_head: Oid,
-    orig_state: Option<Oid>,
-    from_tree: Oid,
-    mut state: State,
-    run: Run,
-    todo: Vec<Step>,
-    conflict_tree: Oid,
-    paths: Vec<BString>,
-    merge: &MergeOutcome,
-) -> Result<StopInfo> {
-    crate::interrupt::check()?;
-    repo.persist_objects()?;
-    let git_dir = repo.git_dir().to_path_buf();
-    let touched: Vec<String> = repo
-        .diff_trees(Some(from_tree), Some(conflict_tree))?
-        .into_iter()
-        .map(|c| c.path.to_string())
-        .collect();
-    state.patches = run.patches;
-    let step = todo[0].clone();
-    let mut report = run.report;
-    let mut l = crate::engine::replay::line(&step, crate::engine::replay::Outcome::Conflict, None);
-    l.paths = paths.iter().map(|p| p.to_string()).collect();
-    report.push(l);
-    let stopped = Stopped {
-        kind: kind.into(),
-        command: command.into(),
-        branch: branch.into(),
-        orig_head,
-        orig_state,
-        tip: run.tip,
-        state,
-        todo,
-        conflicts: paths.iter().map(|p| p.to_string()).collect(),
-        touched,
-        conflict_tree: Some(conflict_tree),
-        report: report.clone(),
-    };
-    // Keep the user's index to put back on abort.
-    let index_path = git_dir.join("index");
-    let op_dir = sequencer::dir(&git_dir);
-    std::fs::create_dir_all(&op_dir)?;
-    // A later stop of the same operation (after `pq continue` or `pq skip`) keeps the index saved at the
-    // first one: that is the index from before the operation, which abort must put back.
-    if index_path.exists() && !op_dir.join("index.orig").exists() {
-        std::fs::copy(&index_path, op_dir.join("index.orig"))?;
-    }
-    sequencer::save(&git_dir, &stopped)?;
-    repo.set_head(
-        None,
-        run.tip,
-        &format!("pq: {command} (stopped at {})", crate::git::short(&step.source)),
-    )?;
-    // The files git's own tools read: `git status` shows a cherry-pick in progress and `git commit` offers
-    // the message.
-    std::fs::write(git_dir.join("CHERRY_PICK_HEAD"), format!("{}\n", step.source))?;
-    std::fs::write(git_dir.join("MERGE_MSG"), conflict_message(&step, &stopped.conflicts))?;
-    worktree::checkout(repo, from_tree, conflict_tree, Some(merge))?;
-    let who = repo.committer()?;
-    crate::oplog::append_event(
-        repo,
-        branch,
-        &format!("{command} (stopped at {})", crate::git::short(&step.source)),
-        &who,
-    )?;
-    Ok(StopInfo {
-        source: step.source,
-        subject: step.subject,
-        series: step.series,
-        paths: stopped.conflicts,
-    })
-}
-
-/// The message of a pick resolved by hand: the planned message with a `Conflicts:` section.
-pub fn conflict_message(step: &Step, paths: &[String]) -> Vec<u8> {
-    match &step.message_raw {
-        Some(raw) => crate::model::provenance::edit_raw(raw, |m| crate::model::provenance::add_conflicts(m, paths)),
-        None => crate::model::provenance::add_conflicts(&step.message, paths).into_bytes(),
-    }
 }
 
 /// Summaries shared by backport and rebase reports.

@@ -16,7 +16,7 @@ use crate::git::{short, Oid};
 use crate::model::provenance;
 use crate::model::state::{Dropped, PatchKind};
 use crate::ops::backport::replay_step;
-use crate::ops::{conclude, Concluded, StopInfo, Workspace};
+use crate::ops::{Concluded, StopInfo, Transaction, Workspace};
 
 pub struct RebaseOptions {
     pub onto: String,
@@ -43,7 +43,7 @@ pub fn rebase(
     mut progress: impl FnMut(usize, usize),
 ) -> Result<RebaseReport> {
     let mut ws = Workspace::open_for(dir, opts.dry_run)?;
-    let (state, state_commit) = ws.require_state()?;
+    let (state, _) = ws.require_state()?;
     let state = state.clone();
     let repo = &ws.repo;
     let new_base = repo.resolve_commit(&opts.onto)?;
@@ -144,7 +144,7 @@ pub fn rebase(
         }
         crate::ops::preflight::check(repo, &dirty, ws.head_tree()?, &written)?;
     }
-    ws.repo.enable_object_memory();
+    let tx = Transaction::begin(&mut ws, &opts.command)?;
     let repo = &ws.repo;
     let mut run = Run {
         tip: new_base,
@@ -198,21 +198,10 @@ pub fn rebase(
         mapping,
     };
     if opts.dry_run {
-        ws.repo.discard_objects();
+        tx.discard(&mut ws.repo);
         return Ok(result(lines, None, None, mapping));
     }
-    match conclude(
-        &mut ws,
-        "rebase",
-        &opts.command,
-        state_commit,
-        new_state,
-        run,
-        &steps,
-        halt,
-        &dirty,
-        &who,
-    )? {
+    match tx.conclude(&mut ws.repo, "rebase", new_state, run, &steps, halt, &dirty)? {
         Concluded::Done(head) => Ok(result(lines, None, Some(head), mapping)),
         Concluded::Stopped(info) => Ok(result(lines, Some(info), None, mapping)),
     }

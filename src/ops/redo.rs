@@ -3,12 +3,12 @@
 
 use crate::error::{Error, Result};
 use crate::git::Oid;
-use crate::oplog::{self, LogEntry, Operation};
-use crate::ops::undo::{effect, move_refs, nothing_here, same_group, UndoReport};
+use crate::oplog::{self, LogEntry};
+use crate::ops::undo::{effect, move_refs, nothing_here, same_group, LogChange, UndoReport};
 use crate::ops::{short_branch, Workspace};
 
 pub fn redo(dir: &std::path::Path, command: &str) -> Result<UndoReport> {
-    let ws = Workspace::open_for_change(dir)?;
+    let mut ws = Workspace::open_for_change(dir)?;
     let log = oplog::list(&ws.repo, 10_000)?;
     let eff = effect(&log);
     let here = |e: &&LogEntry| e.op.branch().as_deref() == Some(ws.branch.as_str());
@@ -54,9 +54,7 @@ pub fn redo(dir: &std::path::Path, command: &str) -> Result<UndoReport> {
             }
         }
     }
-    let mut op = Operation::new(command, &ws.repo.committer()?, Some(&ws.branch), Vec::new());
-    op.redoes = Some(last_undo.id);
-    let head = move_refs(&ws, &wanted, vec![op], command, false)?;
+    let head = move_refs(&mut ws, &wanted, LogChange::Redoes(last_undo.id), command, false)?;
     let redone = group
         .iter()
         .rev()

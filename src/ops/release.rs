@@ -19,7 +19,7 @@ use crate::git::{Entry, Oid, Person, RefUpdate, Repo};
 use crate::model::config::Config;
 use crate::model::state::{Patch, PatchKind, Release, State};
 use crate::model::store::effective_config;
-use crate::ops::{finish, short_branch, Workspace};
+use crate::ops::{short_branch, Transaction, Workspace};
 use crate::packaging::changelog::{
     format_entry, parse_debian_changelog_top, parse_spec_changelog_top, ChangelogStyle, Commit, DebianTarget,
     EntryInput,
@@ -29,6 +29,7 @@ use crate::packaging::nvr::{NextRelease, Nvr, PrereleaseStyle, ReleaseParts, Rel
 use crate::packaging::spec::{prepend_changelog_entry, ChangelogLocation, Spec};
 use crate::packaging::PackagingError;
 
+pub mod debian;
 pub mod sourcegit;
 
 pub struct ReleaseOptions {
@@ -287,7 +288,7 @@ fn commits_since(repo: &Repo, state: &State, head: Oid, top: Option<&Nvr>) -> Re
 
 pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
     let mut ws = Workspace::open_for(dir, opts.dry_run)?;
-    let (state, state_commit) = ws.require_state()?;
+    let (state, _) = ws.require_state()?;
     let state = state.clone();
     let repo = &ws.repo;
     let head = ws.head;
@@ -303,7 +304,11 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
     }
 
     if sourcegit::detect(repo, head_tree, &config)? {
-        return release_source_git(ws, state, state_commit, config, opts);
+        return release_source_git(ws, state, config, opts);
+    }
+    if debian::detect(repo, head_tree, &config)? {
+        let ubuntu = config.changelog == "ubuntu";
+        return release_debian(ws, state, opts, ubuntu);
     }
 
     // The version, from the tree itself.
@@ -615,7 +620,6 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
     let commit = commit_release(
         &mut ws,
         &state,
-        state_commit,
         &report.files,
         &format!("{subject}\n"),
         &name,
@@ -631,13 +635,7 @@ pub fn release(dir: &Path, opts: &ReleaseOptions) -> Result<ReleaseReport> {
 }
 
 /// `make dist-release && make dist-release-tag` on a source-git tree (see `sourcegit`).
-fn release_source_git(
-    mut ws: Workspace,
-    state: State,
-    state_commit: Oid,
-    config: Config,
-    opts: &ReleaseOptions,
-) -> Result<ReleaseReport> {
+fn release_source_git(mut ws: Workspace, state: State, config: Config, opts: &ReleaseOptions) -> Result<ReleaseReport> {
     let head = ws.head;
     let head_tree = ws.head_tree()?;
     let who = ws.repo.committer()?;
@@ -694,19 +692,86 @@ fn release_source_git(
     }
     // `git commit -s`: dist-release-finish signs off the release commit.
     let message = format!("[redhat] {}\n\nSigned-off-by: {packager}\n", plan.tag);
+    let commit = commit_release(&mut ws, &state, &report.files, &message, &plan.tag, &name, opts)?;
+    report.commit = Some(commit);
+    finish_extras(&ws, &mut report, opts, commit, |repo, dir| {
+        crate::ops::srpm::build(repo, dir, commit, &config, opts.dist.as_deref(), opts.local.as_deref())
+    });
+    Ok(report)
+}
+
+/// A release of a tree packaged only for Debian (see `debian`).
+fn release_debian(mut ws: Workspace, state: State, opts: &ReleaseOptions, ubuntu: bool) -> Result<ReleaseReport> {
+    if opts.srpm.is_some() || opts.dist.is_some() || opts.local.is_some() {
+        return Err(
+            Error::input("--srpm, --dist and --local are for RPM packaging; this tree has only debian/")
+                .hint("run `pq release` without them"),
+        );
+    }
+    let head = ws.head;
+    let head_tree = ws.head_tree()?;
+    let who = ws.repo.committer()?;
+    let maintainer = format!("{} <{}>", who.name, who.email);
+    let plan = debian::plan(&debian::Inputs {
+        repo: &ws.repo,
+        state: &state,
+        head,
+        head_tree,
+        maintainer: &maintainer,
+        date: person_date(&who),
+        ubuntu,
+    })?;
+    let branch_name = short_branch(&ws.branch).to_string();
+    if plan.nothing_changed && !opts.force {
+        return Ok(ReleaseReport {
+            branch: branch_name,
+            nothing_changed: Some(plan.previous),
+            dry_run: opts.dry_run,
+            ..Default::default()
+        });
+    }
+    if !opts.dry_run {
+        refuse_dirty(&ws)?;
+    }
+    if ws.repo.ref_target(&format!("refs/tags/{}", plan.tag))?.is_some() {
+        return Err(Error::input(format!("tag {} already exists", plan.tag))
+            .hint("pq does not move a release tag: delete the tag if it was a mistake (`git tag -d`)"));
+    }
+    let name = format!("{} {}", plan.source, plan.version);
+    let mut report = ReleaseReport {
+        branch: branch_name,
+        nvr: name.clone(),
+        version: plan.version.clone(),
+        release: plan
+            .version
+            .rsplit_once('-')
+            .map_or(String::new(), |(_, r)| r.to_string()),
+        tag: plan.tag.clone(),
+        changelog: plan.entry.clone(),
+        debian_changelog: None,
+        files: plan.files.clone(),
+        warnings: plan.warnings.clone(),
+        commit: None,
+        dry_run: opts.dry_run,
+        nothing_changed: None,
+        signed: None,
+        srpm: None,
+    };
+    if opts.dry_run {
+        return Ok(report);
+    }
     let commit = commit_release(
         &mut ws,
         &state,
-        state_commit,
         &report.files,
-        &message,
+        &format!("{}\n", plan.subject),
         &plan.tag,
         &name,
         opts,
     )?;
     report.commit = Some(commit);
-    finish_extras(&ws, &mut report, opts, commit, |repo, dir| {
-        crate::ops::srpm::build(repo, dir, commit, &config, opts.dist.as_deref(), opts.local.as_deref())
+    finish_extras(&ws, &mut report, opts, commit, |_, _| {
+        Err(Error::input("no source RPM for a Debian tree"))
     });
     Ok(report)
 }
@@ -731,7 +796,6 @@ fn refuse_dirty(ws: &Workspace) -> Result<()> {
 fn commit_release(
     ws: &mut Workspace,
     state: &State,
-    state_commit: Oid,
     files: &[FileChange],
     message: &str,
     tag_name: &str,
@@ -740,9 +804,9 @@ fn commit_release(
 ) -> Result<Oid> {
     let head = ws.head;
     let head_tree = ws.head_tree()?;
-    ws.repo.enable_object_memory();
+    let tx = Transaction::begin(ws, &opts.command)?;
     let repo = &ws.repo;
-    let who = repo.committer()?;
+    let who = tx.who().clone();
     let mut edits: Vec<(BString, Option<Entry>)> = Vec::new();
     for f in files {
         let mode = repo
@@ -770,23 +834,15 @@ fn commit_release(
         via: None,
         conflicts: Vec::new(),
     });
-    let branch = ws.branch.clone();
-    finish(
-        &mut ws.repo,
-        &opts.command,
-        &branch,
-        head,
-        Some(state_commit),
-        new_state,
-        commit,
-        head_tree,
-        vec![RefUpdate {
-            name: format!("refs/tags/{tag_name}"),
-            old: None,
-            new: Some(tag),
-        }],
-        &who,
-    )?;
+    let mut tx = tx;
+    tx.move_branch(commit);
+    tx.set_state(new_state);
+    tx.update_ref(RefUpdate {
+        name: format!("refs/tags/{tag_name}"),
+        old: None,
+        new: Some(tag),
+    });
+    tx.commit(&mut ws.repo)?;
     Ok(commit)
 }
 

@@ -6,7 +6,7 @@ use gix::bstr::BString;
 use crate::engine::replay::{execute, line, push_commit, Halt, Outcome, ReportLine, Run};
 use crate::error::{Error, Result};
 use crate::git::{worktree, Oid, Person, RefUpdate};
-use crate::ops::{conflict_message, finish, finish_materialise, stop, StopInfo, Workspace};
+use crate::ops::{finish_materialise, Concluded, StopInfo, Transaction, Workspace};
 use crate::sequencer::{self, Stopped};
 
 pub struct ResumeReport {
@@ -109,10 +109,11 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
         report: stopped.report.clone(),
     };
     let mut ws = ws;
+    let resolutions;
     if head != tip {
         // The user committed the resolution with git: take that commit as the pick.
         let tree = ws.repo.commit_tree(head)?;
-        record_resolution(&ws, &stopped, tree, &who)?;
+        resolutions = record_resolution(&ws, &stopped, tree, &who)?;
         push_commit(
             &mut run,
             &step,
@@ -127,8 +128,8 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
             return Err(Error::input("the resolution leaves nothing to commit")
                 .hint("if the change is already there, drop the pick with `pq skip`"));
         }
-        record_resolution(&ws, &stopped, tree, &who)?;
-        let message = conflict_message(&step, &stopped.conflicts);
+        resolutions = record_resolution(&ws, &stopped, tree, &who)?;
+        let message = step.conflict_message(&stopped.conflicts);
         let commit = ws.repo.write_commit(
             tree,
             &[tip],
@@ -146,7 +147,7 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
             stopped.conflicts.clone(),
         );
     }
-    carry_on(&mut ws, "pq continue", stopped, run, 1, progress)
+    carry_on(&mut ws, "pq continue", stopped, run, resolutions, progress)
 }
 
 /// The tree of the index as far as the operation is concerned: changes the user had staged before it
@@ -171,10 +172,11 @@ fn resolution_tree(ws: &Workspace, base: Oid, stopped: &Stopped) -> Result<Oid> 
     ws.repo.edit_tree(tree, &edits)
 }
 
-/// Remember how the user resolved the stopped pick's conflicts, for the next time they come up.
-fn record_resolution(ws: &Workspace, stopped: &Stopped, resolved_tree: Oid, who: &Person) -> Result<()> {
+/// Remember how the user resolved the stopped pick's conflicts, for the next time they come up: the
+/// update of the resolutions' ref, for the transaction that finishes (or stops) the operation.
+fn record_resolution(ws: &Workspace, stopped: &Stopped, resolved_tree: Oid, who: &Person) -> Result<Option<RefUpdate>> {
     let Some(conflict_tree) = stopped.conflict_tree else {
-        return Ok(());
+        return Ok(None);
     };
     let mut pairs = Vec::new();
     for p in &stopped.conflicts {
@@ -187,10 +189,7 @@ fn record_resolution(ws: &Workspace, stopped: &Stopped, resolved_tree: Oid, who:
         pairs.push((a.id, b.id));
     }
     let rerere = crate::engine::rerere::Rerere::load(&ws.repo)?;
-    if let Some(update) = rerere.record(&ws.repo, &pairs, who)? {
-        ws.repo.update_refs(&[update], "pq: record conflict resolutions")?;
-    }
-    Ok(())
+    rerere.record(&ws.repo, &pairs, who)
 }
 
 /// Drop the stopped pick and carry on.
@@ -228,105 +227,69 @@ pub fn skip(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> Result
     ));
     // The work tree now shows the tip; later stops and the finish start from there.
     stopped.touched.clear();
-    carry_on(&mut ws, "pq skip", stopped, run, 1, progress)
+    carry_on(&mut ws, "pq skip", stopped, run, None, progress)
 }
 
+/// Pick the steps after the stopped one and end in one transaction: committed, or stopped again.
 fn carry_on(
     ws: &mut Workspace,
     how: &str,
     stopped: Stopped,
     mut run: Run,
-    from: usize,
+    resolutions: Option<RefUpdate>,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<ResumeReport> {
-    let who = ws.repo.committer()?;
-    let rest = stopped.todo[from..].to_vec();
-    ws.repo.enable_object_memory();
+    // The work tree currently shows the stopped tip plus the resolution (the index's tree).
+    let current = ws.repo.head_commit()?.unwrap_or(stopped.orig_head);
+    let current_tree = resolution_tree(ws, ws.repo.commit_tree(current)?, &stopped)?;
+    let mut tx = Transaction::resume(ws, &stopped, how, current_tree)?;
+    if let Some(update) = resolutions {
+        tx.update_ref(update);
+    }
+    let rest = stopped.todo[1..].to_vec();
     let total = rest.len();
     let rerere = crate::engine::rerere::Rerere::load(&ws.repo)?;
     let halt = execute(
         &ws.repo,
         &mut run,
         &rest,
-        &who,
+        tx.who(),
         false,
         &rerere,
         &Default::default(),
         |i| progress(i, total),
     )?;
-    let orig_head = stopped.orig_head;
-    let orig_state = stopped.orig_state;
-    // The work tree currently shows the stopped tip plus the resolution (the index's tree).
-    let current = ws.repo.head_commit()?.unwrap_or(orig_head);
-    let current_tree = resolution_tree(ws, ws.repo.commit_tree(current)?, &stopped)?;
     // The picks after the stop were never checked against the user's uncommitted changes (the first run
-    // stopped before planning them): refuse, with nothing written, rather than overwrite a modified file.
+    // stopped before planning them): the transaction refuses, with nothing written, rather than overwrite
+    // a modified file.
+    let dirty = crate::git::status::dirty_paths(&ws.repo, Some(current_tree))?;
+    // Checked here as well as in the transaction, for the hint naming how to carry on.
     let target = match &halt {
         Halt::Done => run.tip_tree,
         Halt::Conflict { tree, .. } => *tree,
     };
-    let dirty = crate::git::status::dirty_paths(&ws.repo, Some(current_tree))?;
     crate::ops::check_work_tree(&ws.repo, &dirty, current_tree, target)
         .map_err(|e| e.hint(crate::ops::preflight::resume_hint(how)))?;
     let mut state = stopped.state.clone();
     if stopped.kind == "backport" {
         crate::ops::declined::record(&mut state, &run.report, &stopped.todo);
     }
-    match halt {
-        Halt::Done => {
-            state.patches = run.patches.clone();
-            let fin = finish(
-                &mut ws.repo,
-                &format!("{} (finished by {how})", stopped.command),
-                &stopped.branch,
-                orig_head,
-                orig_state,
-                state,
-                run.tip,
-                current_tree,
-                Vec::<RefUpdate>::new(),
-                &who,
-            )?;
-            sequencer::clear(ws.repo.git_dir())?;
-            Ok(ResumeReport {
-                kind: stopped.kind,
-                lines: run.report,
-                stopped: None,
-                new_head: Some(fin.new_head),
-            })
-        }
-        Halt::Conflict {
-            index,
-            tree,
-            paths,
-            merge,
-        } => {
-            let todo = rest[index..].to_vec();
-            let lines = run.report.clone();
-            // No `sequencer::clear` here: `stop` rewrites the stopped state and git's files, and the index
-            // saved at the first stop must survive for `pq abort`.
-            let info = stop(
-                &mut ws.repo,
-                &stopped.kind,
-                &stopped.command,
-                &stopped.branch,
-                orig_head,
-                orig_state,
-                current_tree,
-                state,
-                run,
-                todo,
-                tree,
-                paths,
-                &merge,
-            )?;
-            Ok(ResumeReport {
-                kind: stopped.kind,
-                lines,
-                stopped: Some(info),
-                new_head: None,
-            })
-        }
+    let lines = run.report.clone();
+    // A new stop rewrites the stopped state and git's files; the index saved at the first stop survives
+    // for `pq abort`.
+    match tx.conclude(&mut ws.repo, &stopped.kind, state, run, &rest, halt, &dirty)? {
+        Concluded::Done(head) => Ok(ResumeReport {
+            kind: stopped.kind,
+            lines,
+            stopped: None,
+            new_head: Some(head),
+        }),
+        Concluded::Stopped(info) => Ok(ResumeReport {
+            kind: stopped.kind,
+            lines,
+            stopped: Some(info),
+            new_head: None,
+        }),
     }
 }
 
@@ -337,7 +300,7 @@ pub struct AbortReport {
 
 /// Put everything back as it was before the operation: branch, HEAD, index, work tree.
 pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
-    let ws = Workspace::open_for_resume(dir)?;
+    let mut ws = Workspace::open_for_resume(dir)?;
     let git_dir = ws.repo.git_dir().to_path_buf();
     match interrupted(&ws)? {
         Interrupted::RefsMoved(j) => {
@@ -360,9 +323,15 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
                 }
             }
             let stopped = sequencer::load(&git_dir)?;
-            drop(ws);
-            let undo = crate::ops::undo::undo(dir, None, "pq abort", true)?;
-            let ws = Workspace::open_for_resume(dir)?;
+            let head = if j.refs.is_empty() {
+                // A journal written before journals listed their refs: undo the last operation instead.
+                drop(ws);
+                let undo = crate::ops::undo::undo(dir, None, "pq abort", true)?;
+                ws = Workspace::open_for_resume(dir)?;
+                undo.head
+            } else {
+                move_back(&mut ws, &j)?
+            };
             worktree::restore_paths(&ws.repo, orig_tree, &paths)?;
             let saved = sequencer::dir(&git_dir).join("index.orig");
             if stopped.is_some() && saved.exists() {
@@ -376,7 +345,7 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
             sequencer::clear_journal(&git_dir)?;
             return Ok(AbortReport {
                 kind: "interrupted operation".into(),
-                head: undo.head,
+                head,
             });
         }
         Interrupted::BeforeRefs => {
@@ -443,4 +412,31 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
         kind: stopped.kind,
         head: orig_head,
     })
+}
+
+/// Move every ref an interrupted transaction moved back where it was, in one transaction whose log entries
+/// take back the ones it appended; returns the branch's restored tip.
+fn move_back(ws: &mut Workspace, j: &sequencer::Materialise) -> Result<Oid> {
+    let mut tx = Transaction::begin(ws, &format!("pq abort ({})", j.command))?;
+    for r in &j.refs {
+        if r.name == crate::oplog::OPLOG_REF {
+            // The entries the interrupted transaction appended: from its new log tip back to the old one.
+            let mut appended = Vec::new();
+            for e in crate::oplog::list(&ws.repo, 10_000)? {
+                if Some(e.id) == r.before {
+                    break;
+                }
+                appended.push(e.id);
+            }
+            tx.undoes(appended);
+            continue;
+        }
+        tx.update_ref(RefUpdate {
+            name: r.name.clone(),
+            old: r.after,
+            new: r.before,
+        });
+    }
+    tx.commit_refs(&mut ws.repo)?;
+    Ok(j.orig_head)
 }

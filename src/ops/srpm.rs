@@ -394,10 +394,51 @@ pub fn build_spec(
             );
         }
     }
-    // Source0 as rpm names it for this version, without the packaging directory.
+    // Source0 as rpm names it for this version, without the packaging directory. Fedora's hand-kept spec
+    // names the upstream base (`linux-5.8.tar.xz`) and applies the stable patch (`patch-5.8.19.xz`) on
+    // top: then the tarball is that upstream tag's tree and the patch is upstream's diff, so the stable
+    // changes are not applied twice (the tree's own changes are the spec's Patch files).
     let names = spec_sources(&spec_file, &sources, dist)?;
     if let Some(src0) = names.first().filter(|n| n.contains(".tar")) {
-        archive(repo, commit, &sources, src0, &[pkgdir, "pq.toml"])?;
+        let base = src0
+            .strip_prefix("linux-")
+            .and_then(|n| n.split(".tar").next())
+            .filter(|v| !v.is_empty());
+        let base_tag = match base {
+            Some(v) => repo.ref_target(&format!("refs/tags/v{v}"))?.map(|t| (v.to_string(), t)),
+            None => None,
+        };
+        match base_tag {
+            Some((v, tag)) if names.iter().any(|n| n.starts_with("patch-") && n.ends_with(".xz")) => {
+                let upstream = repo.resolve_commit(&tag.to_string())?;
+                archive(repo, upstream, &sources, src0, &[])?;
+                for patch in names.iter().filter(|n| n.starts_with("patch-") && n.ends_with(".xz")) {
+                    let to = patch.trim_start_matches("patch-").trim_end_matches(".xz");
+                    let Some(to_tag) = repo.ref_target(&format!("refs/tags/v{to}"))? else {
+                        continue;
+                    };
+                    let out = Command::new("git")
+                        .arg("--git-dir")
+                        .arg(repo.git_dir())
+                        .args(["diff", "--binary", "--no-renames"])
+                        .arg(format!("{upstream}..{}", repo.resolve_commit(&to_tag.to_string())?))
+                        .output()?;
+                    if !out.status.success() {
+                        return Err(Error::internal(format!(
+                            "git diff v{v}..v{to} failed: {}",
+                            last_line(&out.stderr)
+                        )));
+                    }
+                    let plain = sources.join(patch.trim_end_matches(".xz"));
+                    std::fs::write(&plain, out.stdout)?;
+                    let xz = Command::new("xz").arg("-f").arg(&plain).output()?;
+                    if !xz.status.success() {
+                        return Err(Error::internal(format!("xz failed: {}", last_line(&xz.stderr))));
+                    }
+                }
+            }
+            _ => archive(repo, commit, &sources, src0, &[pkgdir, "pq.toml"])?,
+        }
     }
     rpmbuild(&scratch.0, &sources, &spec_file, out_dir, dist).map_err(|e| {
         if e.message.contains("source file") {

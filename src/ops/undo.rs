@@ -5,9 +5,9 @@
 use std::collections::HashSet;
 
 use crate::error::{Error, Result};
-use crate::git::{worktree, Oid, RefUpdate};
-use crate::oplog::{self, LogEntry, Operation, RefChange};
-use crate::ops::{short_branch, Workspace};
+use crate::git::{Oid, RefUpdate};
+use crate::oplog::{self, LogEntry, Operation};
+use crate::ops::{short_branch, Transaction, Workspace};
 
 pub struct UndoReport {
     pub undone: Vec<String>,
@@ -98,7 +98,7 @@ pub(crate) fn nothing_here(ws: &Workspace, live: &[&LogEntry], what: &str) -> Er
 /// `refs_only`, the work tree is left alone (used to roll back an operation interrupted before it touched
 /// the work tree).
 pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: bool) -> Result<UndoReport> {
-    let ws = if refs_only {
+    let mut ws = if refs_only {
         Workspace::open_for_resume(dir)?
     } else {
         Workspace::open_for_change(dir)?
@@ -143,13 +143,8 @@ pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: b
             }
         }
     }
-    let mut ops = Vec::new();
-    for t in &targets {
-        let mut op = Operation::new(command, &ws.repo.committer()?, Some(&ws.branch), Vec::new());
-        op.undoes = Some(t.id);
-        ops.push(op);
-    }
-    let head = move_refs(&ws, &wanted, ops, command, refs_only)?;
+    let undoes = targets.iter().map(|t| t.id).collect();
+    let head = move_refs(&mut ws, &wanted, LogChange::Undoes(undoes), command, refs_only)?;
     Ok(UndoReport {
         undone: targets
             .iter()
@@ -159,12 +154,20 @@ pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: b
     })
 }
 
-/// Move every ref in `wanted` to its value (None: delete), log `ops` (the first gets the ref changes) in the
-/// same transaction, and bring the work tree along unless `refs_only`. Returns the branch's new commit.
+/// What an undo or redo records in the operation log.
+pub(crate) enum LogChange {
+    /// The entries an undo takes back (one log entry each).
+    Undoes(Vec<Oid>),
+    /// The undo entry a redo re-applies.
+    Redoes(Oid),
+}
+
+/// Move every ref in `wanted` to its value (None: delete) and log `change`, in one transaction, bringing the
+/// work tree along unless `refs_only`. Returns the branch's new commit.
 pub(crate) fn move_refs(
-    ws: &Workspace,
+    ws: &mut Workspace,
     wanted: &[(String, Option<Oid>)],
-    mut ops: Vec<Operation>,
+    change: LogChange,
     command: &str,
     refs_only: bool,
 ) -> Result<Oid> {
@@ -202,40 +205,22 @@ pub(crate) fn move_refs(
             ))
         })?;
     }
-    let who = ws.repo.committer()?;
-    if let Some(first) = ops.first_mut() {
-        first.refs = updates
-            .iter()
-            .map(|u| RefChange {
-                name: u.name.clone(),
-                before: u.old,
-                after: u.new,
-            })
-            .collect();
+    // One transaction: the refs moved, the log entries (for an undo one per operation it takes back, the
+    // first holding the ref changes; for a redo one) and the journal, so a kill between the ref moves and the
+    // work tree is finished by `pq continue` or rolled back by `pq abort`; a failed undo or redo leaves no
+    // entry behind.
+    let mut tx = Transaction::begin(ws, command)?;
+    for u in updates {
+        tx.update_ref(u);
     }
-    // The entries are chained in memory and land in the same transaction as the ref moves, so a failed
-    // undo or redo leaves no entry behind.
-    let original_log = ws.repo.ref_target(oplog::OPLOG_REF)?;
-    let mut log_tip = original_log;
-    for op in &ops {
-        log_tip = oplog::prepare_after(&ws.repo, op, &who, log_tip)?.new;
+    match change {
+        LogChange::Undoes(ids) => tx.undoes(ids),
+        LogChange::Redoes(id) => tx.redoes(id),
     }
-    crate::interrupt::check()?;
-    let mut all = updates.clone();
-    all.push(RefUpdate {
-        name: oplog::OPLOG_REF.into(),
-        old: original_log,
-        new: log_tip,
-    });
-    ws.repo.update_refs(&all, &format!("pq: {command}"))?;
-    if !refs_only {
-        worktree::checkout(
-            &ws.repo,
-            ws.repo.commit_tree(head_before)?,
-            ws.repo.commit_tree(new_head)?,
-            None,
-        )?;
+    if refs_only {
+        tx.commit_refs(&mut ws.repo)?;
+    } else {
+        tx.commit(&mut ws.repo)?;
     }
-    crate::sequencer::clear_journal(ws.repo.git_dir())?;
     Ok(new_head)
 }

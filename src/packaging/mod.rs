@@ -14,6 +14,7 @@ macro_rules! static_regex {
 pub(crate) use static_regex;
 
 pub mod changelog;
+pub mod debian;
 pub mod error;
 pub mod genlog;
 pub mod genspec;

@@ -106,6 +106,9 @@ pub struct Materialise {
     pub orig_head: Oid,
     #[serde(with = "crate::git::id::hex")]
     pub new_head: Oid,
+    /// Every ref the transaction moves (the log included), for abort to move back.
+    #[serde(default)]
+    pub refs: Vec<crate::oplog::RefChange>,
 }
 
 pub fn journal_path(git_dir: &std::path::Path) -> std::path::PathBuf {

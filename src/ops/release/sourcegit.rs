@@ -94,8 +94,7 @@ fn describe(repo: &Repo, id: Oid) -> Result<Option<(String, usize, String)>> {
     for c in repo.commits_between(&[], id)? {
         if let Some(name) = tags.get(&c) {
             let n = repo.commits_between(&[c], id)?.len();
-            let hex = id.to_string();
-            return Ok(Some((name.clone(), n, hex[..12].to_string())));
+            return Ok(Some((name.clone(), n, crate::git::short(&id))));
         }
     }
     Ok(None)

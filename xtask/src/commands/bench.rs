@@ -14,7 +14,7 @@ use xtask::fixture::{kernel, KernelFixture, KernelOptions};
 
 use super::workspace_root;
 
-const USAGE: &str = "usage: cargo xtask bench [backport|rebase|select|all] [--files N --commits N] [--picks N]
+const USAGE: &str = "usage: cargo xtask bench [backport|rebase|select|interop|all] [--files N --commits N] [--picks N]
                          [--runs N] [--small-files N] [--keep DIR] [--pq BIN]
 
   --files N, --commits N  size of the main fixture (default: the large preset, 70 000 files / 20 000 commits)
@@ -63,8 +63,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
     while i < args.len() {
         let a = args[i].as_str();
         match a {
-            "backport" | "rebase" | "select" => o.jobs.push(a.to_string()),
-            "all" => o.jobs.extend(["backport", "rebase", "select"].map(String::from)),
+            "backport" | "rebase" | "select" | "interop" => o.jobs.push(a.to_string()),
+            "all" => o
+                .jobs
+                .extend(["backport", "rebase", "select", "interop"].map(String::from)),
             "--files" => o.files = Some(number(value(&mut i, a)?, a)?),
             "--commits" => o.commits = Some(number(value(&mut i, a)?, a)?),
             "--small-files" => o.small_files = number(value(&mut i, a)?, a)?,
@@ -78,7 +80,8 @@ fn parse(args: &[String]) -> Result<Options, String> {
         i += 1;
     }
     if o.jobs.is_empty() {
-        o.jobs.extend(["backport", "rebase", "select"].map(String::from));
+        o.jobs
+            .extend(["backport", "rebase", "select", "interop"].map(String::from));
     }
     o.jobs.dedup();
     Ok(o)
@@ -463,6 +466,116 @@ fn bench_rebase(
     Ok(())
 }
 
+/// Export and import of the stack branch's patches: `git format-patch` vs `pq export` (mbox and quilt), and
+/// `git am` vs `pq import` of the same mbox onto a fresh branch at the base (trees compared).
+fn bench_interop(
+    b: &mut Bench,
+    fx: &KernelFixture,
+    opts: &Options,
+    rows: &mut Vec<Row>,
+    mismatches: &mut Vec<Mismatch>,
+) -> Result<(), String> {
+    let branch = fx.stack_branch.clone();
+    let dir = b.clone(fx, &branch)?;
+    b.pq_init(&dir, "v6.7.1")?;
+    let n: usize = git(&dir, &["rev-list", "--count", &format!("v6.7.1..{branch}")])?
+        .parse()
+        .map_err(|e| format!("rev-list --count: {e}"))?;
+    println!("interop: {branch} ({n} commits on v6.7.1) ({})", tree_label(fx));
+    let out = b.work.join("interop-out");
+    let (git_t, git_runs) = measure(opts.runs, |i| {
+        let _ = std::fs::remove_dir_all(&out);
+        let t = timed(
+            xtask::git::git(&dir).args([
+                "format-patch",
+                "-q",
+                "-o",
+                out.to_str().unwrap(),
+                &format!("v6.7.1..{branch}"),
+            ]),
+            "git format-patch",
+        )?;
+        println!("  git format-patch run {}: {} s", i + 1, secs(t));
+        Ok(t)
+    })?;
+    let mbox = b.work.join("interop.mbox");
+    let mut exported = 0;
+    for format in ["mbox", "quilt"] {
+        let (pq_t, pq_runs) = measure(opts.runs, |i| {
+            let _ = std::fs::remove_dir_all(&out);
+            let target = if format == "mbox" { mbox.clone() } else { out.clone() };
+            let t = timed(
+                b.pq(&dir)
+                    .args(["export", "--format", format, "-o", target.to_str().unwrap()]),
+                "pq export",
+            )?;
+            println!("  pq export --format {format} run {}: {} s", i + 1, secs(t));
+            Ok(t)
+        })?;
+        exported = std::fs::read(&mbox)
+            .map(|m| m.windows(6).filter(|w| w == b"\nFrom ").count() + 1)
+            .unwrap_or(0);
+        rows.push(Row {
+            job: "export".into(),
+            tree: tree_label(fx),
+            what: format!("`git format-patch` vs `pq export --format {format}`"),
+            n,
+            git: git_t,
+            git_runs,
+            pq: pq_t,
+            pq_runs,
+            note: format!("pq writes {exported} (the packaging commit is not a patch)"),
+        });
+    }
+    b.remove(&dir);
+    let mut git_tree = String::new();
+    let (am_t, am_runs) = measure(opts.runs, |i| {
+        let dir = b.clone(fx, &branch)?;
+        git(&dir, &["checkout", "-q", "-b", "am", "v6.7.1"])?;
+        settle();
+        let t = timed(
+            xtask::git::git(&dir).args(["am", "-q", mbox.to_str().unwrap()]),
+            "git am",
+        )?;
+        git_tree = tree_of(&dir, "HEAD")?;
+        println!("  git am run {}: {} s", i + 1, secs(t));
+        b.remove(&dir);
+        Ok(t)
+    })?;
+    let mut pq_tree = String::new();
+    let (imp_t, imp_runs) = measure(opts.runs, |i| {
+        let dir = b.clone(fx, &branch)?;
+        git(&dir, &["checkout", "-q", "-b", "imported", "v6.7.1"])?;
+        b.pq_init(&dir, "v6.7.1")?;
+        let t = timed(b.pq(&dir).args(["import", mbox.to_str().unwrap()]), "pq import")?;
+        pq_tree = tree_of(&dir, "HEAD")?;
+        println!("  pq import run {}: {} s", i + 1, secs(t));
+        b.remove(&dir);
+        Ok(t)
+    })?;
+    if git_tree != pq_tree {
+        mismatches.push(Mismatch(format!(
+            "import: git am's tree {git_tree} != pq import's {pq_tree}"
+        )));
+    }
+    rows.push(Row {
+        job: "import".into(),
+        tree: tree_label(fx),
+        what: "`git am` vs `pq import` (the same mbox)".into(),
+        n: exported,
+        git: am_t,
+        git_runs: am_runs,
+        pq: imp_t,
+        pq_runs: imp_runs,
+        note: if git_tree == pq_tree {
+            "same tree".into()
+        } else {
+            "TREES DIFFER".into()
+        },
+    });
+    Ok(())
+}
+
 fn bench_select(b: &mut Bench, fx: &KernelFixture, opts: &Options, rows: &mut Vec<Row>) -> Result<(), String> {
     let path = fx.clean_backport_path.clone();
     let dir = b.clone(fx, "fedora-6.7")?;
@@ -595,6 +708,7 @@ fn run_jobs(b: &mut Bench, opts: &Options) -> Result<(), String> {
             }
             "rebase" => bench_rebase(b, &main, opts, &mut rows, &mut mismatches)?,
             "select" => bench_select(b, &main, opts, &mut rows)?,
+            "interop" => bench_interop(b, &main, opts, &mut rows, &mut mismatches)?,
             _ => unreachable!("parsed"),
         }
     }

@@ -209,6 +209,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         Some(p) => p.clone(),
         None => build_pq_release(&workspace_root())?,
     };
+    // pq runs inside the clones: a relative path would no longer name it there.
+    let pq = std::fs::canonicalize(&pq).map_err(|e| format!("{}: {e}", pq.display()))?;
     let repo = std::fs::canonicalize(&o.repo).map_err(|e| format!("{}: {e}", o.repo.display()))?;
     let work = match &o.keep {
         Some(d) => d.clone(),
