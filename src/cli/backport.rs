@@ -103,7 +103,10 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
             if !prereqs.is_empty() {
                 eprintln!("upstream commits the branch lacks that last changed these lines (oldest first):");
                 eprint!("{}", render_prereqs(&prereqs));
-                eprintln!("pick them first with `pq abort` and `pq backport --with-prereqs ...`");
+                eprintln!(
+                    "to pick them first: `pq abort`, then `pq backport --with-prereqs {}`",
+                    a.args.join(" ")
+                );
             }
         } else {
             println!("{applied} picked into {}, {present} already present", r.series);
