@@ -39,6 +39,9 @@ pub fn run_all(_args: &[String]) -> Result<(), String> {
     )?;
     if have("mdbook") {
         run(&root, "mdbook", &["build", "book"])?;
+    } else if std::env::var_os("CI").is_some() {
+        // In CI a missing tool is a failure, never a skip.
+        return Err("mdbook is not installed (`cargo install mdbook --locked`)".into());
     } else {
         println!("mdbook is not installed: skipping the book build (`cargo install mdbook --locked`)");
     }
