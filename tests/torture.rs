@@ -1,9 +1,11 @@
 //! Kill pq at random moments and check that nothing is lost: `git fsck` stays clean, and `pq abort` or
 //! `pq undo` brings refs, HEAD, index, work tree and the user's uncommitted changes back exactly. Killed
-//! commands: backport (into a new and an existing series), rebase, release, and undo (of a backport).
+//! commands: backport (into a new and an existing series), rebase, release, undo (of a backport and of a
+//! queue edit) and the queue edits `pq drop`, `pq move` and `pq series rename`.
 //!
-//! `PQ_TORTURE_COUNT` sets the number of kills (default 12, small enough for CI; run 200+ locally with
-//! `PQ_TORTURE_COUNT=200 cargo test --release --test torture -- --nocapture`).
+//! `PQ_TORTURE_COUNT` sets the number of kills (default 18, two per command, small enough for CI; run 200+
+//! locally with `PQ_TORTURE_COUNT=216 cargo nextest run --test torture --no-capture`). The seed is fresh
+//! each run and printed; `PQ_TORTURE_SEED` repeats a run.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -27,11 +29,29 @@ fn pq(dir: &Path, args: &[&str]) -> std::process::Output {
 /// bytes of every file in the work tree.
 fn snapshot(dir: &Path) -> BTreeMap<String, String> {
     let mut s = BTreeMap::new();
-    let refs: String = git(dir, &["for-each-ref", "--format=%(refname) %(objectname)"])
-        .lines()
-        .filter(|l| !l.starts_with("refs/pq/oplog") && !l.starts_with("refs/pq/rerere"))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    // pq's state by its content (the tree): the state commit's message holds the command line, `-C DIR`
+    // and all, which differs between the clones compared.
+    let refs: String = git(
+        dir,
+        &[
+            "for-each-ref",
+            "--format=%(refname) %(objectname) %(if:equals=commit)%(objecttype)%(then)%(tree)%(end)",
+        ],
+    )
+    .lines()
+    .filter(|l| !l.starts_with("refs/pq/oplog") && !l.starts_with("refs/pq/rerere"))
+    .map(|l| match l.strip_prefix("refs/pq/state/") {
+        Some(rest) => {
+            let mut f = rest.split(' ');
+            format!(
+                "refs/pq/state/{} tree {}\n",
+                f.next().unwrap_or(""),
+                f.nth(1).unwrap_or("")
+            )
+        }
+        None => format!("{}\n", l.trim_end()),
+    })
+    .collect();
     s.insert("refs".into(), refs);
     s.insert(
         "HEAD".into(),
@@ -63,12 +83,26 @@ fn snapshot(dir: &Path) -> BTreeMap<String, String> {
     s
 }
 
+/// The keys that differ, each with the lines only one side has (`-` expected, `+` found).
 fn diff(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out: Vec<String> = Vec::new();
     for k in a.keys().chain(b.keys()) {
-        if a.get(k) != b.get(k) && !out.contains(k) {
-            out.push(k.clone());
+        let (x, y) = (a.get(k), b.get(k));
+        if x == y || out.iter().any(|o| o.starts_with(&format!("{k}:"))) {
+            continue;
         }
+        let lines = |v: Option<&String>| -> Vec<String> {
+            v.map(|v| v.lines().map(String::from).collect()).unwrap_or_default()
+        };
+        let (xs, ys) = (lines(x), lines(y));
+        let mut d = format!("{k}:");
+        for l in xs.iter().filter(|l| !ys.contains(l)) {
+            d.push_str(&format!("\n  -{l}"));
+        }
+        for l in ys.iter().filter(|l| !xs.contains(l)) {
+            d.push_str(&format!("\n  +{l}"));
+        }
+        out.push(d);
     }
     out
 }
@@ -87,21 +121,72 @@ fn template() -> (PathBuf, String) {
     (dir.clone(), clean.clone())
 }
 
+/// A clone of the fixture managed by pq, with the user's own work in it, and `prepare` run: the temp dir
+/// holding it, the clone, and the snapshot from before `prepare` (what undoing it brings back).
+fn setup(
+    template: &Path,
+    args: &[&str],
+    prepare: Option<&[&str]>,
+) -> (tempfile::TempDir, PathBuf, BTreeMap<String, String>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("k");
+    let out = Command::new("git")
+        .args(["clone", "-q", "--no-hardlinks"])
+        .arg(template)
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    git(&dir, &["switch", "-q", "fedora-6.7"]);
+    for b in ["linux-6.7.y", "master", "linux-6.8.y"] {
+        git(&dir, &["branch", "-q", b, &format!("origin/{b}")]);
+    }
+    assert!(pq(&dir, &["init", "--base", "v6.7.1"]).status.success());
+    // The user's own work: an untracked file, and an uncommitted change in a path no pick touches
+    // (except for a release, which refuses to run with uncommitted changes, as the distributions'
+    // release scripts do).
+    std::fs::write(dir.join("Documentation/notes-by-hand.txt"), "mine\n").unwrap();
+    if args[0] != "release" {
+        let readme = dir.join("COPYING");
+        let mut text = std::fs::read_to_string(&readme).unwrap();
+        text.push_str("# local tweak\n");
+        std::fs::write(&readme, text).unwrap();
+    }
+    // What a completed undo brings back: the repository before the command it undoes.
+    let undone = snapshot(&dir);
+    if let Some(prep) = prepare {
+        let out = pq(&dir, prep);
+        assert!(
+            out.status.success(),
+            "pq {prep:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    (tmp, dir, undone)
+}
+
 #[test]
 fn random_kills_lose_nothing() {
     let count: usize = std::env::var("PQ_TORTURE_COUNT")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(12);
-    let seed = std::env::var("PQ_TORTURE_SEED")
+        .unwrap_or(18);
+    let seed: u64 = std::env::var("PQ_TORTURE_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(0x5eed_1234_u64);
+        .unwrap_or_else(|| {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            now.as_nanos() as u64 ^ u64::from(std::process::id()) << 32
+        });
+    eprintln!("torture: seed {seed} (repeat with PQ_TORTURE_SEED={seed})");
     let mut rng = Rng::new(seed);
     let (template, clean_path) = template();
     // The command killed, and what runs (unkilled) before it.
     let clean_backport: &[&str] = &["backport", "v6.7..v6.8", &clean_path];
-    let scenarios: [(&[&str], Option<&[&str]>); 5] = [
+    let drop_bottom: &[&str] = &["drop", "local:1"];
+    let scenarios: [(&[&str], Option<&[&str]>); 9] = [
         (&["backport", "v6.7..v6.8", "lib/zstd"], None),
         (&["rebase", "v6.7.2"], None),
         (&["release", "--dist", ".fc39"], None),
@@ -110,41 +195,32 @@ fn random_kills_lose_nothing() {
             None,
         ),
         (&["undo"], Some(clean_backport)),
+        // Queue edits: the whole stack replayed, part of it reordered, and pq's record only.
+        (drop_bottom, None),
+        (&["move", "local:5", "--to", "local", "--before", "local:1"], None),
+        (&["series", "rename", "local", "mine"], None),
+        (&["undo"], Some(drop_bottom)),
     ];
+    // What each command leaves when it runs to its end (dates are fixed, so ids are the same every run),
+    // and how long it took.
+    let mut finished: Vec<Option<(BTreeMap<String, String>, Duration)>> = vec![None; scenarios.len()];
     let mut passed = 0;
     let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
     for i in 0..count {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("k");
-        let out = Command::new("git")
-            .args(["clone", "-q", "--no-hardlinks"])
-            .arg(&template)
-            .arg(&dir)
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        git(&dir, &["switch", "-q", "fedora-6.7"]);
-        for b in ["linux-6.7.y", "master", "linux-6.8.y"] {
-            git(&dir, &["branch", "-q", b, &format!("origin/{b}")]);
-        }
-        assert!(pq(&dir, &["init", "--base", "v6.7.1"]).status.success());
-        // The user's own work: an uncommitted change in a path no pick touches, and an untracked file.
-        std::fs::write(dir.join("Documentation/notes-by-hand.txt"), "mine\n").unwrap();
-        let readme = dir.join("COPYING");
-        let mut text = std::fs::read_to_string(&readme).unwrap();
-        text.push_str("# local tweak\n");
-        std::fs::write(&readme, text).unwrap();
         let (args, prepare) = scenarios[i % scenarios.len()];
-        // What a completed undo brings back: the repository before the command it undoes.
-        let undone = snapshot(&dir);
-        if let Some(prep) = prepare {
-            let out = pq(&dir, prep);
+        let (done, took) = finished[i % scenarios.len()].get_or_insert_with(|| {
+            let (_tmp, dir, _) = setup(&template, args, prepare);
+            let start = std::time::Instant::now();
+            let out = pq(&dir, args);
+            let took = start.elapsed();
             assert!(
-                out.status.success(),
-                "pq {prep:?}: {}",
+                out.status.code().is_some_and(|c| c <= 1),
+                "pq {args:?}: {}",
                 String::from_utf8_lossy(&out.stderr)
             );
-        }
+            (snapshot(&dir), took)
+        });
+        let (_tmp, dir, undone) = setup(&template, args, prepare);
         let before = snapshot(&dir);
         let ops_before = git(&dir, &["rev-list", "--count", "refs/pq/oplog"]);
 
@@ -158,8 +234,11 @@ fn random_kills_lose_nothing() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let delay = rng.next_u64() % 250_000;
+        // Anywhere in the command's run, and a little after it.
+        let delay = rng.next_u64() % (took.as_micros() as u64 * 5 / 4 + 1);
         std::thread::sleep(Duration::from_micros(delay));
+        // `None`: it finished before the kill.
+        let killed = child.try_wait().unwrap().is_none();
         let _ = child.kill();
         let status = child.wait().unwrap();
 
@@ -173,10 +252,22 @@ fn random_kills_lose_nothing() {
             String::from_utf8_lossy(&fsck.stderr)
         );
         let git_dir = dir.join(".git");
-        let recovery = if git_dir.join("pq/op/state.toml").exists() || git_dir.join("pq/materialise.toml").exists() {
+        let stopped = git_dir.join("pq/op/state.toml").exists();
+        let journal = git_dir.join("pq/materialise.toml").exists();
+        let recovery = if journal && !stopped && rng.chance(50) {
+            // Interrupted between its ref transaction and the work tree: finish it, or roll it back.
+            "continue"
+        } else if stopped || journal {
             "abort"
         } else if git(&dir, &["rev-list", "--count", "refs/pq/oplog"]) != ops_before {
-            // The command completed before the kill: undo it; a completed undo is left as it is.
+            // The command completed before the kill, and left what an uninterrupted run leaves: undo it; a
+            // completed undo is left as it is.
+            let changed = diff(done, &snapshot(&dir));
+            assert!(
+                changed.is_empty(),
+                "iteration {i} ({args:?}, delay {delay}us): completed, but not as an uninterrupted run:\n{}",
+                changed.join("\n")
+            );
             if args == ["undo"] {
                 "done"
             } else {
@@ -185,7 +276,19 @@ fn random_kills_lose_nothing() {
         } else {
             "untouched"
         };
-        *outcomes.entry(format!("{} {recovery}", args[0])).or_default() += 1;
+        // A command that ran to its end must have done something, or this test would kill nothing.
+        assert!(
+            killed || recovery != "untouched",
+            "iteration {i}: pq {args:?} finished ({status:?}) without recording an operation"
+        );
+        let when = if killed { "killed" } else { "finished" };
+        *outcomes
+            .entry(format!(
+                "{}{}: {when}, {recovery}",
+                args.join(" "),
+                prepare.map_or(String::new(), |p| format!(" (of {})", p[0]))
+            ))
+            .or_default() += 1;
         if recovery != "untouched" && recovery != "done" {
             let out = pq(&dir, &[recovery]);
             assert!(
@@ -195,11 +298,19 @@ fn random_kills_lose_nothing() {
             );
         }
         let after = snapshot(&dir);
-        let expected = if recovery == "done" { &undone } else { &before };
+        let expected = match recovery {
+            "done" => &undone,
+            // Finished exactly as an uninterrupted run, or (killed before its ref transaction began) nothing
+            // had changed.
+            "continue" if diff(&before, &after).is_empty() => &before,
+            "continue" => done,
+            _ => &before,
+        };
         let changed = diff(expected, &after);
         assert!(
             changed.is_empty(),
-            "iteration {i} ({args:?}, delay {delay}us, recovered by {recovery}): not restored: {changed:?}"
+            "iteration {i} ({args:?}, delay {delay}us, recovered by {recovery}): not restored:\n{}",
+            changed.join("\n")
         );
         let fsck = xtask::git::git(&dir)
             .args(["fsck", "--full", "--no-dangling"])
@@ -208,5 +319,8 @@ fn random_kills_lose_nothing() {
         assert!(fsck.status.success(), "iteration {i}: git fsck failed after recovery");
         passed += 1;
     }
-    eprintln!("torture: {passed}/{count} kills recovered exactly ({outcomes:?})");
+    eprintln!("torture: {passed}/{count} kills recovered exactly (seed {seed})");
+    for (what, n) in &outcomes {
+        eprintln!("  {n:4}  pq {what}");
+    }
 }

@@ -28,14 +28,52 @@ fn interrupted(ws: &Workspace) -> Result<Interrupted> {
     let Some(j) = sequencer::load_journal(ws.repo.git_dir())? else {
         return Ok(Interrupted::No);
     };
-    let branch_now = ws.repo.ref_target(&j.branch)?;
-    // An operation that does not move the branch (init, adopt) has no work tree to bring along: whether or
-    // not its transaction happened, dropping the journal leaves a consistent repository.
-    Ok(if j.new_head != j.orig_head && branch_now == Some(j.new_head) {
-        Interrupted::RefsMoved(j)
-    } else {
-        Interrupted::BeforeRefs
-    })
+    if j.refs.is_empty() {
+        // A journal written before journals listed their refs: the branch tells.
+        let branch_now = ws.repo.ref_target(&j.branch)?;
+        return Ok(if j.new_head != j.orig_head && branch_now == Some(j.new_head) {
+            Interrupted::RefsMoved(j)
+        } else {
+            Interrupted::BeforeRefs
+        });
+    }
+    // A ref transaction over loose refs is not atomic against a kill: git's files are renamed into place one
+    // by one, so any of the journal's refs may hold its new value while the others still hold the old one.
+    // One ref at its new value is enough: the transaction began, and is finished or rolled back as a whole.
+    for (r, now) in journal_refs(ws, &j)? {
+        if r.before != r.after && now == r.after {
+            return Ok(Interrupted::RefsMoved(j));
+        }
+    }
+    Ok(Interrupted::BeforeRefs)
+}
+
+/// The journal's refs with the value each holds now (unpeeled: a release's tag is compared by its tag
+/// object).
+fn journal_refs<'j>(
+    ws: &Workspace,
+    j: &'j sequencer::Materialise,
+) -> Result<Vec<(&'j crate::oplog::RefChange, Option<Oid>)>> {
+    j.refs.iter().map(|r| Ok((r, ws.repo.ref_direct(&r.name)?))).collect()
+}
+
+/// Finish the ref transaction a kill interrupted: every journal ref still at its old value moves to its new
+/// one (their objects were written before the journal).
+fn complete_refs(ws: &Workspace, j: &sequencer::Materialise) -> Result<()> {
+    let updates: Vec<RefUpdate> = journal_refs(ws, j)?
+        .into_iter()
+        .filter(|(r, now)| r.before != r.after && *now == r.before)
+        .map(|(r, _)| RefUpdate {
+            name: r.name.clone(),
+            old: r.before,
+            new: r.after,
+        })
+        .collect();
+    if !updates.is_empty() {
+        ws.repo
+            .update_refs(&updates, &format!("pq: {} (finished by pq continue)", j.command))?;
+    }
+    Ok(())
 }
 
 fn load_stopped(ws: &Workspace) -> Result<Stopped> {
@@ -48,13 +86,14 @@ fn load_stopped(ws: &Workspace) -> Result<Stopped> {
 pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> Result<ResumeReport> {
     let ws = Workspace::open_for_resume(dir)?;
     match interrupted(&ws)? {
-        Interrupted::RefsMoved(_) => {
+        Interrupted::RefsMoved(j) => {
+            complete_refs(&ws, &j)?;
             finish_materialise(&ws.repo)?;
             return Ok(ResumeReport {
                 kind: "interrupted operation".into(),
                 lines: Vec::new(),
                 stopped: None,
-                new_head: Some(ws.head),
+                new_head: Some(j.new_head),
             });
         }
         Interrupted::BeforeRefs => {
@@ -412,13 +451,20 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
 /// Move every ref an interrupted transaction moved back where it was, in one transaction whose log entries
 /// take back the ones it appended; returns the branch's restored tip.
 fn move_back(ws: &mut Workspace, j: &sequencer::Materialise) -> Result<Oid> {
+    // Refs the interrupted transaction did not reach already hold their old value: left as they are.
+    let reached: Vec<(String, Option<Oid>, Option<Oid>)> = journal_refs(ws, j)?
+        .into_iter()
+        .filter(|(r, now)| r.name == crate::oplog::OPLOG_REF || *now != r.before)
+        .map(|(r, _)| (r.name.clone(), r.before, r.after))
+        .collect();
     let mut tx = Transaction::begin(ws, &format!("pq abort ({})", j.command))?;
-    for r in &j.refs {
-        if r.name == crate::oplog::OPLOG_REF {
-            // The entries the interrupted transaction appended: from its new log tip back to the old one.
+    for (name, before, after) in reached {
+        if name == crate::oplog::OPLOG_REF {
+            // The entries the interrupted transaction appended, if the log moved: from its new log tip back
+            // to the old one.
             let mut appended = Vec::new();
             for e in crate::oplog::list(&ws.repo, 10_000)? {
-                if Some(e.id) == r.before {
+                if Some(e.id) == before {
                     break;
                 }
                 appended.push(e.id);
@@ -427,9 +473,9 @@ fn move_back(ws: &mut Workspace, j: &sequencer::Materialise) -> Result<Oid> {
             continue;
         }
         tx.update_ref(RefUpdate {
-            name: r.name.clone(),
-            old: r.after,
-            new: r.before,
+            name,
+            old: after,
+            new: before,
         });
     }
     tx.commit_refs(&mut ws.repo)?;
