@@ -100,7 +100,7 @@ fn kernel_backport_matches_git_cherry_pick_pick_by_pick() {
     r.fsck();
 
     // Every pick records its upstream in the state.
-    let series = r.pq_json(&["series", "show", "backport/lib-zstd"], 0);
+    let series = r.pq_json(&["series", "show", "backport/lib-zstd"], 0)["series"].take();
     let patches = series[0]["patches"].as_array().expect("patches");
     let picked: Vec<&String> = expected
         .iter()

@@ -33,7 +33,7 @@ fn undo_walks_back_through_backport_and_init() {
     // Nothing left to undo.
     let err = assert_refused(&r.pq(&["undo"]));
     assert!(err.contains("nothing to undo"), "{err}");
-    let log = r.pq_json(&["log"], 0);
+    let log = r.pq_json(&["log"], 0)["operations"].take();
     assert_eq!(log.as_array().unwrap().len(), 4, "{log}");
 }
 
@@ -43,7 +43,7 @@ fn undo_to_an_operation_and_refusing_to_overwrite_changes() {
     let s0 = without_oplog(r.snapshot());
     r.pq_ok(&["init", "--base", "v6.7.1"]);
     r.pq_ok(&["backport", "v6.7..v6.8", &fx.clean_backport_path]);
-    let log = r.pq_json(&["log"], 0);
+    let log = r.pq_json(&["log"], 0)["operations"].take();
     let init_id = log[1]["id"].as_str().unwrap().to_string();
     assert!(log[1]["command"].as_str().unwrap().contains("init"), "{log}");
 
@@ -276,7 +276,7 @@ fn state_disagreeing_with_history_names_adopt() {
     assert!(status.contains("pq adopt"), "{status}");
     r.pq_ok(&["adopt"]);
     r.fsck();
-    let series = r.pq_json(&["series", "show", "local"], 0);
+    let series = r.pq_json(&["series", "show", "local"], 0)["series"].take();
     let commits: Vec<&str> = series[0]["patches"]
         .as_array()
         .unwrap()
@@ -326,7 +326,7 @@ fn json_output_parses() {
     r.pq_ok(&["init", "--base", "v6.7.1"]);
     let status = r.pq_json(&["status"], 0);
     assert_eq!(status["base"], "v6.7.1", "{status}");
-    let series = r.pq_json(&["series"], 0);
+    let series = r.pq_json(&["series"], 0)["series"].take();
     assert!(series.as_array().is_some_and(|a| !a.is_empty()), "{series}");
     let dry = r.pq_json(&["backport", "v6.7..v6.8", "lib/zstd", "--dry-run"], 0);
     assert_eq!(dry["dry_run"], true);

@@ -61,7 +61,7 @@ fn commits(r: &TestRepo, range: &str) -> Vec<String> {
 
 /// Series name and origin of each patch, in queue order.
 fn origins(r: &TestRepo) -> Vec<(String, Option<String>)> {
-    let v = r.pq_json(&["series"], 0);
+    let v = r.pq_json(&["series"], 0)["series"].take();
     let mut out = Vec::new();
     for s in v.as_array().unwrap() {
         for p in s["patches"].as_array().unwrap() {

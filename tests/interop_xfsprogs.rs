@@ -29,7 +29,7 @@ fn commits(r: &TestRepo, range: &str) -> Vec<String> {
 }
 
 fn origins(r: &TestRepo) -> Vec<(Option<String>, Option<String>)> {
-    let v = r.pq_json(&["series"], 0);
+    let v = r.pq_json(&["series"], 0)["series"].take();
     v.as_array()
         .unwrap()
         .iter()

@@ -162,7 +162,7 @@ fn drop_matches_rebase_i_and_undo_brings_the_patches_back() {
         .map(|l| l["source"].as_str().unwrap())
         .collect();
     assert_eq!(dropped, [p[1].as_str(), p[3].as_str()]);
-    let series = r.pq_json(&["series", "show", "local"], 0);
+    let series = r.pq_json(&["series", "show", "local"], 0)["series"].take();
     assert_eq!(series[0]["patches"].as_array().unwrap().len(), 4);
 
     r.pq_ok(&["undo"]);
@@ -179,7 +179,7 @@ fn move_into_a_new_series_and_reorder_series_match_rebase_i() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     r.pq_ok(&["move", &p[2][..8], "local:1", "--to", "fixes"]);
     assert_like_git(&r, &oracle);
-    let s = r.pq_json(&["series"], 0);
+    let s = r.pq_json(&["series"], 0)["series"].take();
     let names: Vec<(&str, usize)> = s
         .as_array()
         .unwrap()
@@ -234,7 +234,7 @@ fn reword_with_m_and_with_the_editor_match_rebase_i() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_like_git(&r, &oracle);
     assert_eq!(
-        r.pq_json(&["series", "show", "local"], 0)[0]["patches"][1]["subject"],
+        r.pq_json(&["series", "show", "local"], 0)["series"].take()[0]["patches"][1]["subject"],
         "b2: add a file, reworded"
     );
 
@@ -293,7 +293,7 @@ fn edit_then_continue_matches_rebase_i_edit() {
     assert_like_git(&r, &oracle);
     // The edited patch keeps its series; the log has one operation to undo.
     assert_eq!(
-        r.pq_json(&["series", "show", "local"], 0)[0]["patches"]
+        r.pq_json(&["series", "show", "local"], 0)["series"].take()[0]["patches"]
             .as_array()
             .unwrap()
             .len(),
@@ -390,7 +390,8 @@ fn series_new_rename_and_drop() {
     r.pq_ok(&["series", "new", "middle", "--after", "local"]);
     r.pq_ok(&["series", "new", "bottom", "--after", "local"]);
     let names = |r: &TestRepo| -> Vec<String> {
-        r.pq_json(&["series"], 0)
+        r.pq_json(&["series"], 0)["series"]
+            .take()
             .as_array()
             .unwrap()
             .iter()
@@ -403,7 +404,7 @@ fn series_new_rename_and_drop() {
     r.pq_ok(&["move", "local:5", "local:6", "--to", "middle"]);
     r.pq_ok(&["series", "rename", "middle", "backport/mid"]);
     assert_eq!(names(&r), ["local", "bottom", "backport/mid", "top"]);
-    let mid = r.pq_json(&["series", "show", "backport/mid"], 0);
+    let mid = r.pq_json(&["series", "show", "backport/mid"], 0)["series"].take();
     assert_eq!(mid[0]["patches"].as_array().unwrap().len(), 2);
 
     // Dropping a series drops its patches, like deleting their lines in `git rebase -i`.
@@ -422,7 +423,7 @@ fn a_renamed_series_keeps_its_history() {
     let (r, _fx) = TestRepo::kernel();
     r.pq_ok(&["init", "--base", "v6.7.1"]);
     run_skipping(&r, &["backport", "v6.7..v6.8", "lib/zstd"]);
-    let before: Vec<String> = r.pq_json(&["series", "show", "backport/lib-zstd"], 0)[0]["patches"]
+    let before: Vec<String> = r.pq_json(&["series", "show", "backport/lib-zstd"], 0)["series"].take()[0]["patches"]
         .as_array()
         .unwrap()
         .iter()

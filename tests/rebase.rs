@@ -71,7 +71,7 @@ fn kernel_backport_then_rebase_onto_the_release_that_has_them() {
     r.pq_ok(&["init", "--base", "v6.7.1"]);
     let stops = run_skipping(&r, &["backport", "v6.7..v6.8", "lib/zstd"]);
     assert_eq!(stops, [fx.sha("zstd_conflict_1"), fx.sha("zstd_conflict_2")]);
-    let picks = r.pq_json(&["series", "show", "backport/lib-zstd"], 0);
+    let picks = r.pq_json(&["series", "show", "backport/lib-zstd"], 0)["series"].take();
     let picked: Vec<String> = picks[0]["patches"]
         .as_array()
         .unwrap()

@@ -276,7 +276,17 @@ fn rhel_9_2_zstream_release_matches_new_release_sh_genlog_and_rpm() {
 
     // The SRPM (rpmbuild -bs: the corpus tree has no redhat/Makefile entry point) and what rpm reads in it.
     let out = r.scratch.path().join("srpms");
-    let s = r.pq_json(&["srpm", "--outdir", out.to_str().unwrap(), "--dist", ".el9_2"], 0);
+    let printed = r.pq_ok(&[
+        "srpm",
+        "--outdir",
+        out.to_str().unwrap(),
+        "--dist",
+        ".el9_2",
+        "--format",
+        "json",
+    ]);
+    json_settings(&r).bind(|| insta::assert_snapshot!("srpm_json", printed));
+    let s: serde_json::Value = serde_json::from_str(&printed).unwrap();
     let srpm = PathBuf::from(s["srpm"].as_str().unwrap());
     assert_eq!(srpm.file_name().unwrap(), "kernel-5.14.0-284.31.1.el9_2.src.rpm");
     let q = |args: &[&str]| {

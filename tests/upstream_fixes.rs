@@ -311,8 +311,14 @@ fn small_fixes_match_the_oracle_and_apply_into_the_right_series() {
     let text = r.pq_ok(&["fixes", "--upstream", "v1.1"]);
     assert!(text.contains("3 follow-up fix(es)"), "{text}");
 
-    r.pq_ok(&["fixes", "--upstream", "v1.1", "--apply"]);
-    let series = r.pq_json(&["series"], 0);
+    {
+        let _guard = json_settings(&r).bind_to_scope();
+        let out = r.pq_ok(&["fixes", "--upstream", "v1.1", "--format", "json"]);
+        insta::assert_snapshot!("fixes_json", out);
+        let out = r.pq_ok(&["fixes", "--upstream", "v1.1", "--apply", "--format", "json"]);
+        insta::assert_snapshot!("fixes_apply_json", out);
+    }
+    let series = r.pq_json(&["series"], 0)["series"].take();
     let names: Vec<(String, usize)> = series
         .as_array()
         .unwrap()

@@ -10,7 +10,10 @@ pub struct Args {}
 pub fn run(dir: &Path, _a: &Args, out: &Output) -> crate::Result<i32> {
     let r = crate::ops::resume::abort(dir)?;
     if out.json() {
-        out.print_json(&serde_json::json!({"aborted": r.kind, "head": r.head.to_string()}));
+        out.print_json(&super::json::Aborted {
+            aborted: r.kind,
+            head: r.head.to_string(),
+        });
     } else {
         println!("{} aborted; back at {}", r.kind, crate::git::short(&r.head));
     }

@@ -14,9 +14,12 @@ pub struct Args {
 pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> {
     let r = crate::ops::init::adopt(dir, a.series.clone(), cmd)?;
     if out.json() {
-        out.print_json(
-            &serde_json::json!({"kept": r.kept, "added": r.added, "forgotten": r.forgotten, "series": r.series}),
-        );
+        out.print_json(&super::json::Adopted {
+            kept: r.kept,
+            added: r.added,
+            forgotten: r.forgotten,
+            series: r.series.clone(),
+        });
     } else {
         println!(
             "adopted: {} patch(es) kept, {} new in series {}, {} no longer on the branch",

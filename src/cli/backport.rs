@@ -1,5 +1,6 @@
 use std::path::Path;
 
+use crate::cli::json;
 use crate::cli::output::{render_lines, render_stop};
 use crate::cli::{Output, EXIT_OK, EXIT_STOPPED};
 use crate::engine::replay::Outcome;
@@ -75,14 +76,18 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
     progress.finish();
     let prereqs = if r.stopped.is_some() { at_stop(dir)? } else { Vec::new() };
     if out.json() {
-        out.print_json(&serde_json::json!({
-            "series": r.series,
-            "dry_run": r.dry_run,
-            "commits": r.lines,
-            "stopped": r.stopped.as_ref().map(|s| serde_json::json!({"commit": s.source.to_string(), "subject": s.subject, "series": s.series, "conflicts": s.paths, "prerequisites": prereqs})),
-            "head": r.new_head.map(|h| h.to_string()),
-            "prerequisites_added": added,
-        }));
+        let mut stopped = json::stopped(r.stopped.as_ref());
+        if let Some(s) = &mut stopped {
+            s.prerequisites = Some(prereqs.iter().map(json::Commit::from).collect());
+        }
+        out.print_json(&json::Backport {
+            series: r.series.clone(),
+            dry_run: r.dry_run,
+            commits: json::lines(&r.lines),
+            stopped,
+            head: r.new_head.as_ref().map(json::id),
+            prerequisites_added: added.iter().map(json::Commit::from).collect(),
+        });
     } else if r.lines.is_empty() && r.stopped.is_none() {
         println!("nothing to backport: no commit in the range touches the paths");
     } else {

@@ -17,11 +17,12 @@ pub fn run(dir: &Path, _a: &Args, out: &Output) -> crate::Result<i32> {
 
 pub fn report(out: &Output, r: &crate::ops::resume::ResumeReport) -> crate::Result<i32> {
     if out.json() {
-        out.print_json(&serde_json::json!({
-            "operation": r.kind, "commits": r.lines,
-            "stopped": r.stopped.as_ref().map(|s| serde_json::json!({"commit": s.source.to_string(), "subject": s.subject, "series": s.series, "conflicts": s.paths})),
-            "head": r.new_head.map(|h| h.to_string()),
-        }));
+        out.print_json(&super::json::Resumed {
+            operation: r.kind.clone(),
+            commits: super::json::lines(&r.lines),
+            stopped: super::json::stopped(r.stopped.as_ref()),
+            head: r.new_head.as_ref().map(super::json::id),
+        });
     } else {
         print!("{}", render_lines(&r.lines, false));
         match &r.stopped {

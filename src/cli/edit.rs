@@ -17,10 +17,18 @@ pub struct Args {
 pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> {
     let s = crate::ops::edit::edit(dir, &a.patch, cmd)?;
     if out.json() {
-        out.print_json(&serde_json::json!({
-            "stopped": {"commit": s.commit, "subject": s.subject, "series": s.series, "edit": true},
-            "above": s.above,
-        }));
+        out.print_json(&super::json::EditStopped {
+            stopped: super::json::Stopped {
+                commit: s.commit.clone(),
+                subject: s.subject.clone(),
+                series: s.series.clone(),
+                conflicts: Vec::new(),
+                prerequisites: None,
+                file: None,
+                edit: true,
+            },
+            above: s.above,
+        });
     } else {
         eprintln!(
             "stopped at {} {} (series {}) to edit it; HEAD is detached there\n\

@@ -39,7 +39,21 @@ pub fn run(dir: &Path, a: &Args, format: Option<Format>, out: &Output) -> crate:
         },
     )?;
     if out.json() {
-        out.print_json(&r);
+        out.print_json(&super::json::Export {
+            format: r.format.to_string(),
+            output: r.output.clone(),
+            files: r.files.clone(),
+            patches: r.patches,
+            left_out: r
+                .left_out
+                .iter()
+                .map(|l| super::json::LeftOut {
+                    file: l.file.clone(),
+                    path: l.path.clone(),
+                })
+                .collect(),
+            spec: r.spec.clone(),
+        });
     } else {
         println!("wrote {} patch(es) as {} to {}", r.patches, r.format, r.output);
         if let Some(spec) = &r.spec {

@@ -31,16 +31,31 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
     )?;
     let stopped = r.applied.iter().find_map(|b| b.stopped.as_ref());
     if out.json() {
-        let mut v = serde_json::json!({ "fixes": r.fixes });
-        if a.apply {
-            v["applied"] = serde_json::json!(r
-                .applied
+        use super::json;
+        out.print_json(&json::Fixes {
+            fixes: r
+                .fixes
                 .iter()
-                .map(|b| serde_json::json!({"series": b.series, "commits": b.lines, "head": b.new_head.map(|h| h.to_string())}))
-                .collect::<Vec<_>>());
-            v["stopped"] = serde_json::json!(stopped.map(|s| serde_json::json!({"commit": s.source.to_string(), "subject": s.subject, "series": s.series, "conflicts": s.paths})));
-        }
-        out.print_json(&v);
+                .map(|f| json::Fix {
+                    commit: json::id(&f.commit),
+                    subject: f.subject.clone(),
+                    fixes: f.fixes.iter().map(json::id).collect(),
+                    carried_patch: f.carried_patch.as_ref().map(json::id),
+                    in_base: f.in_base,
+                })
+                .collect(),
+            applied: a.apply.then(|| {
+                r.applied
+                    .iter()
+                    .map(|b| json::FixesApplied {
+                        series: b.series.clone(),
+                        commits: json::lines(&b.lines),
+                        head: b.new_head.as_ref().map(json::id),
+                    })
+                    .collect()
+            }),
+            stopped: a.apply.then(|| json::stopped(stopped)),
+        });
         return Ok(if stopped.is_some() { EXIT_STOPPED } else { EXIT_OK });
     }
     if r.fixes.is_empty() {

@@ -50,24 +50,27 @@ pub fn run(dir: &Path, a: &Args, format: Option<Format>, out: &Output, cmd: &str
             .unwrap_or_default()
     };
     if out.json() {
-        let commits: Vec<serde_json::Value> = r
+        let commits = r
             .lines
             .iter()
-            .map(|l| {
-                let mut v = serde_json::to_value(l).expect("serializes");
-                v["file"] = serde_json::Value::String(file_of(&l.source));
-                v
+            .map(|l| super::json::Line {
+                file: Some(file_of(&l.source)),
+                ..super::json::Line::from(l)
             })
             .collect();
-        out.print_json(&serde_json::json!({
-            "format": r.format,
-            "dry_run": r.dry_run,
-            "series": r.series,
-            "commits": commits,
-            "notes": r.notes,
-            "stopped": r.stopped.as_ref().map(|s| serde_json::json!({"commit": s.source.to_string(), "file": file_of(&s.source), "subject": s.subject, "series": s.series, "conflicts": s.paths})),
-            "head": r.new_head.map(|h| h.to_string()),
-        }));
+        let stopped = r.stopped.as_ref().map(|s| super::json::Stopped {
+            file: Some(file_of(&s.source)),
+            ..super::json::Stopped::from(s)
+        });
+        out.print_json(&super::json::Import {
+            format: r.format.to_string(),
+            dry_run: r.dry_run,
+            series: r.series.clone(),
+            commits,
+            notes: r.notes.clone(),
+            stopped,
+            head: r.new_head.as_ref().map(super::json::id),
+        });
     } else {
         for n in &r.notes {
             eprintln!("note: {n}");

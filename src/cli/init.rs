@@ -39,12 +39,23 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
         },
     )?;
     if out.json() {
-        out.print_json(&serde_json::json!({
-            "branch": r.branch, "base": r.base, "series": r.series,
-            "patches": r.patches, "packaging": r.packaging, "releases": r.releases,
-            "merges_linearised": r.merges,
-            "topics": r.topics.iter().map(|(n, c)| serde_json::json!({"series": n, "patches": c})).collect::<Vec<_>>(),
-        }));
+        out.print_json(&super::json::Init {
+            branch: r.branch.clone(),
+            base: r.base.clone(),
+            series: r.series.clone(),
+            patches: r.patches,
+            packaging: r.packaging,
+            releases: r.releases,
+            merges_linearised: r.merges,
+            topics: r
+                .topics
+                .iter()
+                .map(|(n, c)| super::json::Topic {
+                    series: n.clone(),
+                    patches: *c,
+                })
+                .collect(),
+        });
     } else {
         println!(
             "pq now manages {} on {}: {} patch(es) in series {}, {} packaging commit(s), {} release(s)",

@@ -15,11 +15,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output) -> crate::Result<i32> {
     let ws = crate::ops::Workspace::open(dir)?;
     let log = crate::oplog::list(&ws.repo, a.limit)?;
     if out.json() {
-        let v: Vec<_> = log
-            .iter()
-            .map(|e| serde_json::json!({"id": e.id.to_string(), "command": e.op.command, "time": e.op.time, "user": e.op.user, "refs": e.op.refs, "undoes": e.op.undoes.map(|u| u.to_string())}))
-            .collect();
-        out.print_json(&v);
+        out.print_json(&super::json::Log::from(&log[..]));
         return Ok(EXIT_OK);
     }
     for e in &log {

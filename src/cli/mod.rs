@@ -11,6 +11,7 @@ mod export;
 mod fixes;
 mod import;
 mod init;
+mod json;
 mod log;
 mod output;
 mod range_diff;

@@ -3,8 +3,6 @@
 use crate::git::short;
 use std::io::IsTerminal;
 
-use serde::Serialize;
-
 use super::Format;
 use crate::engine::replay::{Outcome, ReportLine};
 use crate::error::Error;
@@ -22,19 +20,19 @@ impl Output {
     pub fn json(&self) -> bool {
         self.format == Format::Json
     }
-    pub fn print_json<T: Serialize>(&self, value: &T) {
-        println!("{}", serde_json::to_string_pretty(value).expect("serializes"));
+    /// Print a command's JSON report, with its schema version.
+    pub fn print_json<T: super::json::Report>(&self, report: &T) {
+        println!("{}", super::json::render(report));
     }
     pub fn error(&self, e: &Error) {
         if self.json() {
-            let v = serde_json::json!({
-                "error": e.message,
-                "hint": e.hints.first(),
-                "hints": e.hints,
-                "causes": e.causes(),
-                "exit": e.exit_code(),
+            self.print_json(&super::json::Failure {
+                error: e.message.clone(),
+                hint: e.hints.first().cloned(),
+                hints: e.hints.clone(),
+                causes: e.causes(),
+                exit: e.exit_code(),
             });
-            println!("{}", serde_json::to_string_pretty(&v).expect("serializes"));
         }
         eprintln!("error: {}", e.message);
         if self.verbose > 0 {

@@ -10,13 +10,13 @@ use crate::ops::queue::QueueReport;
 /// Print a queue edit's report; `done` is the line said when it finished (e.g. "dropped 2 patch(es)").
 pub fn report(out: &Output, r: &QueueReport, done: &str) -> crate::Result<i32> {
     if out.json() {
-        out.print_json(&serde_json::json!({
-            "changed": !r.unchanged,
-            "series": r.series,
-            "patches": r.lines,
-            "stopped": r.stopped.as_ref().map(|s| serde_json::json!({"commit": s.source.to_string(), "subject": s.subject, "series": s.series, "conflicts": s.paths})),
-            "head": r.new_head.map(|h| h.to_string()),
-        }));
+        out.print_json(&super::json::QueueEdit {
+            changed: !r.unchanged,
+            series: r.series.clone(),
+            patches: super::json::lines(&r.lines),
+            stopped: super::json::stopped(r.stopped.as_ref()),
+            head: r.new_head.as_ref().map(super::json::id),
+        });
     } else if r.unchanged {
         println!("nothing to change: the queue already is as asked");
     } else {

@@ -11,7 +11,21 @@ pub struct Args {}
 pub fn run(dir: &Path, _a: &Args, out: &Output) -> crate::Result<i32> {
     let r = crate::ops::range_diff::range_diff(dir)?;
     if out.json() {
-        out.print_json(&r);
+        out.print_json(&super::json::RangeDiff {
+            operation: r.operation.clone(),
+            pairs: r
+                .pairs
+                .iter()
+                .map(|p| super::json::RangeDiffPair {
+                    old: super::json::id(&p.old),
+                    new: p.new.as_ref().map(super::json::id),
+                    subject: p.subject.clone(),
+                    status: p.status.to_string(),
+                    reason: p.reason.clone(),
+                    interdiff: p.interdiff.clone(),
+                })
+                .collect(),
+        });
         return Ok(EXIT_OK);
     }
     println!("{}", r.operation);

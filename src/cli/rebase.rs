@@ -32,12 +32,14 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
     )?;
     progress.finish();
     if out.json() {
-        out.print_json(&serde_json::json!({
-            "old_base": r.old_base, "new_base": r.new_base, "dry_run": r.dry_run,
-            "patches": r.lines,
-            "stopped": r.stopped.as_ref().map(|s| serde_json::json!({"commit": s.source.to_string(), "subject": s.subject, "series": s.series, "conflicts": s.paths})),
-            "head": r.new_head.map(|h| h.to_string()),
-        }));
+        out.print_json(&super::json::Rebase {
+            old_base: r.old_base.clone(),
+            new_base: r.new_base.clone(),
+            dry_run: r.dry_run,
+            patches: super::json::lines(&r.lines),
+            stopped: super::json::stopped(r.stopped.as_ref()),
+            head: r.new_head.as_ref().map(super::json::id),
+        });
     } else {
         print!("{}", render_lines(&r.lines, r.dry_run));
         let applied = count(&r.lines, Outcome::Applied) + count(&r.lines, Outcome::Resolved);

@@ -64,32 +64,36 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
 }
 
 fn print_json(out: &Output, r: &ReleaseReport) {
+    use super::json;
     if let Some(prev) = &r.nothing_changed {
-        out.print_json(&serde_json::json!({
-            "nothing_changed": true,
-            "previous": prev,
-            "dry_run": r.dry_run,
-        }));
+        out.print_json(&json::ReleaseUnchanged {
+            nothing_changed: true,
+            previous: prev.clone(),
+            dry_run: r.dry_run,
+        });
         return;
     }
-    out.print_json(&serde_json::json!({
-        "nvr": r.nvr,
-        "version": r.version,
-        "release": r.release,
-        "tag": r.tag,
-        "changelog": r.changelog,
-        "debian_changelog": r.debian_changelog,
-        "files": r.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>(),
-        "warnings": r.warnings,
-        "commit": r.commit.map(|c| c.to_string()),
-        "dry_run": r.dry_run,
-        "signed": r.signed.as_ref().map(|s| s.is_ok()),
-        "srpm": match &r.srpm {
-            Some(Ok(p)) => serde_json::json!(p.display().to_string()),
-            Some(Err(e)) => serde_json::json!({"error": e.message, "hint": e.hints.first(), "hints": e.hints}),
-            None => serde_json::Value::Null,
-        },
-    }));
+    out.print_json(&json::Release {
+        nvr: r.nvr.clone(),
+        version: r.version.clone(),
+        release: r.release.clone(),
+        tag: r.tag.clone(),
+        changelog: r.changelog.clone(),
+        debian_changelog: r.debian_changelog.clone(),
+        files: r.files.iter().map(|f| f.path.clone()).collect(),
+        warnings: r.warnings.clone(),
+        commit: r.commit.as_ref().map(json::id),
+        dry_run: r.dry_run,
+        signed: r.signed.as_ref().map(|s| s.is_ok()),
+        srpm: r.srpm.as_ref().map(|s| match s {
+            Ok(p) => json::SrpmOutcome::Written(p.display().to_string()),
+            Err(e) => json::SrpmOutcome::Failed {
+                error: e.message.clone(),
+                hint: e.hints.first().cloned(),
+                hints: e.hints.clone(),
+            },
+        }),
+    });
 }
 
 fn print_text(r: &ReleaseReport) {

@@ -73,7 +73,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
     };
     let views = crate::ops::status::series(dir, only)?;
     if out.json() {
-        out.print_json(&views);
+        out.print_json(&super::json::SeriesList::from(&views[..]));
         return Ok(EXIT_OK);
     }
     for v in &views {

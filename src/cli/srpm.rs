@@ -38,7 +38,9 @@ pub fn run(dir: &Path, a: &Args, out: &Output) -> crate::Result<i32> {
         },
     )?;
     if out.json() {
-        out.print_json(&serde_json::json!({ "srpm": path.display().to_string() }));
+        out.print_json(&super::json::Srpm {
+            srpm: path.display().to_string(),
+        });
     } else {
         println!("source RPM: {}", path.display());
     }

@@ -10,7 +10,7 @@ pub struct Args {}
 pub fn run(dir: &Path, _a: &Args, out: &Output) -> crate::Result<i32> {
     let st = crate::ops::status::status(dir)?;
     if out.json() {
-        out.print_json(&st);
+        out.print_json(&super::json::Status::from(&st));
         return Ok(EXIT_OK);
     }
     println!("On branch {}", st.branch);

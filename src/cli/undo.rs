@@ -14,7 +14,10 @@ pub struct Args {
 pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> {
     let r = crate::ops::undo::undo(dir, a.to.as_deref(), cmd, false)?;
     if out.json() {
-        out.print_json(&serde_json::json!({"undone": r.undone, "head": r.head.to_string()}));
+        out.print_json(&super::json::Undone {
+            undone: r.undone.clone(),
+            head: r.head.to_string(),
+        });
     } else {
         for u in &r.undone {
             println!("undid {u}");

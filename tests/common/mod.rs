@@ -633,3 +633,13 @@ pub fn text_line(message: &[u8]) -> String {
 pub fn is_merge(r: &TestRepo, commit: &str) -> bool {
     r.git(&["rev-list", "--parents", "-n1", commit]).split(' ').count() > 2
 }
+
+/// Snapshot settings for JSON output: [`insta_settings`], with commit ids (full and abbreviated) and
+/// operation-log times redacted.
+pub fn json_settings(r: &TestRepo) -> insta::Settings {
+    let mut s = insta_settings(r);
+    s.add_filter(r"\b[0-9a-f]{40}\b", "[id]");
+    s.add_filter(r"\b[0-9a-f]{12}\b", "[short]");
+    s.add_filter(r#""time": \d+"#, r#""time": "[time]""#);
+    s
+}
