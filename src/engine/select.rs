@@ -60,7 +60,7 @@ impl<'r> History<'r> {
                 .into_iter()
                 .map(|p| Oid::from_bytes_or_panic(g.oid_at(p)))
                 .collect();
-            Some((parents, g.commit_time_at(pos), Oid::from_bytes_or_panic(g.tree_at(pos))))
+            Some((parents, g.commit_time_at(pos), Oid::from_bytes_or_panic(&g.tree_at(pos))))
         });
         let (parents, time, tree) = match from_graph {
             Some(v) => v,
@@ -126,7 +126,7 @@ struct Queued {
 
 /// List the commits of `range` touching `paths` (all commits when `paths` is empty), oldest first.
 pub fn select(repo: &Repo, range: &Range, paths: &[Vec<u8>]) -> Result<Vec<Selected>> {
-    let graph = CommitGraph::open(&repo.objects_dir()).ok().flatten();
+    let graph = CommitGraph::for_repo(repo);
     let keys = match (&graph, paths.is_empty()) {
         (Some(g), false) if g.has_bloom_filters() => {
             let refs: Vec<&[u8]> = paths.iter().map(|p| p.as_slice()).collect();

@@ -1,10 +1,9 @@
-//! Reader for git's commit-graph (`objects/info/commit-graph` or a split chain under
-//! `objects/info/commit-graphs/`), including the changed-path Bloom filters.
+//! git's commit-graph through gix (`gix-commitgraph`: parents, commit times, root trees, generation
+//! numbers), plus what gix does not read: the changed-path Bloom filters (the BIDX and BDAT chunks).
 //!
-//! The graph gives parents, commit times and generation numbers without inflating commit
-//! objects, and the Bloom filters answer "did this commit possibly touch `path`?" with a
-//! handful of bit tests. That is what makes `git rev-list A..B -- path` fast on
-//! kernel-sized histories; gix reads neither.
+//! The graph gives parents, commit times and trees without inflating commit objects, and the Bloom filters
+//! answer "did this commit possibly touch `path`?" with a handful of bit tests. That is what makes
+//! `git rev-list A..B -- path` fast on kernel-sized histories.
 //!
 //! # Bloom filter semantics
 //!
@@ -21,57 +20,29 @@
 //! refuses to use them. A path also matches changes below it, because git adds every leading
 //! directory of a changed path to the filter.
 //!
-//! Like git, do not use the graph in shallow repositories or with replace refs / grafts: its
-//! parents are the real ones, not the rewritten ones.
+//! Like git, the graph is not used when `core.commitGraph` is false, in shallow repositories, or with
+//! replace refs or grafts: its parents are the real ones, not the rewritten ones ([`CommitGraph::for_repo`]).
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-const HASH_LEN: usize = 20;
-/// Tree OID, two parent words, generation/time words.
-const CDAT_WIDTH: usize = HASH_LEN + 16;
-const PARENT_NONE: u32 = 0x7000_0000;
-const HIGH_BIT: u32 = 0x8000_0000;
-const BDAT_HEADER: usize = 12;
+pub use gix::commitgraph::Position;
 
-const fn chunk_id(id: &[u8; 4]) -> u32 {
-    u32::from_be_bytes(*id)
-}
-const ID_OIDF: u32 = chunk_id(b"OIDF");
-const ID_OIDL: u32 = chunk_id(b"OIDL");
-const ID_CDAT: u32 = chunk_id(b"CDAT");
-const ID_EDGE: u32 = chunk_id(b"EDGE");
-const ID_GDA2: u32 = chunk_id(b"GDA2");
-const ID_GDO2: u32 = chunk_id(b"GDO2");
-const ID_BIDX: u32 = chunk_id(b"BIDX");
-const ID_BDAT: u32 = chunk_id(b"BDAT");
-const ID_BASE: u32 = chunk_id(b"BASE");
+const BDAT_HEADER: usize = 12;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("cannot read {}: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
-    #[error("corrupt commit-graph {}: {reason}", path.display())]
-    Corrupt { path: PathBuf, reason: &'static str },
-    #[error("unsupported commit-graph {}: {reason}", path.display())]
-    Unsupported { path: PathBuf, reason: &'static str },
+    #[error("unusable commit-graph {}: {reason}", path.display())]
+    Corrupt { path: PathBuf, reason: String },
 }
 
-/// Position of a commit in the (possibly split) graph. Positions continue across layers,
-/// base layer first. Only the [`CommitGraph`] that produced a position may be given it back
-/// (another graph may panic on it); walking by position skips the OID binary search.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct GraphPos(u32);
-
-impl GraphPos {
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
-
-struct BloomChunk {
-    /// Offset of BIDX in the layer's data.
+/// The changed-path filters of one graph file, memory-mapped.
+struct Bloom {
+    data: memmap2::Mmap,
+    /// Offset of BIDX in `data`.
     bidx: usize,
     /// Offset of the first filter byte (BDAT after its header).
     filters: usize,
@@ -80,229 +51,63 @@ struct BloomChunk {
     num_hashes: u32,
 }
 
+/// One file of the graph: where its commits start among the graph's positions, and its filters.
 struct Layer {
-    data: Vec<u8>,
     /// Number of commits in the layers below this one.
     base: u32,
     len: u32,
-    fanout: usize,
-    oidl: usize,
-    cdat: usize,
-    edge: usize,
-    edge_len: usize,
-    gda2: Option<usize>,
-    gdo2: usize,
-    gdo2_len: usize,
-    bloom: Option<BloomChunk>,
-    /// Hashes of the base layers, from BASE.
-    bases: Vec<[u8; HASH_LEN]>,
+    bloom: Option<Bloom>,
 }
 
 fn be32(data: &[u8], off: usize) -> u32 {
     u32::from_be_bytes([data[off], data[off + 1], data[off + 2], data[off + 3]])
 }
 
-fn be64(data: &[u8], off: usize) -> u64 {
-    (u64::from(be32(data, off)) << 32) | u64::from(be32(data, off + 4))
-}
-
-impl Layer {
-    /// Validates every size and offset up front so that later accessors can index directly
-    /// for any local position `< len`.
-    fn parse(path: &Path, data: Vec<u8>) -> Result<Layer, Error> {
-        let corrupt = |reason| Error::Corrupt {
-            path: path.to_owned(),
-            reason,
-        };
-        if data.len() < 8 || &data[..4] != b"CGPH" {
-            return Err(corrupt("bad signature"));
+impl Bloom {
+    /// The filters of a graph file with `len` commits, if it has usable ones. Like git, a malformed or
+    /// unknown-version filter section only disables the filters.
+    fn read(data: memmap2::Mmap, len: u32) -> Option<Bloom> {
+        // gix has checked the header; the chunk table starts after its 8 bytes.
+        let num_chunks = u32::from(*data.get(6)?);
+        let index = gix_chunk::file::Index::from_bytes(&data, 8, num_chunks).ok()?;
+        let bidx = index.usize_offset_by_id(*b"BIDX").ok()?;
+        let bdat = index.usize_offset_by_id(*b"BDAT").ok()?;
+        if bidx.len() != len as usize * 4 || bdat.len() < BDAT_HEADER || bidx.end > data.len() || bdat.end > data.len() {
+            return None;
         }
-        if data[4] != 1 {
-            return Err(Error::Unsupported {
-                path: path.to_owned(),
-                reason: "file version is not 1",
-            });
-        }
-        if data[5] != 1 {
-            return Err(Error::Unsupported {
-                path: path.to_owned(),
-                reason: "hash is not SHA-1",
-            });
-        }
-        let num_chunks = data[6] as usize;
-        let num_bases = data[7] as usize;
-        let toc_end = 8 + (num_chunks + 1) * 12;
-        if data.len() < toc_end + HASH_LEN {
-            return Err(corrupt("truncated chunk table"));
-        }
-        let body_end = data.len() - HASH_LEN;
-
-        let mut chunks: Vec<(u32, usize, usize)> = Vec::with_capacity(num_chunks);
-        for i in 0..num_chunks {
-            let entry = 8 + i * 12;
-            let id = be32(&data, entry);
-            let start = be64(&data, entry + 4);
-            let end = be64(&data, entry + 16);
-            if id == 0 {
-                return Err(corrupt("early chunk table terminator"));
-            }
-            if start < toc_end as u64 || start > end || end > body_end as u64 {
-                return Err(corrupt("chunk offset out of range"));
-            }
-            chunks.push((id, start as usize, (end - start) as usize));
-        }
-        if be32(&data, 8 + num_chunks * 12) != 0 {
-            return Err(corrupt("missing chunk table terminator"));
-        }
-        let find = |id: u32| chunks.iter().find(|c| c.0 == id).map(|c| (c.1, c.2));
-
-        let (fanout, fanout_len) = find(ID_OIDF).ok_or_else(|| corrupt("missing OIDF"))?;
-        if fanout_len != 256 * 4 {
-            return Err(corrupt("bad OIDF size"));
-        }
-        let mut prev = 0;
-        for i in 0..256 {
-            let v = be32(&data, fanout + 4 * i);
-            if v < prev {
-                return Err(corrupt("OIDF not monotonic"));
-            }
-            prev = v;
-        }
-        let len = prev;
-        let n = len as usize;
-        let (oidl, oidl_len) = find(ID_OIDL).ok_or_else(|| corrupt("missing OIDL"))?;
-        if oidl_len != n * HASH_LEN {
-            return Err(corrupt("bad OIDL size"));
-        }
-        let (cdat, cdat_len) = find(ID_CDAT).ok_or_else(|| corrupt("missing CDAT"))?;
-        if cdat_len != n * CDAT_WIDTH {
-            return Err(corrupt("bad CDAT size"));
-        }
-        let (edge, edge_len) = find(ID_EDGE).unwrap_or((0, 0));
-        if edge_len % 4 != 0 {
-            return Err(corrupt("bad EDGE size"));
-        }
-        let gda2 = match find(ID_GDA2) {
-            Some((off, l)) if l == n * 4 => Some(off),
-            Some(_) => return Err(corrupt("bad GDA2 size")),
-            None => None,
-        };
-        let (gdo2, gdo2_len) = find(ID_GDO2).unwrap_or((0, 0));
-        if gdo2_len % 8 != 0 {
-            return Err(corrupt("bad GDO2 size"));
-        }
-
-        // Like git, a malformed or unknown-version filter section only disables the filters.
-        let bloom = match (find(ID_BIDX), find(ID_BDAT)) {
-            (Some((bidx, bidx_len)), Some((bdat, bdat_len))) if bidx_len == n * 4 && bdat_len >= BDAT_HEADER => {
-                let hash_version = be32(&data, bdat);
-                let num_hashes = be32(&data, bdat + 4);
-                (hash_version == 1 || hash_version == 2).then_some(BloomChunk {
-                    bidx,
-                    filters: bdat + BDAT_HEADER,
-                    filters_len: bdat_len - BDAT_HEADER,
-                    hash_version,
-                    num_hashes,
-                })
-            }
-            _ => None,
-        };
-
-        let mut bases = Vec::with_capacity(num_bases);
-        if num_bases > 0 {
-            let (base, base_len) = find(ID_BASE).ok_or_else(|| corrupt("missing BASE"))?;
-            if base_len != num_bases * HASH_LEN {
-                return Err(corrupt("bad BASE size"));
-            }
-            for i in 0..num_bases {
-                let mut h = [0; HASH_LEN];
-                h.copy_from_slice(&data[base + i * HASH_LEN..][..HASH_LEN]);
-                bases.push(h);
-            }
-        }
-
-        Ok(Layer {
+        let hash_version = be32(&data, bdat.start);
+        let num_hashes = be32(&data, bdat.start + 4);
+        (hash_version == 1 || hash_version == 2).then_some(Bloom {
+            bidx: bidx.start,
+            filters: bdat.start + BDAT_HEADER,
+            filters_len: bdat.len() - BDAT_HEADER,
+            hash_version,
+            num_hashes,
             data,
-            base: 0,
-            len,
-            fanout,
-            oidl,
-            cdat,
-            edge,
-            edge_len,
-            gda2,
-            gdo2,
-            gdo2_len,
-            bloom,
-            bases,
         })
     }
 
-    fn checksum(&self) -> &[u8] {
-        &self.data[self.data.len() - HASH_LEN..]
-    }
-
-    fn oid(&self, local: usize) -> &[u8; HASH_LEN] {
-        self.data[self.oidl + local * HASH_LEN..][..HASH_LEN]
-            .try_into()
-            .expect("slice has hash length")
-    }
-
-    fn find(&self, oid: &[u8; HASH_LEN]) -> Option<usize> {
-        let first = oid[0] as usize;
-        let mut lo = if first == 0 {
-            0
-        } else {
-            be32(&self.data, self.fanout + 4 * (first - 1)) as usize
-        };
-        let mut hi = be32(&self.data, self.fanout + 4 * first) as usize;
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            match self.oid(mid).cmp(oid) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(mid),
-            }
-        }
-        None
-    }
-
-    fn cdat_word(&self, local: usize, word: usize) -> u32 {
-        be32(&self.data, self.cdat + local * CDAT_WIDTH + HASH_LEN + 4 * word)
-    }
-
-    fn commit_time(&self, local: usize) -> u64 {
-        // 34-bit time: the low 2 bits of the generation word are the high bits.
-        (u64::from(self.cdat_word(local, 2) & 3) << 32) | u64::from(self.cdat_word(local, 3))
-    }
-
-    /// The filter bytes, or `None` if the layer has no filters or the index is inconsistent
-    /// (git also just ignores such a filter).
-    fn filter(&self, local: usize) -> Option<(&[u8], &BloomChunk)> {
-        let b = self.bloom.as_ref()?;
-        let end = be32(&self.data, b.bidx + 4 * local) as usize;
+    /// The filter bytes of the file's `local`-th commit, or `None` if the index is inconsistent (git also
+    /// just ignores such a filter).
+    fn filter(&self, local: usize) -> Option<&[u8]> {
+        let end = be32(&self.data, self.bidx + 4 * local) as usize;
         let start = if local == 0 {
             0
         } else {
-            be32(&self.data, b.bidx + 4 * (local - 1)) as usize
+            be32(&self.data, self.bidx + 4 * (local - 1)) as usize
         };
-        if start > end || end > b.filters_len {
+        if start > end || end > self.filters_len {
             return None;
         }
-        Some((&self.data[b.filters + start..b.filters + end], b))
+        Some(&self.data[self.filters + start..self.filters + end])
     }
 }
 
-/// A commit-graph file or split chain, read into memory in full (about 100 MB for linux.git
-/// with filters; memory-mapping would be a drop-in change of `Layer::data`). Git does not
-/// verify the trailing checksums on reads and neither does this; every offset is
-/// bounds-checked instead, so corrupt files give errors or unknown answers, never panics.
+/// A commit-graph file or split chain: gix's reader for the commits, and the filters beside it.
 pub struct CommitGraph {
+    graph: gix::commitgraph::Graph,
     /// Base layer first.
     layers: Vec<Layer>,
-    total: u32,
-    /// Corrected commit dates are only usable if every layer has them (as in git).
-    generation_v2: bool,
 }
 
 fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, Error> {
@@ -316,100 +121,106 @@ fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, Error> {
     }
 }
 
-fn parse_hex_hash(line: &[u8]) -> Option<[u8; HASH_LEN]> {
-    if line.len() != 2 * HASH_LEN {
-        return None;
+/// The graph's files, base layer first: a single `info/commit-graph` takes precedence over a split chain
+/// (as in git and gix).
+fn layer_paths(info: &Path) -> Result<Vec<PathBuf>, Error> {
+    let single = info.join("commit-graph");
+    if single.is_file() {
+        return Ok(vec![single]);
     }
-    let nibble = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
+    let dir = info.join("commit-graphs");
+    let chain_path = dir.join("commit-graph-chain");
+    let Some(chain) = read_optional(&chain_path)? else {
+        return Ok(Vec::new());
     };
-    let mut out = [0; HASH_LEN];
-    for (i, pair) in line.chunks_exact(2).enumerate() {
-        out[i] = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+    let mut out = Vec::new();
+    for line in chain.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        // Only a hash names a file here: never a path read from the repository.
+        if line.len() != 40 || !line.iter().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::Corrupt {
+                path: chain_path,
+                reason: "bad line in commit-graph-chain".into(),
+            });
+        }
+        out.push(dir.join(format!("graph-{}.graph", String::from_utf8_lossy(line))));
     }
-    Some(out)
+    Ok(out)
 }
 
 impl CommitGraph {
-    /// Opens the commit-graph of a repository's objects dir (`.git/objects`); `Ok(None)` when
-    /// there is none.
-    ///
-    /// Like git, a single `info/commit-graph` file takes precedence over a split chain. For a
-    /// chain, layers are used up to the first one that is missing or does not match the chain
-    /// (e.g. while `git gc` rewrites it); commits above that are simply not in the graph.
-    pub fn open(objects_dir: &Path) -> Result<Option<Self>, Error> {
-        let info = objects_dir.join("info");
-        let single = info.join("commit-graph");
-        if let Some(data) = read_optional(&single)? {
-            let layer = Layer::parse(&single, data)?;
-            if !layer.bases.is_empty() {
-                return Err(Error::Corrupt {
-                    path: single,
-                    reason: "single commit-graph file claims base layers",
-                });
-            }
-            return Ok(Some(Self::from_layers(vec![layer])));
+    /// The repository's commit-graph if git would use it: not with `core.commitGraph=false`, in a shallow
+    /// clone, or with replace refs (unless `GIT_NO_REPLACE_OBJECTS` is set) or grafts, whose parents the
+    /// graph does not know. `None` too when there is none or it cannot be read: the caller reads commits.
+    pub fn for_repo(repo: &super::Repo) -> Option<CommitGraph> {
+        let config = repo.inner.config_snapshot();
+        if !config.boolean("core.commitGraph").unwrap_or(true) || repo.is_shallow() {
+            return None;
         }
-
-        let dir = info.join("commit-graphs");
-        let chain_path = dir.join("commit-graph-chain");
-        let Some(chain) = read_optional(&chain_path)? else {
-            return Ok(None);
-        };
-        let mut hashes = Vec::new();
-        for line in chain.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-            hashes.push(parse_hex_hash(line).ok_or_else(|| Error::Corrupt {
-                path: chain_path.clone(),
-                reason: "bad line in commit-graph-chain",
-            })?);
+        if repo.inner.common_dir().join("info/grafts").exists() {
+            return None;
         }
-        let mut layers: Vec<Layer> = Vec::with_capacity(hashes.len());
-        let mut base: u32 = 0;
-        for (i, hash) in hashes.iter().enumerate() {
-            let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-            let path = dir.join(format!("graph-{hex}.graph"));
-            let Some(data) = read_optional(&path)? else {
-                break;
-            };
-            let mut layer = Layer::parse(&path, data)?;
-            if layer.checksum() != hash || layer.bases.as_slice() != &hashes[..i] {
-                break;
-            }
-            let Some(next) = base.checked_add(layer.len).filter(|&t| t < PARENT_NONE) else {
-                return Err(Error::Corrupt {
-                    path,
-                    reason: "too many commits",
-                });
-            };
-            layer.base = base;
-            base = next;
-            layers.push(layer);
+        let replaced = std::env::var_os("GIT_NO_REPLACE_OBJECTS").is_none()
+            && repo
+                .inner
+                .references()
+                .ok()
+                .and_then(|r| r.prefixed("refs/replace/").ok().map(|mut i| i.next().is_some()))
+                .unwrap_or(true);
+        if replaced {
+            return None;
         }
-        if layers.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(Self::from_layers(layers)))
+        Self::open(&repo.objects_dir()).ok().flatten()
     }
 
-    fn from_layers(layers: Vec<Layer>) -> Self {
-        let total = layers.iter().map(|l| l.len).sum();
-        let generation_v2 = layers.iter().all(|l| l.gda2.is_some());
-        CommitGraph {
-            layers,
-            total,
-            generation_v2,
+    /// Opens the commit-graph of an objects dir (`.git/objects`); `Ok(None)` when there is none. A split
+    /// chain with a missing or mismatched layer (`git gc` rewriting it) is an error, as in gix.
+    pub fn open(objects_dir: &Path) -> Result<Option<Self>, Error> {
+        let paths = layer_paths(&objects_dir.join("info"))?;
+        if paths.is_empty() {
+            return Ok(None);
         }
+        let mut files = Vec::with_capacity(paths.len());
+        let mut layers = Vec::with_capacity(paths.len());
+        let mut base = 0u32;
+        for path in paths {
+            let io_err = |source| Error::Io {
+                path: path.clone(),
+                source,
+            };
+            let file = fs::File::open(&path).map_err(io_err)?;
+            // Two maps of one open file: gix reads the commits from one, the filters come from the other,
+            // and both show the same bytes even if git replaces the file meanwhile.
+            // SAFETY: git never writes into a graph file in place; it writes a new one and renames it.
+            let (commits, filters) = unsafe { (memmap2::Mmap::map(&file), memmap2::Mmap::map(&file)) };
+            let graph_file = gix::commitgraph::File::new(commits.map_err(io_err)?, path.clone()).map_err(|e| {
+                Error::Corrupt {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
+            let len = graph_file.num_commits();
+            layers.push(Layer {
+                base,
+                len,
+                bloom: Bloom::read(filters.map_err(io_err)?, len),
+            });
+            base = base.saturating_add(len);
+            files.push(graph_file);
+        }
+        let graph = gix::commitgraph::Graph::new(files).map_err(|e| Error::Corrupt {
+            path: objects_dir.join("info"),
+            reason: e.to_string(),
+        })?;
+        Ok(Some(CommitGraph { graph, layers }))
     }
 
     /// Number of commits in the graph.
     pub fn len(&self) -> usize {
-        self.total as usize
+        self.graph.num_commits() as usize
     }
 
     pub fn is_empty(&self) -> bool {
-        self.total == 0
+        self.len() == 0
     }
 
     /// Whether any layer carries changed-path Bloom filters.
@@ -417,127 +228,53 @@ impl CommitGraph {
         self.layers.iter().any(|l| l.bloom.is_some())
     }
 
-    fn layer(&self, pos: GraphPos) -> (&Layer, usize) {
-        let layer = self
-            .layers
-            .iter()
-            .rev()
-            .find(|l| l.base <= pos.0)
-            .expect("base layer starts at 0");
-        (layer, (pos.0 - layer.base) as usize)
-    }
-
-    /// Position lookup by binary search in OIDF/OIDL of each layer.
-    pub fn lookup(&self, oid: &[u8; 20]) -> Option<GraphPos> {
-        self.layers
-            .iter()
-            .rev()
-            .find_map(|l| l.find(oid).map(|local| GraphPos(l.base + local as u32)))
+    pub fn lookup(&self, oid: &[u8; 20]) -> Option<Position> {
+        self.graph.lookup(gix::hash::oid::from_bytes_unchecked(oid))
     }
 
     pub fn contains(&self, oid: &[u8; 20]) -> bool {
         self.lookup(oid).is_some()
     }
 
-    pub fn oid_at(&self, pos: GraphPos) -> &[u8; 20] {
-        let (layer, local) = self.layer(pos);
-        layer.oid(local)
+    pub fn oid_at(&self, pos: Position) -> &[u8; 20] {
+        self.graph.id_at(pos).as_bytes().try_into().expect("SHA-1 graph")
     }
 
     /// Root tree of the commit.
-    pub fn tree_at(&self, pos: GraphPos) -> &[u8; 20] {
-        let (layer, local) = self.layer(pos);
-        layer.data[layer.cdat + local * CDAT_WIDTH..][..HASH_LEN]
+    pub fn tree_at(&self, pos: Position) -> [u8; 20] {
+        self.graph
+            .commit_at(pos)
+            .root_tree_id()
+            .as_bytes()
             .try_into()
-            .expect("slice has hash length")
+            .expect("SHA-1 graph")
     }
 
     /// Committer time in seconds since the epoch.
-    pub fn commit_time_at(&self, pos: GraphPos) -> i64 {
-        let (layer, local) = self.layer(pos);
-        layer.commit_time(local) as i64
+    pub fn commit_time_at(&self, pos: Position) -> i64 {
+        self.graph.commit_at(pos).committer_timestamp() as i64
     }
 
     /// Topological level (generation number v1): 1 for roots, else 1 + max over parents.
-    pub fn topo_level_at(&self, pos: GraphPos) -> u32 {
-        let (layer, local) = self.layer(pos);
-        layer.cdat_word(local, 2) >> 2
-    }
-
-    /// The generation number git uses for this graph: the corrected commit date (v2) when
-    /// every layer has a GDA2 chunk, otherwise the topological level (v1). A commit's generation
-    /// is greater than each of its parents', except that git releases up to at least 2.47
-    /// truncate it to 32 bits below a commit dated after 2106. `None` only for corrupt data.
-    pub fn generation_at(&self, pos: GraphPos) -> Option<u64> {
-        if !self.generation_v2 {
-            return Some(u64::from(self.topo_level_at(pos)));
-        }
-        let (layer, local) = self.layer(pos);
-        let gda2 = layer.gda2.expect("generation_v2 implies GDA2 in every layer");
-        let raw = be32(&layer.data, gda2 + 4 * local);
-        let offset = if raw & HIGH_BIT != 0 {
-            let idx = (raw & !HIGH_BIT) as usize;
-            if (idx + 1) * 8 > layer.gdo2_len {
-                return None;
-            }
-            be64(&layer.data, layer.gdo2 + idx * 8)
-        } else {
-            u64::from(raw)
-        };
-        layer.commit_time(local).checked_add(offset)
-    }
-
-    fn checked_pos(&self, raw: u32) -> Option<GraphPos> {
-        (raw < self.total).then_some(GraphPos(raw))
+    pub fn topo_level_at(&self, pos: Position) -> u32 {
+        self.graph.commit_at(pos).generation()
     }
 
     /// Parent positions in order; `None` only if the graph data is inconsistent.
-    pub fn parents_at(&self, pos: GraphPos) -> Option<Vec<GraphPos>> {
-        let (layer, local) = self.layer(pos);
-        let p1 = layer.cdat_word(local, 0);
-        let p2 = layer.cdat_word(local, 1);
-        let mut out = Vec::with_capacity(2);
-        if p1 == PARENT_NONE {
-            return (p2 == PARENT_NONE).then_some(out);
-        }
-        out.push(self.checked_pos(p1)?);
-        if p2 == PARENT_NONE {
-            return Some(out);
-        }
-        if p2 & HIGH_BIT == 0 {
-            out.push(self.checked_pos(p2)?);
-            return Some(out);
-        }
-        // Octopus: parents 2..n are in EDGE, the last one flagged with the high bit.
-        let mut idx = (p2 & !HIGH_BIT) as usize;
-        loop {
-            if (idx + 1) * 4 > layer.edge_len {
-                return None;
-            }
-            let v = be32(&layer.data, layer.edge + idx * 4);
-            out.push(self.checked_pos(v & !HIGH_BIT)?);
-            if v & HIGH_BIT != 0 {
-                return Some(out);
-            }
-            idx += 1;
-        }
+    pub fn parents_at(&self, pos: Position) -> Option<Vec<Position>> {
+        self.graph.commit_at(pos).iter_parents().collect::<Result<_, _>>().ok()
     }
 
-    /// The first parent without allocating, for first-parent walks; `Ok(None)` for a root,
-    /// `Err(())` if the graph data is inconsistent.
+    /// The first parent, for first-parent walks; `Ok(None)` for a root, `Err(())` if the graph data is
+    /// inconsistent.
     #[allow(clippy::result_unit_err)]
-    pub fn first_parent_at(&self, pos: GraphPos) -> Result<Option<GraphPos>, ()> {
-        let (layer, local) = self.layer(pos);
-        match layer.cdat_word(local, 0) {
-            PARENT_NONE => Ok(None),
-            p => self.checked_pos(p).map(Some).ok_or(()),
-        }
+    pub fn first_parent_at(&self, pos: Position) -> Result<Option<Position>, ()> {
+        self.graph.commit_at(pos).parent1().map_err(|_| ())
     }
 
     /// Parent OIDs in order, or `None` if the commit is not in the graph.
     pub fn parents(&self, oid: &[u8; 20]) -> Option<Vec<[u8; 20]>> {
-        let pos = self.lookup(oid)?;
-        let parents = self.parents_at(pos)?;
+        let parents = self.parents_at(self.lookup(oid)?)?;
         Some(parents.into_iter().map(|p| *self.oid_at(p)).collect())
     }
 
@@ -560,12 +297,17 @@ impl CommitGraph {
         self.maybe_changed_at(self.lookup(oid)?, paths)
     }
 
-    pub fn maybe_changed_at(&self, pos: GraphPos, keys: &BloomKeys) -> Option<bool> {
+    pub fn maybe_changed_at(&self, pos: Position, keys: &BloomKeys) -> Option<bool> {
         if !keys.usable {
             return None;
         }
-        let (layer, local) = self.layer(pos);
-        let (filter, settings) = layer.filter(local)?;
+        let layer = self.layers.iter().rev().find(|l| l.base <= pos.0)?;
+        let local = (pos.0 - layer.base) as usize;
+        if local >= layer.len as usize {
+            return None;
+        }
+        let settings = layer.bloom.as_ref()?;
+        let filter = settings.filter(local)?;
         // Zero-length filters were written by git 2.27/2.28 both for commits without changes
         // and for commits with too many; git ignores them, and so must we.
         if filter.is_empty() {
@@ -865,7 +607,8 @@ mod tests {
     }
 
     fn unhex(s: &[u8]) -> [u8; 20] {
-        parse_hex_hash(s).expect("hex oid")
+        let id = gix::ObjectId::from_hex(s).expect("hex oid");
+        id.as_bytes().try_into().expect("SHA-1")
     }
 
     struct Rng(u64);
@@ -1074,16 +817,17 @@ mod tests {
 
     struct Commit {
         oid: [u8; 20],
+        tree: [u8; 20],
         parents: Vec<[u8; 20]>,
         time: i64,
         /// Files changed versus the first parent (all files for a root).
         changed: Vec<Vec<u8>>,
     }
 
-    /// Every commit with its parents and time from `git log`, and its first-parent diff from
+    /// Every commit with its tree, parents and time from `git log`, and its first-parent diff from
     /// `git diff-tree`, in an order where parents come first.
     fn oracle(repo: &Repo) -> Vec<Commit> {
-        let log = repo.run(&["log", "--all", "--topo-order", "--reverse", "--format=%H %P %ct"]);
+        let log = repo.run(&["log", "--all", "--topo-order", "--reverse", "--format=%H %T %P %ct"]);
         let mut commits: Vec<Commit> = log
             .split(|&b| b == b'\n')
             .filter(|l| !l.is_empty())
@@ -1092,7 +836,8 @@ mod tests {
                 let (time, ids) = fields.split_last().unwrap();
                 Commit {
                     oid: unhex(ids[0]),
-                    parents: ids[1..].iter().map(|p| unhex(p)).collect(),
+                    tree: unhex(ids[1]),
+                    parents: ids[2..].iter().map(|p| unhex(p)).collect(),
                     time: std::str::from_utf8(time).unwrap().parse().unwrap(),
                     changed: Vec::new(),
                 }
@@ -1204,7 +949,6 @@ mod tests {
         let mut stats = Stats::default();
         assert_eq!(graph.len(), commits.len());
         let mut level: HashMap<[u8; 20], u64> = HashMap::new();
-        let mut corrected: HashMap<[u8; 20], u64> = HashMap::new();
         let keys: Vec<BloomKeys> = paths.iter().map(|p| graph.keys(&[p])).collect();
         for c in commits {
             assert!(graph.contains(&c.oid));
@@ -1220,18 +964,9 @@ mod tests {
 
             // Parents come first in `commits`, so their generations are known.
             let lvl = 1 + c.parents.iter().map(|p| level[p]).max().unwrap_or(0);
-            let cd = c
-                .parents
-                .iter()
-                .map(|p| corrected[p] + 1)
-                .max()
-                .unwrap_or(0)
-                .max(c.time as u64);
             level.insert(c.oid, lvl);
-            corrected.insert(c.oid, cd);
             assert_eq!(u64::from(graph.topo_level_at(pos)), lvl);
-            let expect_gen = if graph.generation_v2 { cd } else { lvl };
-            assert_eq!(graph.generation_at(pos), Some(expect_gen));
+            assert_eq!(graph.tree_at(pos), c.tree, "{}", hex(&c.oid));
 
             stats.commits += 1;
             let too_many = filter_entries(&c.changed) > 512;
@@ -1360,7 +1095,6 @@ mod tests {
             assert_eq!(graph.layers.len(), 1);
             let want = if name == "v1" { 1 } else { 2 };
             assert_eq!(graph.layers[0].bloom.as_ref().unwrap().hash_version, want);
-            assert!(graph.layers[0].gdo2_len > 0, "GDO2 exercised");
             let stats = check_graph(&graph, &commits, &paths, &mut rng);
             report(name, &stats);
             assert_eq!(stats.unknown, 0);
@@ -1430,17 +1164,52 @@ mod tests {
         assert!(stats.fp_rate() < 0.05, "{stats:?}");
 
         // Commits in the base layer answer unknown; their parents resolve across layers.
-        let base_commit = graph.layers[0].oid(0);
+        let base_commit = graph.oid_at(Position(0));
         assert_eq!(graph.maybe_changed(base_commit, &graph.keys(&[b"lib"])), None);
 
-        // A missing top layer leaves the rest usable.
+        // A missing layer makes the graph unusable (as in gix): commits are then read from their objects.
         let chain = fs::read_to_string(repo.objects().join("info/commit-graphs/commit-graph-chain")).unwrap();
         let top = chain.lines().last().unwrap();
         fs::remove_file(repo.objects().join(format!("info/commit-graphs/graph-{top}.graph"))).unwrap();
-        let graph = CommitGraph::open(&repo.objects()).unwrap().unwrap();
-        assert_eq!(graph.layers.len(), 2);
-        assert!(graph.contains(&commits[0].oid));
-        assert!(!graph.contains(&commits.last().unwrap().oid));
+        assert!(CommitGraph::open(&repo.objects()).is_err());
+    }
+
+    #[test]
+    fn the_graph_is_left_alone_where_git_leaves_it() {
+        let repo = Repo::new(&history(
+            5,
+            &Options {
+                commits: 20,
+                pool: 10,
+                specials: false,
+            },
+        ));
+        repo.run(&["commit-graph", "write", "--reachable", "--changed-paths"]);
+        let used = || CommitGraph::for_repo(&crate::git::Repo::discover(&repo.path()).unwrap()).is_some();
+        assert!(used());
+        let git_dir = repo.path().join(".git");
+        let tip = String::from_utf8(repo.run(&["rev-parse", "main"])).unwrap();
+        let below = String::from_utf8(repo.run(&["rev-parse", "main~1"])).unwrap();
+
+        repo.run(&["config", "core.commitGraph", "false"]);
+        assert!(!used(), "core.commitGraph=false");
+        repo.run(&["config", "core.commitGraph", "true"]);
+        assert!(used());
+
+        repo.run(&["replace", tip.trim(), below.trim()]);
+        assert!(!used(), "replace refs");
+        repo.run(&["replace", "-d", tip.trim()]);
+        assert!(used());
+
+        fs::write(git_dir.join("shallow"), &below).unwrap();
+        assert!(!used(), "shallow");
+        fs::remove_file(git_dir.join("shallow")).unwrap();
+
+        fs::create_dir_all(git_dir.join("info")).unwrap();
+        fs::write(git_dir.join("info/grafts"), &tip).unwrap();
+        assert!(!used(), "grafts");
+        fs::remove_file(git_dir.join("info/grafts")).unwrap();
+        assert!(used());
     }
 
     #[test]
@@ -1460,7 +1229,7 @@ mod tests {
         // commits with no or too many changes.
         let graph = CommitGraph::open(&repo.objects()).unwrap().unwrap();
         let bidx = graph.layers[0].bloom.as_ref().unwrap().bidx;
-        let oid = *graph.layers[0].oid(0);
+        let oid = *graph.oid_at(Position(0));
         let keys = graph.keys(&[b"definitely/not/there"]);
         assert!(graph.maybe_changed(&oid, &keys).is_some());
         data[bidx..bidx + 4].copy_from_slice(&[0; 4]);
@@ -1485,7 +1254,7 @@ mod tests {
         let good = fs::read(&path).unwrap();
         let oids: Vec<[u8; 20]> = {
             let g = CommitGraph::open(&repo.objects()).unwrap().unwrap();
-            (0..g.len() as u32).map(|i| *g.oid_at(GraphPos(i))).collect()
+            (0..g.len() as u32).map(|i| *g.oid_at(Position(i))).collect()
         };
         let keys = BloomKeys::new(&[b"lib", "dé/é".as_bytes()]);
         let len = good.len();
@@ -1514,7 +1283,8 @@ mod tests {
                     for oid in &oids {
                         if let Some(pos) = g.lookup(oid) {
                             let _ = g.parents_at(pos);
-                            let _ = g.generation_at(pos);
+                            let _ = g.topo_level_at(pos);
+                            let _ = g.first_parent_at(pos);
                             let _ = g.commit_time_at(pos);
                             let _ = g.tree_at(pos);
                             let _ = g.maybe_changed_at(pos, &keys);
@@ -1564,7 +1334,7 @@ mod tests {
         let t = Instant::now();
         let graph = CommitGraph::open(&repo.objects()).unwrap().unwrap();
         eprintln!("open: {:?} for {} commits", t.elapsed(), graph.len());
-        let oids: Vec<[u8; 20]> = (0..graph.len() as u32).map(|i| *graph.oid_at(GraphPos(i))).collect();
+        let oids: Vec<[u8; 20]> = (0..graph.len() as u32).map(|i| *graph.oid_at(Position(i))).collect();
         let keys = graph.keys(&[b"lib/zstd", b"d0/x"]);
         let mut rng = Rng(1);
         let picks: Vec<[u8; 20]> = (0..100_000).map(|_| oids[rng.below(oids.len())]).collect();
@@ -1578,7 +1348,7 @@ mod tests {
             .filter(|o| graph.maybe_changed(o, &keys) == Some(true))
             .count();
         eprintln!("100k maybe_changed (oid): {:?} ({maybe} maybe)", t.elapsed());
-        let positions: Vec<GraphPos> = picks.iter().map(|o| graph.lookup(o).unwrap()).collect();
+        let positions: Vec<Position> = picks.iter().map(|o| graph.lookup(o).unwrap()).collect();
         let t = Instant::now();
         let maybe_at = positions
             .iter()
@@ -1595,7 +1365,7 @@ mod tests {
         let t = Instant::now();
         let mut pos = graph.lookup(&oids[0]);
         let tip = (0..graph.len() as u32)
-            .map(GraphPos)
+            .map(Position)
             .max_by_key(|&p| graph.topo_level_at(p))
             .unwrap();
         pos = pos.and(Some(tip));
