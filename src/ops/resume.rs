@@ -3,7 +3,7 @@
 
 use gix::bstr::BString;
 
-use crate::engine::replay::{execute, line, push_commit, Outcome, ReportLine, Run};
+use crate::engine::replay::{execute, line, push_commit, Halt, Outcome, ReportLine, Run};
 use crate::error::{Error, Result};
 use crate::git::{worktree, Oid, Person, RefUpdate};
 use crate::ops::{finish_materialise, Concluded, StopInfo, Transaction, Workspace};
@@ -88,6 +88,18 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
     let who = ws.repo.committer()?;
     let tip = stopped.tip;
     let head = ws.repo.head_commit()?.unwrap_or(tip);
+    // `git cherry-pick --abort` (what `git status` suggests) gives the pick up behind pq's back: its
+    // conflict and CHERRY_PICK_HEAD are gone, and there is nothing to continue with.
+    if head == tip && !ws.repo.git_dir().join("CHERRY_PICK_HEAD").exists() {
+        return Err(Error::input(format!(
+            "the stopped pick {} was given up (`git cherry-pick --abort`): there is no resolution to continue with",
+            crate::git::short(&stopped.todo[0].source)
+        ))
+        .hint(format!(
+            "drop it and carry on with `pq skip`, or undo the whole {} with `pq abort`",
+            stopped.kind
+        )));
+    }
     let step = stopped.todo[0].clone();
     let mut stopped = stopped;
     stopped
@@ -266,18 +278,21 @@ pub(crate) fn carry_on(
     // stopped before planning them): the transaction refuses, with nothing written, rather than overwrite
     // a modified file.
     let dirty = crate::git::status::dirty_paths(&ws.repo, Some(current_tree))?;
+    // Checked here as well as in the transaction, for the hint naming how to carry on.
+    let target = match &halt {
+        Halt::Done => run.tip_tree,
+        Halt::Conflict { tree, .. } => *tree,
+    };
+    crate::ops::check_work_tree(&ws.repo, &dirty, current_tree, target)
+        .map_err(|e| e.hint(crate::ops::preflight::resume_hint(how)))?;
+    let mut state = stopped.state.clone();
+    if stopped.kind == "backport" {
+        crate::ops::declined::record(&mut state, &run.report, &stopped.todo);
+    }
     let lines = run.report.clone();
     // A new stop rewrites the stopped state and git's files; the index saved at the first stop survives
     // for `pq abort`.
-    match tx.conclude(
-        &mut ws.repo,
-        &stopped.kind,
-        stopped.state.clone(),
-        run,
-        &rest,
-        halt,
-        &dirty,
-    )? {
+    match tx.conclude(&mut ws.repo, &stopped.kind, state, run, &rest, halt, &dirty)? {
         Concluded::Done(head) => Ok(ResumeReport {
             kind: stopped.kind,
             lines,
@@ -401,7 +416,12 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
     )?;
     sequencer::clear(&git_dir)?;
     if let Ok(who) = ws.repo.committer() {
-        crate::oplog::append_event(&ws.repo, &format!("pq abort ({})", stopped.command), &who)?;
+        crate::oplog::append_event(
+            &ws.repo,
+            &stopped.branch,
+            &format!("pq abort ({})", stopped.command),
+            &who,
+        )?;
     }
     Ok(AbortReport {
         kind: stopped.kind,
