@@ -502,6 +502,58 @@ fn ctrl_c_before_the_transaction_leaves_everything_as_it_was() {
     r.fsck();
 }
 
+/// What a kill between two of git's ref renames leaves of `pq undo` (of a backport on `small()`): the branch
+/// moved back, pq's state and log not yet, the work tree not brought along, the journal in place.
+fn undo_killed_between_ref_renames(r: &TestRepo) -> (Snapshot, Snapshot) {
+    r.pq_ok(&["backport", "base..up", "src"]);
+    let before = r.snapshot();
+    let (b2, s2, l2) = (r.rev("main"), r.rev("refs/pq/state/main"), r.rev("refs/pq/oplog"));
+    r.pq_ok(&["undo"]);
+    let undone = r.snapshot();
+    let (b1, s1, l3) = (r.rev("main"), r.rev("refs/pq/state/main"), r.rev("refs/pq/oplog"));
+    // Only the branch's rename happened: put the others and the work tree back.
+    r.git(&["update-ref", "refs/pq/state/main", &s2, &s1]);
+    r.git(&["update-ref", "refs/pq/oplog", &l2, &l3]);
+    r.git(&["read-tree", "-m", "-u", &b1, &b2]);
+    let tree = |c: &str| r.git(&["rev-parse", &format!("{c}^{{tree}}")]);
+    let journal = format!(
+        "command = \"pq undo\"\nbranch = \"refs/heads/main\"\nfrom_tree = \"{}\"\nto_tree = \"{}\"\n\
+         orig_head = \"{b2}\"\nnew_head = \"{b1}\"\n\n\
+         [[refs]]\nname = \"refs/heads/main\"\nbefore = \"{b2}\"\nafter = \"{b1}\"\n\n\
+         [[refs]]\nname = \"refs/pq/state/main\"\nbefore = \"{s2}\"\nafter = \"{s1}\"\n\n\
+         [[refs]]\nname = \"refs/pq/oplog\"\nbefore = \"{l2}\"\nafter = \"{l3}\"\n",
+        tree(&b2),
+        tree(&b1),
+    );
+    std::fs::write(r.git_dir().join("pq/materialise.toml"), journal).unwrap();
+    (before, undone)
+}
+
+#[test]
+fn an_undo_killed_between_ref_renames_is_aborted_or_finished_exactly() {
+    // Abort: back to exactly where the user was before the undo.
+    let r = small();
+    r.pq_ok(&["init", "--base", "base"]);
+    let (before, _) = undo_killed_between_ref_renames(&r);
+    let refused = refuses(&r, &["undo"]);
+    assert!(refused.contains("interrupted"), "{refused}");
+    r.pq_ok(&["abort"]);
+    assert_same(
+        &without_oplog(before),
+        &without_oplog(r.snapshot()),
+        "abort of a half-moved undo",
+    );
+    r.fsck();
+
+    // Continue: the undo completes, refs, log and work tree.
+    let r = small();
+    r.pq_ok(&["init", "--base", "base"]);
+    let (_, undone) = undo_killed_between_ref_renames(&r);
+    r.pq_ok(&["continue"]);
+    assert_same(&undone, &r.snapshot(), "continue of a half-moved undo");
+    r.fsck();
+}
+
 // ---- 7. a stopped operation as it is ----
 
 #[test]

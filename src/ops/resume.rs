@@ -28,14 +28,59 @@ fn interrupted(ws: &Workspace) -> Result<Interrupted> {
     let Some(j) = sequencer::load_journal(ws.repo.git_dir())? else {
         return Ok(Interrupted::No);
     };
-    let branch_now = ws.repo.ref_target(&j.branch)?;
-    // An operation that does not move the branch (init, adopt) has no work tree to bring along: whether or
-    // not its transaction happened, dropping the journal leaves a consistent repository.
-    Ok(if j.new_head != j.orig_head && branch_now == Some(j.new_head) {
+    if j.refs.is_empty() {
+        // A journal written before journals listed their refs: the branch tells.
+        let branch_now = ws.repo.ref_target(&j.branch)?;
+        return Ok(if j.new_head != j.orig_head && branch_now == Some(j.new_head) {
+            Interrupted::RefsMoved(j)
+        } else {
+            Interrupted::BeforeRefs
+        });
+    }
+    // git's ref transaction renames its lock files into place one ref after the other, so a kill can leave
+    // some refs moved and others not: any ref away from its old value means the transaction began.
+    let mut moved = false;
+    for r in &j.refs {
+        let now = ws.repo.ref_direct(&r.name)?;
+        if now == r.before {
+            continue;
+        }
+        if now != r.after {
+            return Err(Error::state(format!(
+                "{} changed since the interrupted operation ({}) moved it",
+                r.name, j.command
+            ))
+            .hint(format!(
+                "inspect it with `git log -g {}`; .git/pq/materialise.toml lists what the operation moved",
+                r.name
+            )));
+        }
+        moved = true;
+    }
+    Ok(if moved {
         Interrupted::RefsMoved(j)
     } else {
         Interrupted::BeforeRefs
     })
+}
+
+/// Move the refs an interrupted transaction had not moved yet to their new values (the log among them, so
+/// its entry is the one the transaction wrote).
+fn complete_refs(ws: &Workspace, j: &sequencer::Materialise) -> Result<()> {
+    let mut rest = Vec::new();
+    for r in &j.refs {
+        if ws.repo.ref_direct(&r.name)? == r.before && r.before != r.after {
+            rest.push(RefUpdate {
+                name: r.name.clone(),
+                old: r.before,
+                new: r.after,
+            });
+        }
+    }
+    if !rest.is_empty() {
+        ws.repo.update_refs(&rest, &format!("pq: {} (completed)", j.command))?;
+    }
+    Ok(())
 }
 
 fn load_stopped(ws: &Workspace) -> Result<Stopped> {
@@ -48,7 +93,8 @@ fn load_stopped(ws: &Workspace) -> Result<Stopped> {
 pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> Result<ResumeReport> {
     let ws = Workspace::open_for_resume(dir)?;
     match interrupted(&ws)? {
-        Interrupted::RefsMoved(_) => {
+        Interrupted::RefsMoved(j) => {
+            complete_refs(&ws, &j)?;
             finish_materialise(&ws.repo)?;
             return Ok(ResumeReport {
                 kind: "interrupted operation".into(),
@@ -434,6 +480,11 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
 fn move_back(ws: &mut Workspace, j: &sequencer::Materialise) -> Result<Oid> {
     let mut tx = Transaction::begin(ws, &format!("pq abort ({})", j.command))?;
     for r in &j.refs {
+        // Only what the interrupted transaction did move goes back: a kill between two ref renames leaves
+        // the rest where they were.
+        if ws.repo.ref_direct(&r.name)? != r.after || r.before == r.after {
+            continue;
+        }
         if r.name == crate::oplog::OPLOG_REF {
             // The entries the interrupted transaction appended: from its new log tip back to the old one.
             let mut appended = Vec::new();
