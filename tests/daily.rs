@@ -181,6 +181,45 @@ fn series_names_and_rebase_targets_are_validated() {
     assert_eq!(r.git(&["log", "--format=%s", "v1..HEAD"]), "local");
 }
 
+#[test]
+fn queue_edits_follow_the_same_rules() {
+    let r = small();
+    r.pq_ok(&["init", "--base", "base"]);
+    r.pq_ok(&["backport", "base..up", "src"]);
+    // Series names: the same rules as everywhere else.
+    for bad in ["a b", "../x", "x.lock", "a..b", "-x"] {
+        let err = refuses(&r, &["series", "new", "--", bad]);
+        assert!(err.contains("invalid series name"), "{bad:?}: {err}");
+        let err = refuses(&r, &["series", "rename", "backport/src", "--", bad]);
+        assert!(err.contains("invalid series name"), "{bad:?}: {err}");
+    }
+
+    // An uncommitted change in a path the edit writes: refused before any change.
+    r.write("local.txt", "local\nmine\n");
+    let err = refuses(&r, &["drop", "local:1"]);
+    assert!(err.contains("uncommitted changes to local.txt"), "{err}");
+    // A reorder that ends on the same tree leaves the change alone.
+    let before = without_oplog(r.snapshot());
+    r.pq_ok(&["move", "backport/src:1", "--to", "local", "--before", "local:1"]);
+    assert_eq!(r.git(&["log", "--format=%s", "base..HEAD"]), "local\nup: a");
+    assert_eq!(r.read_string("local.txt"), "local\nmine\n");
+    let moved = without_oplog(r.snapshot());
+    r.git(&["checkout", "--", "local.txt"]);
+
+    // Undo and redo of a queue edit act on its branch only.
+    r.git(&["switch", "-q", "-c", "other", "base"]);
+    let err = refuses(&r, &["undo"]);
+    assert!(err.contains("git switch main"), "{err}");
+    r.git(&["switch", "-q", "main"]);
+    r.git(&["branch", "-q", "-D", "other"]);
+    r.write("local.txt", "local\nmine\n");
+    let out = r.pq_ok(&["undo"]);
+    assert!(out.contains("pq move"), "{out}");
+    assert_same(&before, &without_oplog(r.snapshot()), "undo of pq move");
+    r.pq_ok(&["redo"]);
+    assert_same(&moved, &without_oplog(r.snapshot()), "redo of pq move");
+}
+
 // ---- 2. declined picks are remembered ----
 
 /// base → up: c1 and c2 edit f.c line 2 (c2 on top of c1), c3 edits g.c. main already has c1's change (with

@@ -72,6 +72,7 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
         parsed.push((p, files, origin, via, series));
     }
     for s in &series_order {
+        crate::ops::validate::series_name(s)?;
         if s == "packaging" {
             return Err(
                 Error::input("the series name 'packaging' is reserved").hint("choose another with --series NAME")

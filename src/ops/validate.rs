@@ -11,6 +11,9 @@ fn series_name_problem(name: &str) -> Option<&'static str> {
     if name.is_empty() {
         return Some("it is empty");
     }
+    if name.starts_with('-') {
+        return Some("it cannot begin with '-' (it would read as an option)");
+    }
     if name == "@" {
         return Some("'@' alone is not a valid name");
     }
@@ -132,6 +135,8 @@ mod tests {
             "a@{1}",
             "@",
             "tab\there",
+            "-x",
+            "end.lock",
         ] {
             assert!(series_name_problem(bad).is_some(), "{bad:?} accepted");
         }
