@@ -384,6 +384,28 @@ fn changes_in_the_way_of_a_later_pick_are_refused_before_any_change() {
     r.fsck();
 }
 
+#[test]
+fn an_import_checks_every_path_it_writes_before_any_change() {
+    let r = later_paths();
+    // The same three commits as a mailbox: the first does not apply, the second writes x.c.
+    let mbox = r.scratch.path().join("up.mbox");
+    let patches = r.git(&["format-patch", "--stdout", "base..up"]);
+    std::fs::write(&mbox, format!("{patches}\n")).unwrap();
+    let mbox = mbox.to_str().unwrap();
+    r.write("x.c", "x1\nmine\n");
+    let err = refuses(&r, &["import", mbox, "--series", "imported"]);
+    assert!(err.contains("x.c") && err.contains("c2: x"), "{err}");
+    r.git(&["checkout", "--", "x.c"]);
+    r.write("new.c", "my own\n");
+    let err = refuses(&r, &["import", mbox, "--series", "imported"]);
+    assert!(err.contains("untracked file new.c"), "{err}");
+    std::fs::remove_file(r.path("new.c")).unwrap();
+    // Without anything in the way it stops at the first patch, as before.
+    let out = r.pq(&["import", mbox, "--series", "imported"]);
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    r.pq_ok(&["abort"]);
+}
+
 // ---- 5. paths relative to the current directory, `:/` for the top ----
 
 #[test]
