@@ -595,7 +595,7 @@ fn an_undo_killed_between_ref_renames_is_aborted_or_finished_exactly() {
     // Abort: back to exactly where the user was before the undo.
     let r = small();
     r.pq_ok(&["init", "--base", "base"]);
-    let (before, _) = undo_killed_between_ref_renames(&r);
+    let (before, undone) = undo_killed_between_ref_renames(&r);
     let refused = refuses(&r, &["undo"]);
     assert!(refused.contains("interrupted"), "{refused}");
     r.pq_ok(&["abort"]);
@@ -605,6 +605,9 @@ fn an_undo_killed_between_ref_renames_is_aborted_or_finished_exactly() {
         "abort of a half-moved undo",
     );
     r.fsck();
+    // The log stays usable: the undo can be run again.
+    r.pq_ok(&["undo"]);
+    assert_same(&without_oplog(undone), &without_oplog(r.snapshot()), "undo run again");
 
     // Continue: the undo completes, refs, log and work tree.
     let r = small();

@@ -478,13 +478,35 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
 /// Move every ref an interrupted transaction moved back where it was, in one transaction whose log entries
 /// take back the ones it appended; returns the branch's restored tip.
 fn move_back(ws: &mut Workspace, j: &sequencer::Materialise) -> Result<Oid> {
-    let mut tx = Transaction::begin(ws, &format!("pq abort ({})", j.command))?;
+    // Only what the interrupted transaction did move goes back: a kill between two ref renames leaves the
+    // rest where they were.
+    let mut moved = Vec::new();
     for r in &j.refs {
-        // Only what the interrupted transaction did move goes back: a kill between two ref renames leaves
-        // the rest where they were.
-        if ws.repo.ref_direct(&r.name)? != r.after || r.before == r.after {
-            continue;
+        if r.before != r.after && ws.repo.ref_direct(&r.name)? == r.after {
+            moved.push(r);
         }
+    }
+    let command = format!("pq abort ({})", j.command);
+    if !moved.iter().any(|r| r.name == crate::oplog::OPLOG_REF) {
+        // The operation's log entry never landed: the log already describes where the refs go back to, so
+        // the abort is an event in it, not an operation `pq undo` would take back.
+        let updates: Vec<RefUpdate> = moved
+            .iter()
+            .map(|r| RefUpdate {
+                name: r.name.clone(),
+                old: r.after,
+                new: r.before,
+            })
+            .collect();
+        if !updates.is_empty() {
+            ws.repo.update_refs(&updates, &format!("pq: {command}"))?;
+        }
+        let who = ws.repo.committer()?;
+        crate::oplog::append_event(&ws.repo, &j.branch, &command, &who)?;
+        return Ok(j.orig_head);
+    }
+    let mut tx = Transaction::begin(ws, &command)?;
+    for r in moved {
         if r.name == crate::oplog::OPLOG_REF {
             // The entries the interrupted transaction appended: from its new log tip back to the old one.
             let mut appended = Vec::new();
