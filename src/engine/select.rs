@@ -60,7 +60,11 @@ impl<'r> History<'r> {
                 .into_iter()
                 .map(|p| Oid::from_bytes_or_panic(g.oid_at(p)))
                 .collect();
-            Some((parents, g.commit_time_at(pos), Oid::from_bytes_or_panic(&g.tree_at(pos))))
+            Some((
+                parents,
+                g.commit_time_at(pos),
+                Oid::from_bytes_or_panic(&g.tree_at(pos)),
+            ))
         });
         let (parents, time, tree) = match from_graph {
             Some(v) => v,

@@ -72,7 +72,8 @@ impl Bloom {
         let index = gix_chunk::file::Index::from_bytes(&data, 8, num_chunks).ok()?;
         let bidx = index.usize_offset_by_id(*b"BIDX").ok()?;
         let bdat = index.usize_offset_by_id(*b"BDAT").ok()?;
-        if bidx.len() != len as usize * 4 || bdat.len() < BDAT_HEADER || bidx.end > data.len() || bdat.end > data.len() {
+        if bidx.len() != len as usize * 4 || bdat.len() < BDAT_HEADER || bidx.end > data.len() || bdat.end > data.len()
+        {
             return None;
         }
         let hash_version = be32(&data, bdat.start);
@@ -192,12 +193,11 @@ impl CommitGraph {
             // and both show the same bytes even if git replaces the file meanwhile.
             // SAFETY: git never writes into a graph file in place; it writes a new one and renames it.
             let (commits, filters) = unsafe { (memmap2::Mmap::map(&file), memmap2::Mmap::map(&file)) };
-            let graph_file = gix::commitgraph::File::new(commits.map_err(io_err)?, path.clone()).map_err(|e| {
-                Error::Corrupt {
+            let graph_file =
+                gix::commitgraph::File::new(commits.map_err(io_err)?, path.clone()).map_err(|e| Error::Corrupt {
                     path: path.clone(),
                     reason: e.to_string(),
-                }
-            })?;
+                })?;
             let len = graph_file.num_commits();
             layers.push(Layer {
                 base,

@@ -3,7 +3,7 @@
 
 use gix::bstr::BString;
 
-use crate::engine::replay::{execute, line, push_commit, Outcome, ReportLine, Run};
+use crate::engine::replay::{execute, line, push_commit, Halt, Outcome, ReportLine, Run};
 use crate::error::{Error, Result};
 use crate::git::{worktree, Oid, Person, RefUpdate};
 use crate::ops::{finish_materialise, Concluded, StopInfo, Transaction, Workspace};
@@ -37,41 +37,48 @@ fn interrupted(ws: &Workspace) -> Result<Interrupted> {
             Interrupted::BeforeRefs
         });
     }
-    // A ref transaction over loose refs is not atomic against a kill: git's files are renamed into place one
-    // by one, so any of the journal's refs may hold its new value while the others still hold the old one.
-    // One ref at its new value is enough: the transaction began, and is finished or rolled back as a whole.
-    for (r, now) in journal_refs(ws, &j)? {
-        if r.before != r.after && now == r.after {
-            return Ok(Interrupted::RefsMoved(j));
+    // git's ref transaction renames its lock files into place one ref after the other, so a kill can leave
+    // some refs moved and others not: any ref away from its old value means the transaction began.
+    let mut moved = false;
+    for r in &j.refs {
+        let now = ws.repo.ref_direct(&r.name)?;
+        if now == r.before {
+            continue;
+        }
+        if now != r.after {
+            return Err(Error::state(format!(
+                "{} changed since the interrupted operation ({}) moved it",
+                r.name, j.command
+            ))
+            .hint(format!(
+                "inspect it with `git log -g {}`; .git/pq/materialise.toml lists what the operation moved",
+                r.name
+            )));
+        }
+        moved = true;
+    }
+    Ok(if moved {
+        Interrupted::RefsMoved(j)
+    } else {
+        Interrupted::BeforeRefs
+    })
+}
+
+/// Move the refs an interrupted transaction had not moved yet to their new values (the log among them, so
+/// its entry is the one the transaction wrote).
+fn complete_refs(ws: &Workspace, j: &sequencer::Materialise) -> Result<()> {
+    let mut rest = Vec::new();
+    for r in &j.refs {
+        if ws.repo.ref_direct(&r.name)? == r.before && r.before != r.after {
+            rest.push(RefUpdate {
+                name: r.name.clone(),
+                old: r.before,
+                new: r.after,
+            });
         }
     }
-    Ok(Interrupted::BeforeRefs)
-}
-
-/// The journal's refs with the value each holds now (unpeeled: a release's tag is compared by its tag
-/// object).
-fn journal_refs<'j>(
-    ws: &Workspace,
-    j: &'j sequencer::Materialise,
-) -> Result<Vec<(&'j crate::oplog::RefChange, Option<Oid>)>> {
-    j.refs.iter().map(|r| Ok((r, ws.repo.ref_direct(&r.name)?))).collect()
-}
-
-/// Finish the ref transaction a kill interrupted: every journal ref still at its old value moves to its new
-/// one (their objects were written before the journal).
-fn complete_refs(ws: &Workspace, j: &sequencer::Materialise) -> Result<()> {
-    let updates: Vec<RefUpdate> = journal_refs(ws, j)?
-        .into_iter()
-        .filter(|(r, now)| r.before != r.after && *now == r.before)
-        .map(|(r, _)| RefUpdate {
-            name: r.name.clone(),
-            old: r.before,
-            new: r.after,
-        })
-        .collect();
-    if !updates.is_empty() {
-        ws.repo
-            .update_refs(&updates, &format!("pq: {} (finished by pq continue)", j.command))?;
+    if !rest.is_empty() {
+        ws.repo.update_refs(&rest, &format!("pq: {} (completed)", j.command))?;
     }
     Ok(())
 }
@@ -93,7 +100,7 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
                 kind: "interrupted operation".into(),
                 lines: Vec::new(),
                 stopped: None,
-                new_head: Some(j.new_head),
+                new_head: Some(ws.head),
             });
         }
         Interrupted::BeforeRefs => {
@@ -127,6 +134,18 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
     let who = ws.repo.committer()?;
     let tip = stopped.tip;
     let head = ws.repo.head_commit()?.unwrap_or(tip);
+    // `git cherry-pick --abort` (what `git status` suggests) gives the pick up behind pq's back: its
+    // conflict and CHERRY_PICK_HEAD are gone, and there is nothing to continue with.
+    if head == tip && !ws.repo.git_dir().join("CHERRY_PICK_HEAD").exists() {
+        return Err(Error::input(format!(
+            "the stopped pick {} was given up (`git cherry-pick --abort`): there is no resolution to continue with",
+            crate::git::short(&stopped.todo[0].source)
+        ))
+        .hint(format!(
+            "drop it and carry on with `pq skip`, or undo the whole {} with `pq abort`",
+            stopped.kind
+        )));
+    }
     let step = stopped.todo[0].clone();
     let mut stopped = stopped;
     stopped
@@ -305,18 +324,21 @@ pub(crate) fn carry_on(
     // stopped before planning them): the transaction refuses, with nothing written, rather than overwrite
     // a modified file.
     let dirty = crate::git::status::dirty_paths(&ws.repo, Some(current_tree))?;
+    // Checked here as well as in the transaction, for the hint naming how to carry on.
+    let target = match &halt {
+        Halt::Done => run.tip_tree,
+        Halt::Conflict { tree, .. } => *tree,
+    };
+    crate::ops::check_work_tree(&ws.repo, &dirty, current_tree, target)
+        .map_err(|e| e.hint(crate::ops::preflight::resume_hint(how)))?;
+    let mut state = stopped.state.clone();
+    if stopped.kind == "backport" {
+        crate::ops::declined::record(&mut state, &run.report, &stopped.todo);
+    }
     let lines = run.report.clone();
     // A new stop rewrites the stopped state and git's files; the index saved at the first stop survives
     // for `pq abort`.
-    match tx.conclude(
-        &mut ws.repo,
-        &stopped.kind,
-        stopped.state.clone(),
-        run,
-        &rest,
-        halt,
-        &dirty,
-    )? {
+    match tx.conclude(&mut ws.repo, &stopped.kind, state, run, &rest, halt, &dirty)? {
         Concluded::Done(head) => Ok(ResumeReport {
             kind: stopped.kind,
             lines,
@@ -440,7 +462,12 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
     )?;
     sequencer::clear(&git_dir)?;
     if let Ok(who) = ws.repo.committer() {
-        crate::oplog::append_event(&ws.repo, &format!("pq abort ({})", stopped.command), &who)?;
+        crate::oplog::append_event(
+            &ws.repo,
+            &stopped.branch,
+            &format!("pq abort ({})", stopped.command),
+            &who,
+        )?;
     }
     Ok(AbortReport {
         kind: stopped.kind,
@@ -451,20 +478,40 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
 /// Move every ref an interrupted transaction moved back where it was, in one transaction whose log entries
 /// take back the ones it appended; returns the branch's restored tip.
 fn move_back(ws: &mut Workspace, j: &sequencer::Materialise) -> Result<Oid> {
-    // Refs the interrupted transaction did not reach already hold their old value: left as they are.
-    let reached: Vec<(String, Option<Oid>, Option<Oid>)> = journal_refs(ws, j)?
-        .into_iter()
-        .filter(|(r, now)| r.name == crate::oplog::OPLOG_REF || *now != r.before)
-        .map(|(r, _)| (r.name.clone(), r.before, r.after))
-        .collect();
-    let mut tx = Transaction::begin(ws, &format!("pq abort ({})", j.command))?;
-    for (name, before, after) in reached {
-        if name == crate::oplog::OPLOG_REF {
-            // The entries the interrupted transaction appended, if the log moved: from its new log tip back
-            // to the old one.
+    // Only what the interrupted transaction did move goes back: a kill between two ref renames leaves the
+    // rest where they were.
+    let mut moved = Vec::new();
+    for r in &j.refs {
+        if r.before != r.after && ws.repo.ref_direct(&r.name)? == r.after {
+            moved.push(r);
+        }
+    }
+    let command = format!("pq abort ({})", j.command);
+    if !moved.iter().any(|r| r.name == crate::oplog::OPLOG_REF) {
+        // The operation's log entry never landed: the log already describes where the refs go back to, so
+        // the abort is an event in it, not an operation `pq undo` would take back.
+        let updates: Vec<RefUpdate> = moved
+            .iter()
+            .map(|r| RefUpdate {
+                name: r.name.clone(),
+                old: r.after,
+                new: r.before,
+            })
+            .collect();
+        if !updates.is_empty() {
+            ws.repo.update_refs(&updates, &format!("pq: {command}"))?;
+        }
+        let who = ws.repo.committer()?;
+        crate::oplog::append_event(&ws.repo, &j.branch, &command, &who)?;
+        return Ok(j.orig_head);
+    }
+    let mut tx = Transaction::begin(ws, &command)?;
+    for r in moved {
+        if r.name == crate::oplog::OPLOG_REF {
+            // The entries the interrupted transaction appended: from its new log tip back to the old one.
             let mut appended = Vec::new();
             for e in crate::oplog::list(&ws.repo, 10_000)? {
-                if Some(e.id) == before {
+                if Some(e.id) == r.before {
                     break;
                 }
                 appended.push(e.id);
@@ -473,9 +520,9 @@ fn move_back(ws: &mut Workspace, j: &sequencer::Materialise) -> Result<Oid> {
             continue;
         }
         tx.update_ref(RefUpdate {
-            name,
-            old: after,
-            new: before,
+            name: r.name.clone(),
+            old: r.after,
+            new: r.before,
         });
     }
     tx.commit_refs(&mut ws.repo)?;

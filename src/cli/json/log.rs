@@ -16,6 +16,8 @@ impl Report for Log {}
 pub struct Operation {
     /// The log entry's id (what `pq undo --to` takes).
     pub id: String,
+    /// The branch the operation changed (`null` for one that changed no branch).
+    pub branch: Option<String>,
     pub command: String,
     /// Seconds since the epoch.
     pub time: i64,
@@ -23,6 +25,8 @@ pub struct Operation {
     pub refs: Vec<RefMove>,
     /// The entry this one took back (`pq undo`, `pq abort`).
     pub undoes: Option<String>,
+    /// The undo this one took back (`pq redo`).
+    pub redoes: Option<String>,
 }
 
 /// A ref the operation moved; `null` where it did not exist.
@@ -40,6 +44,7 @@ impl From<&[LogEntry]> for Log {
                 .iter()
                 .map(|e| Operation {
                     id: id(&e.id),
+                    branch: e.op.branch(),
                     command: e.op.command.clone(),
                     time: e.op.time,
                     user: e.op.user.clone(),
@@ -54,6 +59,7 @@ impl From<&[LogEntry]> for Log {
                         })
                         .collect(),
                     undoes: e.op.undoes.as_ref().map(id),
+                    redoes: e.op.redoes.as_ref().map(id),
                 })
                 .collect(),
         }

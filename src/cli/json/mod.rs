@@ -54,7 +54,7 @@ pub struct Line {
     pub source: String,
     pub subject: String,
     pub series: String,
-    /// applied, resolved, present, dropped, conflict, blocked, skipped.
+    /// applied, resolved, present, dropped, conflict, blocked, skipped, declined.
     pub outcome: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -81,6 +81,7 @@ pub fn outcome(o: Outcome) -> &'static str {
         Outcome::Conflict => "conflict",
         Outcome::Blocked => "blocked",
         Outcome::Skipped => "skipped",
+        Outcome::Declined => "declined",
     }
 }
 

@@ -33,6 +33,8 @@ pub struct Adopted {
     pub added: usize,
     pub forgotten: usize,
     pub series: String,
+    /// False when the branch already was as pq recorded it.
+    pub changed: bool,
 }
 impl Report for Adopted {}
 
@@ -88,6 +90,15 @@ pub struct Undone {
     pub head: String,
 }
 impl Report for Undone {}
+
+/// `pq redo`.
+#[derive(Serialize)]
+pub struct Redone {
+    /// The undos taken back: log id (abbreviated) and command.
+    pub redone: Vec<String>,
+    pub head: String,
+}
+impl Report for Redone {}
 
 /// `pq drop`, `pq move`, `pq reword`, `pq series new|rename|drop|order`.
 #[derive(Serialize)]

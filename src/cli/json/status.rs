@@ -10,7 +10,11 @@ use crate::ops::status::{SeriesView, Status as StatusView};
 #[derive(Serialize)]
 pub struct Status {
     pub branch: String,
+    /// The commit HEAD is at (while an operation is stopped, the detached last good pick).
     pub head: String,
+    pub detached: bool,
+    /// The branch's own commit.
+    pub branch_head: String,
     /// Whether pq manages the branch.
     pub initialised: bool,
     pub base: Option<String>,
@@ -27,6 +31,9 @@ pub struct Status {
     pub interrupted: bool,
     pub clean: bool,
     pub dirty_paths: Vec<String>,
+    pub unmerged_paths: Vec<String>,
+    /// The stopped pick was given up with `git cherry-pick --abort`.
+    pub pick_abandoned: bool,
 }
 impl Report for Status {}
 
@@ -54,6 +61,8 @@ impl From<&StatusView> for Status {
         Status {
             branch: s.branch.clone(),
             head: s.head.clone(),
+            detached: s.detached,
+            branch_head: s.branch_head.clone(),
             initialised: s.initialised,
             base: s.base.clone(),
             base_commit: s.base_commit.clone(),
@@ -81,6 +90,8 @@ impl From<&StatusView> for Status {
             interrupted: s.interrupted,
             clean: s.clean,
             dirty_paths: s.dirty_paths.clone(),
+            unmerged_paths: s.unmerged_paths.clone(),
+            pick_abandoned: s.pick_abandoned,
         }
     }
 }
