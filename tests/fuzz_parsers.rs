@@ -1,4 +1,5 @@
-//! Time-boxed mutation fuzzing of every parser pq has, seeded from `fixtures/corpus/<target>/`.
+//! Time-boxed mutation fuzzing of every parser pq has, seeded from `fixtures/corpus/<target>/`, with the
+//! checks of `tests/parser_checks/` (which the `cargo fuzz` targets in `fuzz/` share).
 //!
 //! Each target gets `PQ_FUZZ_SECONDS` seconds (default 1, so CI stays quick; run
 //! `PQ_FUZZ_SECONDS=600 cargo test --release --test fuzz_parsers -- --nocapture --test-threads 1` for the
@@ -10,14 +11,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use pq::model::config::Config;
-use pq::model::provenance;
-use pq::model::state::State;
-use pq::packaging::changelog::{parse_debian_changelog_top, parse_spec_changelog_top, parse_trailers};
-use pq::packaging::kversion::KernelVersion;
-use pq::packaging::nvr::{Nvr, ReleaseParts};
-use pq::packaging::rpmvercmp::rpmvercmp;
-use pq::packaging::spec::Spec;
+mod parser_checks;
+
 use xtask::fixture::rng::Rng;
 
 const INTERESTING: &[&[u8]] = &[
@@ -125,15 +120,7 @@ fn fuzz(target: &str, f: impl Fn(&[u8])) {
         .unwrap_or(1.0);
     let seeds = corpus(target);
     // A fresh seed each run (printed, and named on failure); PQ_FUZZ_SEED repeats a run.
-    let seed: u64 = std::env::var("PQ_FUZZ_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or_default();
-            now.as_nanos() as u64 ^ u64::from(std::process::id()) << 32
-        });
+    let seed = xtask::fixture::rng::seed_from_env("PQ_FUZZ_SEED");
     eprintln!("fuzz {target}: seed {seed} (repeat with PQ_FUZZ_SEED={seed})");
     let mut rng = Rng::new(seed);
     let deadline = Instant::now() + Duration::from_secs_f64(secs);
@@ -164,91 +151,52 @@ fn fuzz(target: &str, f: impl Fn(&[u8])) {
     eprintln!("fuzz {target}: {runs} inputs in {secs} s, no panic");
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+#[test]
+fn state_file() {
+    fuzz("state", parser_checks::state);
 }
 
 #[test]
-fn state_file() {
-    fuzz("state", |b| {
-        if let Ok(s) = State::parse(&text(b)) {
-            // Whatever parses must survive a round trip.
-            assert_eq!(State::parse(&s.to_toml()).expect("round trip"), s);
-        }
-    });
+fn stop_file() {
+    fuzz("stop", parser_checks::stop_file);
+}
+
+#[test]
+fn patch_files() {
+    fuzz("patch", parser_checks::patch);
 }
 
 #[test]
 fn config_file() {
-    fuzz("config", |b| {
-        let _ = Config::default().overlay(&text(b));
-    });
+    fuzz("config", parser_checks::config);
 }
 
 #[test]
 fn provenance_and_trailers() {
-    fuzz("message", |b| {
-        let t = text(b);
-        // Ids come out typed: whatever the message, parsing yields valid ids or nothing.
-        let _ = provenance::parse(&t);
-        let upstream = pq::git::id::parse("0123456789abcdef0123456789abcdef01234567").unwrap();
-        let _ = provenance::add_conflicts(&t, &["a/b.c".into()]);
-        let _ = parse_trailers(&t);
-        for style in ["x", "rhel", "suse", "stable"] {
-            let style = style.parse().unwrap();
-            let out = provenance::annotate(&t, &upstream, style, Some("v6.8"));
-            assert!(provenance::parse(&out).iter().any(|p| p.commit == upstream));
-        }
-    });
+    fuzz("message", parser_checks::message);
 }
 
 #[test]
 fn spec_file() {
-    fuzz("spec", |b| {
-        let t = text(b);
-        let mut spec = Spec::new("kernel.spec", t.clone());
-        let _ = spec.macros();
-        let _ = spec.tags();
-        let _ = spec.macro_value("baserelease");
-        let _ = spec.changelog_location();
-        let _ = spec.set_macro("baserelease", "301");
-        let _ = spec.insert_changelog_entry("* Mon Jan 01 2024 A <a@b> [6.7.1-0]\n- x (A)\n");
-        let _ = parse_spec_changelog_top("kernel.spec", &t);
-    });
+    fuzz("spec", parser_checks::spec);
 }
 
 #[test]
 fn debian_changelog() {
-    fuzz("debian-changelog", |b| {
-        let _ = parse_debian_changelog_top("debian/changelog", &text(b));
-    });
+    fuzz("debian-changelog", parser_checks::debian_changelog);
 }
 
 #[test]
 fn makefile_version() {
-    fuzz("makefile", |b| {
-        let _ = KernelVersion::from_makefile("Makefile", &text(b));
-    });
+    fuzz("makefile", parser_checks::makefile);
 }
 
 #[test]
 fn nvr_and_vercmp() {
-    fuzz("nvr", |b| {
-        let t = text(b);
-        for line in t.lines() {
-            let _ = Nvr::parse(line);
-            let _ = ReleaseParts::parse(line);
-            let _ = KernelVersion::from_tag(line);
-            // rpmvercmp must be antisymmetric on anything.
-            let other = line.chars().rev().collect::<String>();
-            assert_eq!(rpmvercmp(line, &other), rpmvercmp(&other, line).reverse());
-        }
-    });
+    fuzz("nvr", parser_checks::nvr);
 }
 
 #[test]
 fn conflict_markers() {
-    fuzz("conflict", |b| {
-        let _ = pq::engine::rerere::conflict_id(b);
-    });
+    fuzz("conflict", parser_checks::conflict);
 }

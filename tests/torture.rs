@@ -171,15 +171,7 @@ fn random_kills_lose_nothing() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(18);
-    let seed: u64 = std::env::var("PQ_TORTURE_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or_default();
-            now.as_nanos() as u64 ^ u64::from(std::process::id()) << 32
-        });
+    let seed = xtask::fixture::rng::seed_from_env("PQ_TORTURE_SEED");
     eprintln!("torture: seed {seed} (repeat with PQ_TORTURE_SEED={seed})");
     let mut rng = Rng::new(seed);
     let (template, clean_path) = template();

@@ -153,9 +153,9 @@ pub fn parse_diff(file: &str, diff: &[u8], first_line: usize) -> Result<Vec<File
         let mut git_paths: Option<(BString, BString)> = None;
         if is_git {
             let rest = &l[b"diff --git ".len()..];
-            // `a/X b/X`: split in the middle when both halves name the same path.
-            let s = rest.to_str_lossy().into_owned();
-            if let Some(mid) = s.find(" b/") {
+            // `a/X b/X`: split in the middle when both halves name the same path. Found in the bytes: a path
+            // need not be UTF-8, and an index into a lossy copy is not an index into `rest`.
+            if let Some(mid) = rest.find(" b/") {
                 git_paths = Some((
                     strip_path(&rest[..mid]).unwrap_or_default(),
                     strip_path(&rest[mid + 1..]).unwrap_or_default(),
@@ -590,6 +590,14 @@ mod tests {
         assert_eq!(f[2].new_path, None);
         let Content::Hunks(h) = &f[1].content else { panic!() };
         assert_eq!(apply_hunks(b"", h).unwrap(), b"x");
+    }
+
+    #[test]
+    fn non_utf8_paths_in_the_git_header_are_split_on_bytes() {
+        // Found by `cargo fuzz run patch`: the split point was looked up in a lossy UTF-8 copy.
+        let d =
+            b"diff --git a/\xff\xfe\xfd\xfc\xfb\xfa\xf9.c b/x.c\n--- a/\xff\xfe.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n";
+        let _ = parse_diff("p", d, 1);
     }
 
     #[test]

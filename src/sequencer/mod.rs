@@ -51,6 +51,11 @@ pub fn load(git_dir: &std::path::Path) -> Result<Option<Stopped>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e.into()),
     };
+    parse(&text).map(Some)
+}
+
+/// A stop file's text, validated: the stopped operation, or a corrupt-data error naming the file.
+pub fn parse(text: &str) -> Result<Stopped> {
     let unreadable = |why: &str| {
         Error::corrupt(format!(
             "the stopped operation's state (.git/pq/op/state.toml) is unreadable: {}",
@@ -58,7 +63,7 @@ pub fn load(git_dir: &std::path::Path) -> Result<Option<Stopped>> {
         ))
         .hint("remove .git/pq/op and restore the branch with `pq undo` or plain git")
     };
-    let file: record::StopFile = toml::from_str(&text).map_err(|e| unreadable(e.message()))?;
+    let file: record::StopFile = toml::from_str(text).map_err(|e| unreadable(e.message()))?;
     let s = Stopped::try_from(file).map_err(|e| unreadable(&e))?;
     if !matches!(
         s.kind.as_str(),
@@ -70,7 +75,7 @@ pub fn load(git_dir: &std::path::Path) -> Result<Option<Stopped>> {
         return Err(unreadable("no stopped step"));
     }
     s.state.validate().map_err(|e| unreadable(&e.message))?;
-    Ok(Some(s))
+    Ok(s)
 }
 
 pub fn save(git_dir: &std::path::Path, s: &Stopped) -> Result<()> {
