@@ -23,6 +23,8 @@ pub mod status;
 pub mod transaction;
 pub mod undo;
 
+pub mod bump;
+
 use std::path::Path;
 
 use gix::bstr::{BString, ByteSlice};
