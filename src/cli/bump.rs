@@ -1,6 +1,6 @@
 use std::path::Path;
 
-use crate::cli::output::render_lines;
+use crate::cli::output::{render_lines, render_prerequisites};
 use crate::cli::{Output, EXIT_OK, EXIT_STOPPED};
 use crate::engine::replay::Outcome;
 use crate::git::short;
@@ -87,6 +87,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
                     s.subject,
                     s.series
                 );
+                eprint!("{}", render_prerequisites(&s.prerequisites));
             }
             if let Some(next) = &b.next {
                 eprintln!("{}: {next}", b.branch);

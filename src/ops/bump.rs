@@ -55,6 +55,9 @@ pub struct BumpStop {
     pub subject: String,
     pub series: String,
     pub conflicts: Vec<String>,
+    /// For the branch left stopped: the upstream commits it lacks that last changed the conflicting lines
+    /// (as at any stop; see `pq backport`).
+    pub prerequisites: Vec<crate::ops::prereqs::Prerequisite>,
 }
 
 #[derive(Debug, Serialize)]
@@ -281,11 +284,16 @@ pub fn bump(dir: &std::path::Path, opts: &BumpOptions, mut progress: impl FnMut(
                 }
                 match tx.conclude(&mut ws.repo, "rebase", new_state, run, &steps, halt, &[])? {
                     Concluded::Stopped(info) => {
+                        let prerequisites = match crate::sequencer::load(ws.repo.git_dir())? {
+                            Some(stopped) => crate::ops::prereqs::of_stopped(&ws.repo, &stopped)?,
+                            None => Vec::new(),
+                        };
                         entry.stopped = Some(BumpStop {
                             commit: info.source,
                             subject: info.subject,
                             series: info.series,
                             conflicts: info.paths,
+                            prerequisites,
                         });
                     }
                     Concluded::Done(_) => unreachable!("a conflict stops"),
@@ -327,6 +335,7 @@ fn stop_of(lines: &[ReportLine]) -> Option<BumpStop> {
             subject: l.subject.clone(),
             series: l.series.clone(),
             conflicts: l.paths.clone(),
+            prerequisites: Vec::new(),
         })
 }
 
