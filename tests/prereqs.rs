@@ -239,3 +239,38 @@ fn prerequisites_at_rebase_and_continue_stops() {
     assert_eq!(named(&v), Vec::<String>::new(), "{v}");
     assert_eq!(r.rev("mainline"), fb);
 }
+/// The real xfsprogs history: at each of the 19 stops of `pq backport v6.3.0..v6.5.0 libxfs` onto v6.1.0
+/// (reached one after another with `pq skip`), the named prerequisites equal the blame oracle.
+#[test]
+fn xfsprogs_prerequisites_match_git_blame_at_every_stop() {
+    let bundle = xtask::oracle::corpus_file("xfsprogs.bundle");
+    let scratch = TestRepo::new();
+    git_in(
+        scratch.home(),
+        scratch.scratch.path(),
+        &["clone", "-q", bundle.to_str().unwrap(), "xfsprogs"],
+    );
+    let r = scratch.sibling("xfsprogs");
+    r.git(&["checkout", "-q", "-b", "stable-6.1", "v6.1.0"]);
+    r.pq_ok(&["init", "--base", "v6.1.0"]);
+    let mut v = r.pq_json(&["backport", "v6.3.0..v6.5.0", "libxfs"], 1);
+    let mut stops = 0;
+    let mut named_any = 0;
+    loop {
+        let commit = v["stopped"]["commit"].as_str().unwrap().to_string();
+        let ours = named(&v);
+        let oracle = blame_oracle(&r, "v6.1.0", &commit, &conflicts(&v));
+        assert_eq!(ours, oracle, "prerequisites at the stop on {commit}");
+        stops += 1;
+        named_any += usize::from(!ours.is_empty());
+        let out = r.pq(&["skip", "--format", "json"]);
+        let code = out.status.code();
+        v = serde_json::from_slice(&out.stdout).unwrap();
+        if code == Some(0) {
+            break;
+        }
+        assert_eq!(code, Some(1), "{v}");
+    }
+    assert_eq!(stops, 19);
+    assert!(named_any > 0, "some stops name prerequisites");
+}
