@@ -43,7 +43,19 @@ pub fn hunk_ranges(old: impl AsRef<[u8]>, new: impl AsRef<[u8]>, context: usize)
 
 /// The commits `git blame PARENT -- PATH` names for the lines of `paths` that `commit`'s change (against
 /// `parent`) touches, with context. Paths `parent` lacks (added by the commit) give nothing.
-pub fn touched_lines_blame(repo: &Repo, commit: Oid, parent: Oid, paths: &[String]) -> Result<BTreeSet<Oid>> {
+///
+/// With `since` (seconds since the epoch), history older than that is not followed: lines still unblamed
+/// there are attributed to the old commit reached, one that holds them but did not necessarily make them.
+/// Callers pass the oldest commit time of the range they care about, so every such commit is outside it
+/// (and so are its ancestors, where the lines really came from): the commits named inside the range are
+/// exactly `git blame`'s, and the walk stops at the range instead of going back to the file's creation.
+pub fn touched_lines_blame(
+    repo: &Repo,
+    commit: Oid,
+    parent: Oid,
+    paths: &[String],
+    since: Option<i64>,
+) -> Result<BTreeSet<Oid>> {
     let parent_tree = repo.commit_tree(parent)?;
     let tree = repo.commit_tree(commit)?;
     let mut out = BTreeSet::new();
@@ -63,7 +75,7 @@ pub fn touched_lines_blame(repo: &Repo, commit: Oid, parent: Oid, paths: &[Strin
             continue;
         }
         let ranges = hunk_ranges(&old, &new, CONTEXT);
-        for b in repo.blame_lines(parent, path.as_bytes(), &ranges, None)? {
+        for b in repo.blame_lines(parent, path.as_bytes(), &ranges, since)? {
             out.insert(b.commit);
         }
     }

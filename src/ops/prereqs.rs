@@ -37,7 +37,18 @@ pub fn prerequisites(
     paths: &[String],
 ) -> Result<Vec<Prerequisite>> {
     let base = state.base_commit;
-    let blamed = touched_lines_blame(repo, commit, parent, paths)?;
+    // The range the branch lacks: what the parent has and the base does not. Blame need not look past
+    // its oldest commit (see `touched_lines_blame`).
+    let range = repo.commits_between(&[base], parent)?;
+    let mut oldest: Option<i64> = None;
+    for id in &range {
+        let t = repo.commit(*id)?.committer.time;
+        oldest = Some(oldest.map_or(t, |o| o.min(t)));
+    }
+    let Some(since) = oldest else {
+        return Ok(Vec::new());
+    };
+    let blamed = touched_lines_blame(repo, commit, parent, paths, Some(since))?;
     let mut presence: Option<Presence> = None;
     let mut out: Vec<(i64, Prerequisite)> = Vec::new();
     for id in blamed {
