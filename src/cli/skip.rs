@@ -11,5 +11,5 @@ pub fn run(dir: &Path, _a: &Args, out: &Output) -> crate::Result<i32> {
     let progress = out.progress("picking");
     let r = crate::ops::resume::skip(dir, |d, t| progress.update(d, t))?;
     progress.finish();
-    super::continue_::report(out, &r)
+    super::continue_::report(dir, out, &r)
 }
