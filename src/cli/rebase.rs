@@ -20,7 +20,7 @@ pub struct Args {
 }
 
 pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> {
-    let progress = out.progress("replaying");
+    let progress = out.progress();
     let r = rebase(
         dir,
         &RebaseOptions {
@@ -28,9 +28,8 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
             dry_run: a.dry_run,
             command: cmd.into(),
         },
-        |d, t| progress.update(d, t),
+        &progress,
     )?;
-    progress.finish();
     if out.json() {
         out.print_json(&serde_json::json!({
             "old_base": r.old_base, "new_base": r.new_base, "dry_run": r.dry_run,

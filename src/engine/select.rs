@@ -11,6 +11,7 @@ use std::collections::{BinaryHeap, HashMap};
 use crate::error::Result;
 use crate::git::commit_graph::{BloomKeys, CommitGraph};
 use crate::git::{Entry, Oid, Repo};
+use crate::progress::{Phase, PhaseGuard};
 
 /// A revision range as the user wrote it, resolved.
 #[derive(Debug, Clone)]
@@ -167,7 +168,11 @@ pub fn select(repo: &Repo, range: &Range, paths: &[Vec<u8>]) -> Result<Vec<Selec
 
     let mut order: Vec<Oid> = Vec::new();
     let mut slop = 5;
+    let progress = PhaseGuard::start(repo.progress(), Phase::Selecting, None);
+    let mut walked = 0u64;
     while let Some(Queued { id, .. }) = queue.pop() {
+        walked += 1;
+        progress.set(walked);
         let flags = h.node(&id).flags;
         h.nodes.get_mut(&id).expect("loaded").flags |= SEEN;
         let parents = h.node(&id).parents.clone();

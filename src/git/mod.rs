@@ -99,6 +99,8 @@ pub fn describe_in_progress(state: gix::state::InProgress) -> &'static str {
 
 pub struct Repo {
     pub(crate) inner: gix::Repository,
+    /// Where long phases (selection, patch-ids, replay, checkout) report progress.
+    progress: crate::progress::Sink,
 }
 
 impl Repo {
@@ -127,7 +129,20 @@ impl Repo {
         }
         // Path lookups during merges and walks re-read the same trees; a cache keeps that cheap.
         inner.object_cache_size_if_unset(32 * 1024 * 1024);
-        Ok(Repo { inner })
+        Ok(Repo {
+            inner,
+            progress: crate::progress::silent(),
+        })
+    }
+
+    /// Report the progress of long phases to `sink` from now on.
+    pub fn set_progress(&mut self, sink: crate::progress::Sink) {
+        self.progress = sink;
+    }
+
+    /// The progress receiver of this repository's operations.
+    pub fn progress(&self) -> &dyn crate::progress::Progress {
+        self.progress.as_ref()
     }
 
     pub fn git_dir(&self) -> &Path {

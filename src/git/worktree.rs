@@ -9,6 +9,7 @@ use gix::index::entry::{Flags, Mode, Stage, Stat};
 
 use crate::error::{Error, Result, ResultExt};
 use crate::git::{Entry, MergeOutcome, Oid, Repo, TreeChange};
+use crate::progress::{Phase, PhaseGuard};
 
 /// Where one path of the work tree should end up.
 fn to_fs_path(workdir: &Path, path: &[u8]) -> Result<PathBuf> {
@@ -123,7 +124,9 @@ pub fn apply(repo: &Repo, changes: &[TreeChange], conflict: Option<&MergeOutcome
         remove_path(&workdir, &to_fs_path(&workdir, &c.path)?)?;
     }
     let mut new_entries = Vec::new();
-    for c in changes.iter() {
+    let progress = PhaseGuard::start(repo.progress(), Phase::Checkout, Some(changes.len() as u64));
+    for (i, c) in changes.iter().enumerate() {
+        progress.set(i as u64);
         if let Some(entry) = c.new {
             let file = to_fs_path(&workdir, &c.path)?;
             write_entry(repo, &file, &entry)?;

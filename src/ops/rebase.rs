@@ -17,6 +17,7 @@ use crate::model::provenance;
 use crate::model::state::{Dropped, PatchKind};
 use crate::ops::backport::replay_step;
 use crate::ops::{Concluded, StopInfo, Transaction, Workspace};
+use crate::progress::{Phase, PhaseGuard, Sink};
 
 pub struct RebaseOptions {
     pub onto: String,
@@ -35,12 +36,9 @@ pub struct RebaseReport {
     pub mapping: Vec<(Oid, Option<Oid>)>,
 }
 
-pub fn rebase(
-    dir: &std::path::Path,
-    opts: &RebaseOptions,
-    mut progress: impl FnMut(usize, usize),
-) -> Result<RebaseReport> {
+pub fn rebase(dir: &std::path::Path, opts: &RebaseOptions, progress: &Sink) -> Result<RebaseReport> {
     let mut ws = Workspace::open_for(dir, opts.dry_run)?;
+    ws.repo.set_progress(progress.clone());
     let (state, _) = ws.require_state()?;
     let state = state.clone();
     let repo = &ws.repo;
@@ -59,13 +57,16 @@ pub fn rebase(
     let fresh = repo.commits_between(&[old_base], new_base)?;
     let mut upstream_named: HashMap<Oid, Oid> = HashMap::new();
     let mut in_base: std::collections::HashSet<Oid> = std::collections::HashSet::new();
-    for id in &fresh {
+    let reading = PhaseGuard::start(repo.progress(), Phase::Selecting, Some(fresh.len() as u64));
+    for (i, id) in fresh.iter().enumerate() {
+        reading.set(i as u64);
         in_base.insert(*id);
         let c = repo.commit(*id)?;
         for p in provenance::parse(&c.message_lossy()) {
             upstream_named.entry(p.commit).or_insert(*id);
         }
     }
+    drop(reading);
     let mut equivalents: Option<Equivalents> = None;
 
     let mut report: Vec<ReportLine> = Vec::new();
@@ -138,6 +139,7 @@ pub fn rebase(
     };
     let total = steps.len();
     let rerere = crate::engine::rerere::Rerere::load(repo)?;
+    let replaying = PhaseGuard::start(repo.progress(), Phase::Replaying, Some(total as u64));
     let halt = execute(
         repo,
         &mut run,
@@ -146,9 +148,9 @@ pub fn rebase(
         opts.dry_run,
         &rerere,
         &HashMap::new(),
-        |i| progress(i, total),
+        |i| replaying.set(i as u64),
     )?;
-    progress(total, total);
+    drop(replaying);
     // Replays that came out empty are drops too.
     for l in &run.report {
         if l.outcome == Outcome::Dropped {
@@ -232,7 +234,10 @@ impl Equivalents {
                 include: vec![new_base],
                 exclude: vec![old_base],
             };
-            for sel in select(repo, &range, &paths)? {
+            let selected = select(repo, &range, &paths)?;
+            let progress = PhaseGuard::start(repo.progress(), Phase::PatchIds, Some(selected.len() as u64));
+            for (i, sel) in selected.into_iter().enumerate() {
+                progress.set(i as u64);
                 if sel.parents.len() != 1 {
                     continue;
                 }
