@@ -324,6 +324,34 @@ impl Repo {
         })
     }
 
+    /// The parents, committer time and tree of a commit, read without decoding the rest (history walks
+    /// need nothing else).
+    pub fn commit_links(&self, id: Oid) -> Result<(Vec<Oid>, i64, Oid)> {
+        use gix::objs::commit::ref_iter::Token;
+        use gix::prelude::FindExt;
+        let mut buf = Vec::new();
+        let iter = self.inner.objects.find_commit_iter(&id, &mut buf).map_err(|e| {
+            Error::input(format!("commit {} is missing from the repository ({e})", short(&id)))
+                .hint("fetch the history that contains it, or check the revision")
+        })?;
+        let mut tree = None;
+        let mut parents = Vec::new();
+        for token in iter {
+            match token.ctx(format!("decoding commit {}", short(&id)))? {
+                Token::Tree { id } => tree = Some(id),
+                Token::Parent { id } => parents.push(id),
+                Token::Author { .. } => {}
+                Token::Committer { signature } => {
+                    let time = signature.time().unwrap_or_default().seconds;
+                    let tree = tree.ok_or_else(|| Error::internal(format!("commit {} has no tree", short(&id))))?;
+                    return Ok((parents, time, tree));
+                }
+                _ => break,
+            }
+        }
+        Err(Error::internal(format!("commit {} has no committer", short(&id))))
+    }
+
     /// The tree of a commit.
     pub fn commit_tree(&self, id: Oid) -> Result<Oid> {
         let commit = self
@@ -369,6 +397,23 @@ impl Repo {
                 return Ok(None);
             }
             current = found.id;
+        }
+        Ok(None)
+    }
+
+    /// The entry `name` directly in `tree`, decoding into `buf` (reused across calls by walks).
+    pub fn tree_child(&self, tree: Oid, name: &[u8], buf: &mut Vec<u8>) -> Result<Option<Entry>> {
+        let Ok(iter) = self.inner.objects.find_tree_iter(&tree, buf) else {
+            return Ok(None);
+        };
+        for e in iter {
+            let e = e.map_err(|e| Error::internal(format!("decoding tree: {e}")))?;
+            if e.filename == name {
+                return Ok(Some(Entry {
+                    mode: e.mode.value() as u32,
+                    id: e.oid.to_owned(),
+                }));
+            }
         }
         Ok(None)
     }
