@@ -129,6 +129,16 @@ impl Repo {
         }
         // Path lookups during merges and walks re-read the same trees; a cache keeps that cheap.
         inner.object_cache_size_if_unset(32 * 1024 * 1024);
+        // Walks read thousands of trees that are deltas of one another; gix's default delta-base cache is a
+        // 64-entry list searched linearly. Without a configured limit, use git's own default instead: a
+        // 96 MiB cache of delta bases (`core.deltaBaseCacheLimit`).
+        if inner.config_snapshot().integer("core.deltaBaseCacheLimit").is_none()
+            && std::env::var_os("GIX_PACK_CACHE_MEMORY").is_none()
+        {
+            inner
+                .objects
+                .set_pack_cache(|| Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(96 * 1024 * 1024)));
+        }
         Ok(Repo {
             inner,
             progress: crate::progress::silent(),
