@@ -30,7 +30,7 @@ pub struct Args {
 }
 
 pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> {
-    let progress = out.progress("bumping");
+    let progress = out.progress();
     let r = bump(
         dir,
         &BumpOptions {
@@ -38,9 +38,8 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
             dry_run: a.dry_run,
             command: cmd.into(),
         },
-        |d, t| progress.update(d, t),
+        &progress,
     )?;
-    progress.finish();
     let stopped = r.branches.iter().any(|b| b.outcome == BumpOutcome::Stopped);
     if out.json() {
         out.print_json(&r);

@@ -9,9 +9,8 @@ use crate::cli::{Output, EXIT_OK, EXIT_STOPPED};
 pub struct Args {}
 
 pub fn run(dir: &Path, _a: &Args, out: &Output) -> crate::Result<i32> {
-    let progress = out.progress("picking");
-    let r = crate::ops::resume::continue_(dir, |d, t| progress.update(d, t))?;
-    progress.finish();
+    let progress = out.progress();
+    let r = crate::ops::resume::continue_(dir, &progress)?;
     report(dir, out, &r)
 }
 

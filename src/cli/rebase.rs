@@ -23,7 +23,7 @@ pub struct Args {
 }
 
 pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> {
-    let progress = out.progress("replaying");
+    let progress = out.progress();
     let r = rebase(
         dir,
         &RebaseOptions {
@@ -32,9 +32,8 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
             force: a.force,
             command: cmd.into(),
         },
-        |d, t| progress.update(d, t),
+        &progress,
     )?;
-    progress.finish();
     let prereqs = if r.stopped.is_some() {
         crate::ops::prereqs::at_stop(dir)?
     } else {

@@ -88,8 +88,9 @@ struct Planned {
     replayed: Replayed,
 }
 
-pub fn bump(dir: &std::path::Path, opts: &BumpOptions, mut progress: impl FnMut(usize, usize)) -> Result<BumpReport> {
+pub fn bump(dir: &std::path::Path, opts: &BumpOptions, progress: &crate::progress::Sink) -> Result<BumpReport> {
     let mut ws = Workspace::open_for(dir, opts.dry_run)?;
+    ws.repo.set_progress(progress.clone());
     let current = ws.branch.clone();
     let current_head = ws.head;
     let branches = branches_to_bump(&ws, &opts.branches)?;
@@ -131,9 +132,7 @@ pub fn bump(dir: &std::path::Path, opts: &BumpOptions, mut progress: impl FnMut(
         branches: Vec::new(),
     };
     let mut planned: Vec<Option<Planned>> = Vec::new();
-    let total = targets.len();
-    for (i, (branch, head, state, state_id, newest)) in targets.into_iter().enumerate() {
-        progress(i, total);
+    for (branch, head, state, state_id, newest) in targets {
         let Some(tag) = newest else {
             report.branches.push(BranchBump {
                 branch: short_branch(&branch).to_string(),
@@ -156,7 +155,7 @@ pub fn bump(dir: &std::path::Path, opts: &BumpOptions, mut progress: impl FnMut(
             &mut ws,
             &format!("{} ({} onto {tag})", opts.command, short_branch(&branch)),
         )?;
-        let replayed = replay_onto(&ws.repo, &state, &tag, new_base, &who, opts.dry_run, |_, _| {})?;
+        let replayed = replay_onto(&ws.repo, &state, &tag, new_base, &who, opts.dry_run)?;
         report.branches.push(BranchBump {
             branch: short_branch(&branch).to_string(),
             old_base: state.base.clone(),
@@ -174,7 +173,6 @@ pub fn bump(dir: &std::path::Path, opts: &BumpOptions, mut progress: impl FnMut(
             replayed,
         }));
     }
-    progress(total, total);
 
     // The one branch to stop on: the current branch if it stops, otherwise the first that does.
     let stops = |p: &Option<Planned>| matches!(p, Some(p) if matches!(p.replayed.halt, Halt::Conflict { .. }));

@@ -166,7 +166,7 @@ pub fn merge_selection(
 pub fn backport_with_prereqs(
     dir: &Path,
     opts: &BackportOptions,
-    mut progress: impl FnMut(usize, usize),
+    progress: &crate::progress::Sink,
 ) -> Result<(BackportReport, Vec<Prerequisite>)> {
     let mut added: Vec<Prerequisite> = Vec::new();
     let mut extra: Vec<Oid> = opts.extra.clone();
@@ -185,7 +185,7 @@ pub fn backport_with_prereqs(
                 command: opts.command.clone(),
                 extra: extra.clone(),
             },
-            |_, _| {},
+            progress,
         )?;
         let planned: HashSet<Oid> = plan.lines.iter().map(|l| l.source).collect();
         let ws = Workspace::open(dir)?;
@@ -222,7 +222,7 @@ pub fn backport_with_prereqs(
             command: opts.command.clone(),
             extra,
         },
-        &mut progress,
+        progress,
     )?;
     let order: HashMap<Oid, usize> = report.lines.iter().enumerate().map(|(i, l)| (l.source, i)).collect();
     added.sort_by_key(|p| order.get(&p.commit).copied().unwrap_or(usize::MAX));

@@ -17,6 +17,7 @@ use crate::model::provenance;
 use crate::model::state::{Dropped, PatchKind, State};
 use crate::ops::backport::replay_step;
 use crate::ops::{Concluded, StopInfo, Transaction, Workspace};
+use crate::progress::{Phase, PhaseGuard, Sink};
 
 pub struct RebaseOptions {
     pub onto: String,
@@ -37,8 +38,9 @@ pub struct RebaseReport {
     pub mapping: Vec<(Oid, Option<Oid>)>,
 }
 
-pub fn rebase(dir: &std::path::Path, opts: &RebaseOptions, progress: impl FnMut(usize, usize)) -> Result<RebaseReport> {
+pub fn rebase(dir: &std::path::Path, opts: &RebaseOptions, progress: &Sink) -> Result<RebaseReport> {
     let mut ws = Workspace::open_for(dir, opts.dry_run)?;
+    ws.repo.set_progress(progress.clone());
     let (state, _) = ws.require_state()?;
     let state = state.clone();
     let repo = &ws.repo;
@@ -73,7 +75,7 @@ pub fn rebase(dir: &std::path::Path, opts: &RebaseOptions, progress: impl FnMut(
         run,
         halt,
         new_state,
-    } = replay_onto(&ws.repo, &state, &opts.onto, new_base, &who, opts.dry_run, progress)?;
+    } = replay_onto(&ws.repo, &state, &opts.onto, new_base, &who, opts.dry_run)?;
     let result = |lines, stopped, new_head, mapping| RebaseReport {
         old_base: state.base.clone(),
         new_base: opts.onto.clone(),
@@ -113,7 +115,6 @@ pub(crate) fn replay_onto(
     new_base: Oid,
     who: &Person,
     dry_run: bool,
-    mut progress: impl FnMut(usize, usize),
 ) -> Result<Replayed> {
     let old_base = state.base_commit;
 
@@ -121,13 +122,16 @@ pub(crate) fn replay_onto(
     let fresh = repo.commits_between(&[old_base], new_base)?;
     let mut upstream_named: HashMap<Oid, Oid> = HashMap::new();
     let mut in_base: std::collections::HashSet<Oid> = std::collections::HashSet::new();
-    for id in &fresh {
+    let reading = PhaseGuard::start(repo.progress(), Phase::Selecting, Some(fresh.len() as u64));
+    for (i, id) in fresh.iter().enumerate() {
+        reading.set(i as u64);
         in_base.insert(*id);
         let c = repo.commit(*id)?;
         for p in provenance::parse(&c.message_lossy()) {
             upstream_named.entry(p.commit).or_insert(*id);
         }
     }
+    drop(reading);
     let mut equivalents: Option<Equivalents> = None;
 
     let mut report: Vec<ReportLine> = Vec::new();
@@ -199,10 +203,11 @@ pub(crate) fn replay_onto(
     };
     let total = steps.len();
     let rerere = crate::engine::rerere::Rerere::load(repo)?;
+    let replaying = PhaseGuard::start(repo.progress(), Phase::Replaying, Some(total as u64));
     let halt = execute(repo, &mut run, &steps, who, dry_run, &rerere, &HashMap::new(), |i| {
-        progress(i, total)
+        replaying.set(i as u64)
     })?;
-    progress(total, total);
+    drop(replaying);
     // Replays that came out empty are drops too.
     for l in &run.report {
         if l.outcome == Outcome::Dropped {
@@ -277,7 +282,10 @@ impl Equivalents {
                 include: vec![new_base],
                 exclude: vec![old_base],
             };
-            for sel in select(repo, &range, &paths)? {
+            let selected = select(repo, &range, &paths)?;
+            let progress = PhaseGuard::start(repo.progress(), Phase::PatchIds, Some(selected.len() as u64));
+            for (i, sel) in selected.into_iter().enumerate() {
+                progress.set(i as u64);
                 if sel.parents.len() != 1 {
                     continue;
                 }
