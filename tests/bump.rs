@@ -286,3 +286,18 @@ fn kernel_bump_of_three_branches_matches_git_rebase() {
     assert_eq!(r.git(&["write-tree"]), r.tree("fedora-6.7"));
     r.fsck();
 }
+
+/// What a user reads: the report across branches, the stop, the prerequisites and the next commands.
+#[test]
+fn bump_text_report() {
+    let r = bump_repo();
+    r.git(&["checkout", "-q", "gamma"]);
+    let out = r.pq(&["bump", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0));
+    let (stdout, stderr) = text(&out);
+    insta::assert_snapshot!("bump_dry_run", format!("{stdout}--- stderr\n{stderr}"));
+    let out = r.pq(&["bump"]);
+    assert_eq!(out.status.code(), Some(1));
+    let (stdout, stderr) = text(&out);
+    insta::assert_snapshot!("bump_stop", format!("{stdout}--- stderr\n{stderr}"));
+}
