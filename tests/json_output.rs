@@ -66,6 +66,7 @@ fn every_json_output() {
     r.pq_ok(&["abort"]);
 
     // Rebase, and what it changed.
+    insta::assert_snapshot!("bump_dry_run", json(&r, &["bump", "--dry-run"], 0));
     insta::assert_snapshot!("rebase_dry_run", json(&r, &["rebase", "v6.7.2", "--dry-run"], 0));
     insta::assert_snapshot!("rebase", json(&r, &["rebase", "v6.7.2"], 0));
     insta::assert_snapshot!("range_diff", json(&r, &["range-diff"], 0));

@@ -1,6 +1,6 @@
 use std::path::Path;
 
-use crate::cli::output::{render_lines, render_stop};
+use crate::cli::output::{render_lines, render_prerequisites, render_stop};
 use crate::cli::{Output, EXIT_OK, EXIT_STOPPED};
 use crate::engine::replay::Outcome;
 use crate::ops::count;
@@ -23,7 +23,7 @@ pub struct Args {
 }
 
 pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> {
-    let progress = out.progress("replaying");
+    let progress = out.progress();
     let r = rebase(
         dir,
         &RebaseOptions {
@@ -32,16 +32,20 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
             force: a.force,
             command: cmd.into(),
         },
-        |d, t| progress.update(d, t),
+        &progress,
     )?;
-    progress.finish();
+    let prereqs = if r.stopped.is_some() {
+        crate::ops::prereqs::at_stop(dir)?
+    } else {
+        Vec::new()
+    };
     if out.json() {
         out.print_json(&super::json::Rebase {
             old_base: r.old_base.clone(),
             new_base: r.new_base.clone(),
             dry_run: r.dry_run,
             patches: super::json::lines(&r.lines),
-            stopped: super::json::stopped(r.stopped.as_ref()),
+            stopped: super::json::stopped_at(r.stopped.as_ref(), &prereqs),
             head: r.new_head.as_ref().map(super::json::id),
         });
     } else {
@@ -73,6 +77,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
             println!("dry run onto {}: {applied} would apply, {dropped} would be dropped, {conflicts} conflict(s){blocked}; nothing changed", r.new_base);
         } else if let Some(s) = &r.stopped {
             eprint!("{}", render_stop("rebase", s));
+            eprint!("{}", render_prerequisites(&prereqs));
         } else {
             println!("rebased onto {}: {applied} replayed, {dropped} dropped", r.new_base);
         }

@@ -6,10 +6,12 @@
 //! To add an output: a struct deriving `Serialize`, `impl Report for it {}` (or with its own `SCHEMA`),
 //! and `out.print_json(&value)`; then a snapshot in `tests/json_output.rs`.
 
+mod bump;
 mod log;
 mod reports;
 mod status;
 
+pub use bump::*;
 pub use log::*;
 pub use reports::*;
 pub use status::*;
@@ -113,7 +115,8 @@ pub struct Stopped {
     pub subject: String,
     pub series: String,
     pub conflicts: Vec<String>,
-    /// Upstream commits the branch lacks that last changed the conflicting lines (`pq backport`).
+    /// Upstream commits the branch lacks that last changed the conflicting lines (backport, rebase,
+    /// continue, skip, bump).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prerequisites: Option<Vec<Commit>>,
     /// The patch file (`pq import`).
@@ -140,6 +143,14 @@ impl From<&StopInfo> for Stopped {
 
 pub fn stopped(s: Option<&StopInfo>) -> Option<Stopped> {
     s.map(Stopped::from)
+}
+
+/// A stop with the upstream prerequisites of its conflicting lines.
+pub fn stopped_at(s: Option<&StopInfo>, prereqs: &[crate::ops::prereqs::Prerequisite]) -> Option<Stopped> {
+    s.map(|s| Stopped {
+        prerequisites: Some(prereqs.iter().map(Commit::from).collect()),
+        ..Stopped::from(s)
+    })
 }
 
 /// A commit named with its subject.

@@ -34,6 +34,16 @@ pub struct Status {
     pub unmerged_paths: Vec<String>,
     /// The stopped pick was given up with `git cherry-pick --abort`.
     pub pick_abandoned: bool,
+    pub commit_graph: CommitGraph,
+}
+
+/// Whether path-limited history walks can be fast (a commit-graph with changed-path Bloom filters).
+#[derive(Serialize)]
+pub struct CommitGraph {
+    pub present: bool,
+    pub changed_paths: bool,
+    /// The command that makes one, when it is missing or lacks the filters.
+    pub suggest: Option<String>,
 }
 impl Report for Status {}
 
@@ -92,6 +102,11 @@ impl From<&StatusView> for Status {
             dirty_paths: s.dirty_paths.clone(),
             unmerged_paths: s.unmerged_paths.clone(),
             pick_abandoned: s.pick_abandoned,
+            commit_graph: CommitGraph {
+                present: s.commit_graph.present,
+                changed_paths: s.commit_graph.changed_paths,
+                suggest: s.commit_graph.suggest.clone(),
+            },
         }
     }
 }
