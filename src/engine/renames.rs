@@ -1,7 +1,7 @@
 //! Where a path the pick touches went on our side, found the way git's merge-ort narrows rename detection:
 //! only for the touched paths that vanished on our side (the sources that matter to this pick), and only
 //! against the files our side added since the pick's parent. An exact rename (same blob) settles it; failing
-//! that, files of the same name are the candidates; failing that, every addition is. The merge's rename
+//! that, every addition is a candidate. The merge's rename
 //! tracking then pairs the few sources with these candidates, instead of pairing the whole parent → ours
 //! difference as a whole-tree merge does.
 
@@ -44,13 +44,10 @@ pub fn destinations(
             push(p, e, &mut out);
             continue;
         }
-        let same_name: Vec<&(BString, Entry)> = added.iter().filter(|(p, _)| basename(p) == name).collect();
-        let candidates = if same_name.is_empty() {
-            added.iter().collect()
-        } else {
-            same_name
-        };
-        for (p, e) in candidates {
+        // Otherwise every addition: preferring files of the same name would hide a similar file under
+        // another name, which git's rename detection would pair (it takes a same-name file only when that
+        // one is similar enough, and looks further otherwise).
+        for (p, e) in &added {
             push(p, e, &mut out);
         }
     }
