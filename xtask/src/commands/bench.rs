@@ -1,4 +1,5 @@
-//! `cargo xtask bench [backport|rebase|select|all] [--files N --commits N] [--picks N] [--runs N] [--keep DIR]`
+//! `cargo xtask bench [backport|rebase|select|interop|drop|stops|all] [--files N --commits N] [--picks N]
+//! [--runs N] [--keep DIR] [--repo PATH --onto REV --range RANGE [--path P]...]`
 //!
 //! Runs pq and the git CLI on the same generated repository, side by side, and prints wall times, the cost
 //! per pick and the ratio git / pq. Each measurement runs on a fresh clone (with a commit-graph carrying
@@ -15,8 +16,9 @@ use xtask::fixture::{kernel, KernelFixture, KernelOptions};
 use super::workspace_root;
 
 const USAGE: &str =
-    "usage: cargo xtask bench [backport|rebase|select|interop|drop|all] [--files N --commits N] [--picks N]
+    "usage: cargo xtask bench [backport|rebase|select|interop|drop|stops|all] [--files N --commits N] [--picks N]
                          [--runs N] [--small-files N] [--keep DIR] [--pq BIN]
+                         [--repo PATH --onto REV --range RANGE [--path P]...]
 
   --files N, --commits N  size of the main fixture (default: the large preset, 70 000 files / 20 000 commits)
   --small-files N         files of the second, smaller tree for the per-pick comparison (default 5000; 0: skip)
@@ -24,7 +26,11 @@ const USAGE: &str =
   --runs N                runs per measurement, the median is reported (default 3; a git run over 20 s
                           is not repeated)
   --keep DIR              generate the fixtures and clones in DIR and keep them
-  --pq BIN                time this pq binary instead of building target/release/pq (before/after comparisons)";
+  --pq BIN                time this pq binary instead of building target/release/pq (before/after comparisons)
+  --repo PATH, --onto REV, --range RANGE, --path P
+                          the `stops` job (a backport that stops on conflicts, `git cherry-pick --skip` vs
+                          `pq skip` at each stop) on a real repository instead of the fixture's lib/zstd range,
+                          e.g. --repo curl --onto curl-8_5_0 --range curl-8_6_0..curl-8_12_0 --path lib/vtls";
 
 /// A git measurement longer than this is taken once: three runs of a 90 s backport buy no insight.
 const LONG_RUN: Duration = Duration::from_secs(20);
@@ -38,6 +44,15 @@ struct Options {
     runs: usize,
     keep: Option<PathBuf>,
     pq: Option<PathBuf>,
+    stops: Option<StopsOn>,
+}
+
+/// Where the `stops` job backports: a real repository, a branch point, a range and paths.
+struct StopsOn {
+    repo: PathBuf,
+    onto: String,
+    range: String,
+    paths: Vec<String>,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -50,7 +65,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
         runs: 3,
         keep: None,
         pq: None,
+        stops: None,
     };
+    let (mut repo, mut onto, mut range, mut paths) = (None, None, None, Vec::new());
     let mut i = 0;
     let value = |i: &mut usize, flag: &str| -> Result<String, String> {
         *i += 1;
@@ -64,10 +81,14 @@ fn parse(args: &[String]) -> Result<Options, String> {
     while i < args.len() {
         let a = args[i].as_str();
         match a {
-            "backport" | "rebase" | "select" | "interop" | "drop" => o.jobs.push(a.to_string()),
+            "backport" | "rebase" | "select" | "interop" | "drop" | "stops" => o.jobs.push(a.to_string()),
             "all" => o
                 .jobs
-                .extend(["backport", "rebase", "select", "interop", "drop"].map(String::from)),
+                .extend(["backport", "rebase", "select", "interop", "drop", "stops"].map(String::from)),
+            "--repo" => repo = Some(PathBuf::from(value(&mut i, a)?)),
+            "--onto" => onto = Some(value(&mut i, a)?),
+            "--range" => range = Some(value(&mut i, a)?),
+            "--path" => paths.push(value(&mut i, a)?),
             "--files" => o.files = Some(number(value(&mut i, a)?, a)?),
             "--commits" => o.commits = Some(number(value(&mut i, a)?, a)?),
             "--small-files" => o.small_files = number(value(&mut i, a)?, a)?,
@@ -82,7 +103,19 @@ fn parse(args: &[String]) -> Result<Options, String> {
     }
     if o.jobs.is_empty() {
         o.jobs
-            .extend(["backport", "rebase", "select", "interop", "drop"].map(String::from));
+            .extend(["backport", "rebase", "select", "interop", "drop", "stops"].map(String::from));
+    }
+    match (repo, onto, range) {
+        (Some(repo), Some(onto), Some(range)) => {
+            o.stops = Some(StopsOn {
+                repo,
+                onto,
+                range,
+                paths,
+            })
+        }
+        (None, None, None) if paths.is_empty() => {}
+        _ => return Err(format!("--repo, --onto and --range go together\n{USAGE}")),
     }
     o.jobs.dedup();
     Ok(o)
@@ -691,6 +724,88 @@ fn bench_select(b: &mut Bench, fx: &KernelFixture, opts: &Options, rows: &mut Ve
     Ok(())
 }
 
+/// A backport that stops on conflicts, skipped at every stop: git's `cherry-pick -x` loop with `cherry-pick
+/// --skip` against `pq backport` with `pq skip`, on fresh clones (no commit-graph), compared pick by pick.
+fn bench_stops(
+    b: &mut Bench,
+    fx: Option<&KernelFixture>,
+    opts: &Options,
+    rows: &mut Vec<Row>,
+    mismatches: &mut Vec<Mismatch>,
+) -> Result<(), String> {
+    let (repo, onto, range, paths, tree) = match &opts.stops {
+        Some(s) => (
+            s.repo.clone(),
+            s.onto.clone(),
+            s.range.clone(),
+            s.paths.clone(),
+            s.repo
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        ),
+        None => {
+            let fx = fx.ok_or("the stops job needs the fixture or --repo")?;
+            (
+                fx.dir.clone(),
+                "fedora-6.7".to_string(),
+                "v6.7..v6.8".to_string(),
+                vec!["lib/zstd".to_string()],
+                tree_label(fx),
+            )
+        }
+    };
+    let repo = repo.canonicalize().map_err(|e| format!("{}: {e}", repo.display()))?;
+    println!("stops: {range} -- {} onto {onto} ({tree})", paths.join(" "));
+    let mut last = None;
+    let mut git_times = Vec::new();
+    let mut pq_times = Vec::new();
+    for i in 0..opts.runs {
+        b.clones += 1;
+        let work = b.work.join(format!("stops-{}", b.clones));
+        let c = super::compare::backport_with_stops(&b.pq, &repo, &work, &onto, &range, &paths)?;
+        let _ = std::fs::remove_dir_all(&work);
+        println!(
+            "  run {}: git {} s, pq {} s ({} stops)",
+            i + 1,
+            secs(c.git_time),
+            secs(c.pq_time),
+            c.stops
+        );
+        git_times.push(c.git_time);
+        pq_times.push(c.pq_time);
+        let long = c.git_time > LONG_RUN;
+        last = Some(c);
+        if long {
+            break;
+        }
+    }
+    let c = last.expect("at least one run");
+    for d in &c.differences {
+        mismatches.push(Mismatch(format!("stops on {tree}: {d}")));
+    }
+    rows.push(Row {
+        job: "stops".into(),
+        tree,
+        what: format!(
+            "`git cherry-pick -x` per commit + `--skip` at each stop vs `pq backport` + `pq skip` ({range} -- {}, {} stops)",
+            paths.join(" "),
+            c.stops
+        ),
+        n: c.commits,
+        git_runs: git_times.len(),
+        git: median(git_times),
+        pq_runs: pq_times.len(),
+        pq: median(pq_times),
+        note: if c.differences.is_empty() {
+            "same picks, stops and trees".into()
+        } else {
+            format!("{} PICKS DIFFER", c.differences.len())
+        },
+    });
+    Ok(())
+}
+
 fn generate(base: &Path, files: Option<usize>, commits: Option<usize>, large: bool) -> Result<KernelFixture, String> {
     let mut o = if large {
         KernelOptions::large()
@@ -761,6 +876,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
 }
 
 fn run_jobs(b: &mut Bench, opts: &Options) -> Result<(), String> {
+    // The stops job on a real repository needs no fixture.
+    if opts.stops.is_some() && opts.jobs.iter().all(|j| j == "stops") {
+        let mut rows = Vec::new();
+        let mut mismatches = Vec::new();
+        bench_stops(b, None, opts, &mut rows, &mut mismatches)?;
+        return report(b, &rows, &mismatches);
+    }
     let main = generate(&b.work, opts.files, opts.commits, true)?;
     let small = if opts.jobs.iter().any(|j| j == "backport") && opts.small_files > 0 && opts.small_files < main.files {
         Some(generate(&b.work, Some(opts.small_files), opts.commits, true)?)
@@ -781,9 +903,15 @@ fn run_jobs(b: &mut Bench, opts: &Options) -> Result<(), String> {
             "select" => bench_select(b, &main, opts, &mut rows)?,
             "drop" => bench_drop(b, &main, opts, &mut rows, &mut mismatches)?,
             "interop" => bench_interop(b, &main, opts, &mut rows, &mut mismatches)?,
+            "stops" => bench_stops(b, Some(&main), opts, &mut rows, &mut mismatches)?,
             _ => unreachable!("parsed"),
         }
     }
+    report(b, &rows, &mismatches)
+}
+
+/// Print the results table, write it to `target/bench/results.md`, and fail if any answer differed.
+fn report(b: &Bench, rows: &[Row], mismatches: &[Mismatch]) -> Result<(), String> {
     let git_version = git(&b.work, &["--version"])?;
     let machine = format!(
         "{} CPU(s), {}; {}; wall times of whole commands, each on a fresh clone with a commit-graph",
@@ -794,7 +922,7 @@ fn run_jobs(b: &mut Bench, opts: &Options) -> Result<(), String> {
     let mut md = String::new();
     md.push_str(HEADER);
     md.push('\n');
-    for r in &rows {
+    for r in rows {
         md.push_str(&r.markdown());
         md.push('\n');
     }
@@ -810,7 +938,7 @@ fn run_jobs(b: &mut Bench, opts: &Options) -> Result<(), String> {
     std::fs::write(&out, &md).map_err(|e| format!("writing {}: {e}", out.display()))?;
     println!("written to {}", out.display());
     if !mismatches.is_empty() {
-        for m in &mismatches {
+        for m in mismatches {
             eprintln!("!!! MISMATCH: {}", m.0);
         }
         return Err(format!(
