@@ -20,6 +20,8 @@ pub enum Kind {
     /// The operation is done and recorded, but a follow-up step failed (a release whose tag could not be
     /// signed): exit 4.
     FollowUp,
+    /// Ctrl-C or SIGTERM arrived before the operation changed anything: exit 128 + the signal (130).
+    Interrupted,
 }
 
 /// Exit statuses: 0 done, 1 stopped at a conflict awaiting the user, then one per [`Kind`].
@@ -35,6 +37,7 @@ impl Kind {
             Kind::Input | Kind::State => EXIT_USAGE,
             Kind::Internal | Kind::Corrupt => EXIT_FAILURE,
             Kind::FollowUp => EXIT_FOLLOW_UP,
+            Kind::Interrupted => crate::interrupt::exit_status(),
         }
     }
 }
@@ -75,6 +78,9 @@ impl Error {
     }
     pub fn follow_up(message: impl Into<String>) -> Self {
         Error::new(Kind::FollowUp, message)
+    }
+    pub fn interrupted(message: impl Into<String>) -> Self {
+        Error::new(Kind::Interrupted, message)
     }
     /// Name the next step, replacing any hint given further down (the caller knows the situation better).
     pub fn hint(mut self, hint: impl Into<String>) -> Self {

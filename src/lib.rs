@@ -8,6 +8,7 @@ pub mod engine;
 pub mod error;
 pub mod git;
 pub mod interop;
+pub mod interrupt;
 pub mod lock;
 pub mod model;
 pub mod oplog;

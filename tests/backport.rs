@@ -711,8 +711,8 @@ fn merge_commit_in_range_is_skipped_then_picked_with_mainline() {
 
 #[test]
 fn continue_refuses_to_overwrite_changes_a_later_pick_touches() {
-    // The first run stops before planning the later picks, so their check against uncommitted changes
-    // happens at `pq continue`.
+    // A backport refuses up front when a later pick meets uncommitted changes; changes made while it is
+    // stopped are caught at `pq continue`.
     let r = TestRepo::new();
     r.write("a", "a1\na2\n");
     r.write("b", "b1\nb2\n");
@@ -729,9 +729,12 @@ fn continue_refuses_to_overwrite_changes_a_later_pick_touches() {
     r.commit("local");
     r.pq_ok(&["init", "--base", "base"]);
     r.write("b", "b1\nb2\nMY WORK\n");
+    assert_eq!(r.pq(&["backport", "base..up"]).status.code(), Some(2));
+    r.write("b", "b1\nb2\n");
     assert_eq!(r.pq(&["backport", "base..up"]).status.code(), Some(1));
     r.write("a", "a1\nresolved\n");
     r.git(&["add", "a"]);
+    r.write("b", "b1\nb2\nMY WORK\n");
     let before = r.snapshot();
     let err = assert_refused(&r.pq(&["continue"]));
     assert!(err.contains("uncommitted changes to b"), "{err}");

@@ -14,7 +14,8 @@ use crate::ops::prereqs::{at_stop, backport_with_prereqs, Prerequisite};
     after_help = "Examples:\n  pq backport v6.7..v6.8 lib/zstd\n  pq backport v6.7..v6.8 lib/zstd --dry-run --format json\n  pq backport 1234abcd --series backports/fixes --style rhel\n  pq backport --with-prereqs v6.7..v6.8 lib/zstd"
 )]
 pub struct Args {
-    /// Range (A..B) or single commit, then paths; write `--` before paths that look like revisions
+    /// Range (A..B) or single commit, then paths (relative to the current directory, `:/PATH` from the
+    /// top, as in git); write `--` before paths that look like revisions
     #[arg(required = true, value_name = "RANGE|PATH")]
     pub args: Vec<String>,
     /// Series the picks are appended to (default: backport/<paths>)
@@ -32,6 +33,9 @@ pub struct Args {
     /// Before a pick that would conflict, pick the upstream commits that last changed its lines, recursively
     #[arg(long)]
     pub with_prereqs: bool,
+    /// Pick again the commits an earlier run declined (empty picks and `pq skip`ped ones)
+    #[arg(long)]
+    pub retry: bool,
 }
 
 /// Split the positional arguments: ranges first (anything with `..`, or the first argument), then paths.
@@ -44,7 +48,9 @@ fn split(args: &[String]) -> (Vec<String>, Vec<String>) {
             in_paths = true;
             continue;
         }
-        if !in_paths && (a.contains("..") || i == 0) {
+        // `../x`, `./x` and `:/x` are paths, however many dots they hold.
+        let pathlike = a.starts_with("../") || a.starts_with("./") || a.starts_with(":/") || a == "..";
+        if !in_paths && !pathlike && (a.contains("..") || i == 0) {
             ranges.push(a.clone());
         } else {
             in_paths = true;
@@ -56,6 +62,9 @@ fn split(args: &[String]) -> (Vec<String>, Vec<String>) {
 
 pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> {
     let (ranges, paths) = split(&a.args);
+    // `:/` alone names the whole tree, as no path does.
+    let mut paths = crate::cli::paths::all_from_top(dir, &paths)?;
+    paths.retain(|p| !p.is_empty());
     let opts = BackportOptions {
         ranges,
         paths,
@@ -63,6 +72,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
         style: a.style,
         mainline: a.mainline,
         dry_run: a.dry_run,
+        retry: a.retry,
         command: cmd.into(),
         extra: Vec::new(),
     };
@@ -93,10 +103,22 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
         }
         let applied = count(&r.lines, Outcome::Applied) + count(&r.lines, Outcome::Resolved);
         let present = count(&r.lines, Outcome::Present);
-        let conflicts = count(&r.lines, Outcome::Conflict) + count(&r.lines, Outcome::Blocked);
+        let conflicts = count(&r.lines, Outcome::Conflict);
+        // Blocked picks are not conflicts of their own; skipped merges and declined picks are counted too, so
+        // the summary accounts for every selected commit.
+        let mut extra = String::new();
+        for (n, what) in [
+            (count(&r.lines, Outcome::Blocked), "blocked by an earlier conflict"),
+            (count(&r.lines, Outcome::Skipped), "skipped"),
+            (count(&r.lines, Outcome::Declined), "declined earlier"),
+        ] {
+            if n > 0 {
+                extra.push_str(&format!(", {n} {what}"));
+            }
+        }
         if r.dry_run {
             println!(
-                "dry run: {applied} would apply, {present} already present, {conflicts} conflict(s); nothing changed"
+                "dry run: {applied} would apply, {present} already present, {conflicts} conflict(s){extra}; nothing changed"
             );
         } else if let Some(s) = &r.stopped {
             eprint!("{}", render_stop("backport", s));
@@ -108,8 +130,13 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
                     a.args.join(" ")
                 );
             }
+        } else if applied == 0 {
+            println!(
+                "nothing picked into {}: {present} already present{extra}; nothing changed",
+                r.series
+            );
         } else {
-            println!("{applied} picked into {}, {present} already present", r.series);
+            println!("{applied} picked into {}, {present} already present{extra}", r.series);
         }
     }
     Ok(if r.stopped.is_some() { EXIT_STOPPED } else { EXIT_OK })

@@ -16,7 +16,7 @@ pub struct Args {
     /// The upstream base the branch is built on (tag, branch or commit)
     #[arg(long)]
     pub base: String,
-    /// Directory holding the packaging (default: redhat)
+    /// Directory holding the packaging (default: redhat; relative to the current directory, `:/` the top)
     #[arg(long, value_name = "DIR")]
     pub packaging: Option<String>,
     /// Name of the series the existing patches go to
@@ -32,7 +32,10 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
         dir,
         &InitOptions {
             base: a.base.clone(),
-            packaging: a.packaging.clone(),
+            packaging: match &a.packaging {
+                Some(p) => crate::cli::paths::all_from_top(dir, std::slice::from_ref(p))?.pop(),
+                None => None,
+            },
             series: a.series.clone(),
             command: cmd.into(),
             topics: !a.no_topics,

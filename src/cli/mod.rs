@@ -13,8 +13,10 @@ mod import;
 mod init;
 mod log;
 mod output;
+pub mod paths;
 mod range_diff;
 mod rebase;
+mod redo;
 mod release;
 mod series;
 mod skip;
@@ -103,6 +105,7 @@ pub enum Command {
     Abort(abort::Args),
     Undo(undo::Args),
     Log(log::Args),
+    Redo(redo::Args),
     Completions(completions::Args),
     Move(move_::Args),
     Drop(drop::Args),
@@ -167,6 +170,20 @@ pub fn run() -> i32 {
         return EXIT_USAGE;
     }
     let cmd = command_line();
+    // Commands that change the repository handle Ctrl-C at safe points; the others just end.
+    let reads_only = matches!(
+        cli.command,
+        Command::Status(_)
+            | Command::Series(_)
+            | Command::RangeDiff(_)
+            | Command::Log(_)
+            | Command::Srpm(_)
+            | Command::Export(_)
+            | Command::Completions(_)
+    );
+    if !reads_only {
+        crate::interrupt::install();
+    }
     let result = match &cli.command {
         Command::Init(a) => init::run(&dir, a, &out, &cmd),
         Command::Adopt(a) => adopt::run(&dir, a, &out, &cmd),
@@ -182,6 +199,7 @@ pub fn run() -> i32 {
         Command::Abort(a) => abort::run(&dir, a, &out),
         Command::Undo(a) => undo::run(&dir, a, &out, &cmd),
         Command::Log(a) => log::run(&dir, a, &out),
+        Command::Redo(a) => redo::run(&dir, a, &out, &cmd),
         Command::Completions(a) => completions::run(a),
         Command::Move(a) => move_::run(&dir, a, &out, &cmd),
         Command::Drop(a) => drop::run(&dir, a, &out, &cmd),
@@ -192,7 +210,15 @@ pub fn run() -> i32 {
         Command::Fixes(a) => fixes::run(&dir, a, &out, &cmd),
     };
     match result {
+        Ok(_) if crate::interrupt::requested() => {
+            eprintln!("pq: {}", crate::interrupt::finished_anyway());
+            crate::interrupt::exit_status()
+        }
         Ok(code) => code,
+        Err(e) if e.kind == crate::error::Kind::Interrupted || crate::interrupt::requested() => {
+            out.error(&e);
+            crate::interrupt::exit_status()
+        }
         Err(e) => {
             out.error(&e);
             e.exit_code()

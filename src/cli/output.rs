@@ -93,6 +93,7 @@ pub fn outcome_word(o: Outcome, dry_run: bool) -> &'static str {
         (Outcome::Conflict, _) => "conflict",
         (Outcome::Blocked, _) => "blocked",
         (Outcome::Skipped, _) => "skipped",
+        (Outcome::Declined, _) => "declined",
     }
 }
 

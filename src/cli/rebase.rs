@@ -17,6 +17,9 @@ pub struct Args {
     /// Replay everything in memory and report, changing nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// Rebase even onto a base older than the current one or onto one of the branch's own commits
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> {
@@ -26,6 +29,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
         &RebaseOptions {
             onto: a.onto.clone(),
             dry_run: a.dry_run,
+            force: a.force,
             command: cmd.into(),
         },
         |d, t| progress.update(d, t),
@@ -42,7 +46,11 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
         print!("{}", render_lines(&r.lines, r.dry_run));
         let applied = count(&r.lines, Outcome::Applied) + count(&r.lines, Outcome::Resolved);
         let dropped = count(&r.lines, Outcome::Dropped);
-        let conflicts = count(&r.lines, Outcome::Conflict) + count(&r.lines, Outcome::Blocked);
+        let conflicts = count(&r.lines, Outcome::Conflict);
+        let blocked = match count(&r.lines, Outcome::Blocked) {
+            0 => String::new(),
+            n => format!(", {n} blocked by an earlier conflict"),
+        };
         let mut per_series: Vec<(String, usize, usize, usize)> = Vec::new();
         for l in &r.lines {
             if !per_series.iter().any(|s| s.0 == l.series) {
@@ -60,7 +68,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
             println!("  {name}: {a} replayed, {d} dropped, {c} conflict(s)");
         }
         if r.dry_run {
-            println!("dry run onto {}: {applied} would apply, {dropped} would be dropped, {conflicts} conflict(s); nothing changed", r.new_base);
+            println!("dry run onto {}: {applied} would apply, {dropped} would be dropped, {conflicts} conflict(s){blocked}; nothing changed", r.new_base);
         } else if let Some(s) = &r.stopped {
             eprint!("{}", render_stop("rebase", s));
         } else {

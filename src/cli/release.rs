@@ -47,7 +47,8 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
             local: a.local.clone(),
             dry_run: a.dry_run,
             sign: a.sign,
-            srpm: a.srpm.clone(),
+            // Relative to where pq runs (`-C DIR` included), as git takes paths.
+            srpm: a.srpm.as_ref().map(|p| dir.join(p)),
             force: a.force,
             command: cmd.into(),
         },

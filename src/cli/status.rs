@@ -13,7 +13,15 @@ pub fn run(dir: &Path, _a: &Args, out: &Output) -> crate::Result<i32> {
         out.print_json(&st);
         return Ok(EXIT_OK);
     }
-    println!("On branch {}", st.branch);
+    if st.detached {
+        let why = match &st.stopped {
+            Some(s) => format!("pq {} on branch {} is stopped", s.operation, st.branch),
+            None => format!("pq works on branch {}", st.branch),
+        };
+        println!("HEAD detached at {} ({why})", &st.head[..12]);
+    } else {
+        println!("On branch {}", st.branch);
+    }
     if !st.initialised {
         println!("not managed by pq: adopt it with `pq init --base REV`");
     } else {
@@ -46,20 +54,34 @@ pub fn run(dir: &Path, _a: &Args, out: &Output) -> crate::Result<i32> {
             s.series,
             s.remaining
         );
-        for p in &s.conflicts {
-            println!("  conflict: {p}");
+        if st.pick_abandoned {
+            println!("  the pick was given up with `git cherry-pick --abort`: nothing of it is left to resolve");
+            println!(
+                "  drop it and carry on with `pq skip`, or undo the whole {} with `pq abort`",
+                s.operation
+            );
+        } else {
+            for p in &st.unmerged_paths {
+                println!("  unmerged: {p}");
+            }
+            for p in s.conflicts.iter().filter(|p| !st.unmerged_paths.contains(p)) {
+                println!("  resolved: {p}");
+            }
+            println!("  resolve and `git add`, then `pq continue`; or `pq skip`, `pq abort`");
         }
-        println!("  resolve and `git add`, then `pq continue`; or `pq skip`, `pq abort`");
     }
     if st.interrupted {
         println!("an operation was interrupted before updating the work tree: run `pq continue` or `pq abort`");
     }
-    if st.stopped.is_none() {
-        if st.clean {
-            println!("Work tree clean");
-        } else {
-            println!("Uncommitted changes in {} path(s)", st.dirty_paths.len());
-        }
+    if st.clean {
+        println!("Work tree clean");
+    } else if st.stopped.is_none() {
+        println!("Uncommitted changes in {} path(s)", st.dirty_paths.len());
+    } else {
+        println!(
+            "Work tree not clean: {} changed path(s) against HEAD",
+            st.dirty_paths.len()
+        );
     }
     Ok(EXIT_OK)
 }

@@ -102,6 +102,8 @@ pub enum Outcome {
     Blocked,
     /// Skipped by the user (`pq skip`) or by choice (merge commits).
     Skipped,
+    /// Not picked again: an earlier run of the backport declined it (see the state's `declined`).
+    Declined,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,6 +192,7 @@ pub fn execute(
     let mut conflicted_paths: Vec<BString> = Vec::new();
     for (index, step) in steps.iter().enumerate() {
         progress(index);
+        crate::interrupt::check()?;
         let source = step.source;
         let source_tree = repo.commit_tree(source)?;
         let parent_tree = match &step.parent {

@@ -69,6 +69,19 @@ pub struct Dropped {
     pub base: String,
 }
 
+/// An upstream commit a backport chose not to pick (its pick came out empty, or the user skipped it with
+/// `pq skip`), kept so a re-run of the backport does not pick it again unless asked to (`--retry`).
+/// Added within schema 1: older files simply have none, and older pq versions ignore the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Declined {
+    /// The upstream commit.
+    #[serde(with = "crate::git::id::hex")]
+    pub commit: Oid,
+    pub series: String,
+    pub subject: String,
+    pub reason: String,
+}
+
 /// One release made by `pq release`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Release {
@@ -105,6 +118,8 @@ pub struct State {
     pub releases: Vec<Release>,
     #[serde(default)]
     pub dropped: Vec<Dropped>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub declined: Vec<Declined>,
 }
 
 impl State {
@@ -218,6 +233,7 @@ mod tests {
             }],
             releases: vec![],
             dropped: vec![],
+            declined: vec![],
         }
     }
 
@@ -225,6 +241,23 @@ mod tests {
     fn roundtrip() {
         let s = sample();
         assert_eq!(State::parse(&s.to_toml()).unwrap(), s);
+    }
+
+    #[test]
+    fn schema_1_files_without_declined_still_read() {
+        let mut s = sample();
+        s.declined.push(Declined {
+            commit: Oid::from_hex("d".repeat(40).as_bytes()).unwrap(),
+            series: "local".into(),
+            subject: "x".into(),
+            reason: "skipped with `pq skip`".into(),
+        });
+        let text = s.to_toml();
+        assert!(text.contains("[[declined]]"), "{text}");
+        assert_eq!(State::parse(&text).unwrap(), s);
+        let old = sample().to_toml();
+        assert!(!old.contains("declined"), "{old}");
+        assert!(State::parse(&old).unwrap().declined.is_empty());
     }
 
     #[test]

@@ -35,11 +35,18 @@ pub struct Operation {
     /// The entry this one undid, for `pq undo`.
     #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
     pub undoes: Option<Oid>,
+    /// The branch (full ref name) the operation worked on; entries written before it was recorded name it
+    /// through their refs (see [`Operation::branch`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// The undo entry this one re-applied, for `pq redo`.
+    #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
+    pub redoes: Option<Oid>,
 }
 
 impl Operation {
-    /// The record of `command` run by `who`, moving `refs`: the one place a log entry is made.
-    pub fn new(command: &str, who: &Person, refs: Vec<RefChange>) -> Operation {
+    /// The record of `command` run by `who` on `branch`, moving `refs`: the one place a log entry is made.
+    pub fn new(command: &str, who: &Person, branch: Option<&str>, refs: Vec<RefChange>) -> Operation {
         Operation {
             command: command.to_string(),
             time: who.time,
@@ -47,7 +54,32 @@ impl Operation {
             refs,
             previous: None,
             undoes: None,
+            branch: branch.map(str::to_string),
+            redoes: None,
         }
+    }
+
+    /// The branch the operation worked on: recorded, or else the branch (or pq state) ref it moved.
+    pub fn branch(&self) -> Option<String> {
+        if let Some(b) = &self.branch {
+            return Some(b.clone());
+        }
+        let names = self.refs.iter().map(|r| r.name.as_str());
+        names
+            .clone()
+            .find(|n| n.starts_with("refs/heads/"))
+            .map(str::to_string)
+            .or_else(|| {
+                names
+                    .clone()
+                    .find_map(|n| n.strip_prefix("refs/pq/state/"))
+                    .map(|b| format!("refs/heads/{b}"))
+            })
+    }
+
+    /// An event that moved no ref of the user's (a stop, an abort): nothing to undo.
+    pub fn is_event(&self) -> bool {
+        self.refs.iter().all(|r| r.name == OPLOG_REF)
     }
 }
 
@@ -111,8 +143,8 @@ pub fn prepare_after(repo: &Repo, op: &Operation, who: &Person, previous: Option
 
 /// Log an event that moved no ref of the user's (a stop at a conflict, an abort), so `pq log` tells the
 /// whole story; undo passes over such entries.
-pub fn append_event(repo: &Repo, command: &str, who: &Person) -> Result<()> {
-    let op = Operation::new(command, who, Vec::new());
+pub fn append_event(repo: &Repo, branch: &str, command: &str, who: &Person) -> Result<()> {
+    let op = Operation::new(command, who, Some(branch), Vec::new());
     let update = prepare(repo, &op, who)?;
     repo.update_refs(&[update], &format!("pq: {command}"))
 }

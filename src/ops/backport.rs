@@ -21,6 +21,8 @@ pub struct BackportOptions {
     pub style: Option<Style>,
     pub mainline: Option<usize>,
     pub dry_run: bool,
+    /// Pick again the commits an earlier run declined (empty picks, `pq skip`).
+    pub retry: bool,
     pub command: String,
     /// Commits to pick besides the selection (prerequisites), placed among it in upstream order.
     pub extra: Vec<Oid>,
@@ -56,7 +58,9 @@ pub fn default_series(paths: &[String], ranges: &[String]) -> String {
                 .collect::<String>()
         })
         .collect();
-    format!("backport/{}", name.join("+"))
+    // A range's `..` (and a leading or trailing `.`) would not make a valid ref-like name.
+    let name = name.join("+").replace("..", "-");
+    format!("backport/{}", name.trim_matches('.'))
 }
 
 /// Parse `A..B`, `A` (a single commit) into a range.
@@ -219,7 +223,7 @@ pub fn backport(
         if !found {
             return Err(
                 Error::input(format!("path '{p}' matches nothing at either end of the range"))
-                    .hint("check the spelling; paths are relative to the top of the tree"),
+                    .hint("check the spelling; paths are relative to the current directory (`:/PATH` from the top), as in git"),
             );
         }
     }
@@ -231,6 +235,7 @@ pub fn backport(
         .series
         .clone()
         .unwrap_or_else(|| default_series(&opts.paths, &opts.ranges));
+    crate::ops::validate::series_name(&series)?;
     if selected.is_empty() {
         return Ok(BackportReport {
             series,
@@ -259,6 +264,7 @@ pub fn backport(
     let mut known_changes: HashMap<Oid, Vec<crate::git::TreeChange>> = HashMap::new();
     let mut planned: HashSet<Oid> = HashSet::new();
     for Selected { id, parents } in &selected {
+        crate::interrupt::check()?;
         let c = repo.commit(*id)?;
         let parent = match (parents.len(), opts.mainline) {
             (0, _) => None,
@@ -305,6 +311,19 @@ pub fn backport(
                 continue;
             }
         }
+        if !opts.retry {
+            if let Some(d) = crate::ops::declined::find(&state, step.source) {
+                report.push(line(
+                    &step,
+                    Outcome::Declined,
+                    Some(format!(
+                        "declined by an earlier run: {}; `--retry` picks it again",
+                        d.reason
+                    )),
+                ));
+                continue;
+            }
+        }
         if !planned.insert(origin) {
             report.push(line(
                 &step,
@@ -315,6 +334,17 @@ pub fn backport(
         }
         known_changes.insert(*id, changes);
         steps.push(step);
+    }
+
+    // Nothing to pick (a re-run of a finished backport): report, and leave the series above alone.
+    if steps.is_empty() {
+        return Ok(BackportReport {
+            series,
+            lines: report,
+            stopped: None,
+            new_head: None,
+            dry_run: opts.dry_run,
+        });
     }
 
     // Where the series sits: new picks go after its last patch, and everything above is replayed.
@@ -332,6 +362,12 @@ pub fn backport(
         replays.push(replay_step(repo, p)?);
     }
     steps.extend(replays);
+    if !opts.dry_run {
+        // Replays of the series above write what they wrote before except where a new pick meets them.
+        let picks: Vec<Step> = steps.iter().filter(|s| s.new).cloned().collect();
+        let written = crate::ops::preflight::paths_of_steps(repo, &picks, &known_changes)?;
+        crate::ops::preflight::check(repo, &dirty, ws.head_tree()?, &written)?;
+    }
 
     let mut new_state = state.clone();
     new_state.ensure_series(&series);
@@ -394,6 +430,7 @@ pub fn backport(
             dry_run: false,
         });
     }
+    crate::ops::declined::record(&mut new_state, &run.report, &steps);
     let (new_head, stopped) = match tx.conclude(&mut ws.repo, "backport", new_state, run, &steps, halt, &dirty)? {
         Concluded::Done(head) => (Some(head), None),
         Concluded::Stopped(info) => (None, Some(info)),

@@ -82,6 +82,7 @@ pub fn edit(dir: &std::path::Path, spec: &str, command: &str) -> Result<EditStop
     let who = ws.repo.committer()?;
     crate::oplog::append_event(
         &ws.repo,
+        &ws.branch,
         &format!("{command} (stopped at {} to edit it)", short(&step.source)),
         &who,
     )?;

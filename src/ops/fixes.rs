@@ -287,6 +287,7 @@ pub fn fixes(dir: &Path, opts: &FixesOptions) -> Result<FixesReport> {
                     style: None,
                     mainline: None,
                     dry_run: false,
+                    retry: false,
                     command: opts.command.clone(),
                     extra: Vec::new(),
                 },

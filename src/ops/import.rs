@@ -72,6 +72,7 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
         parsed.push((p, files, origin, via, series));
     }
     for s in &series_order {
+        crate::ops::validate::series_name(s)?;
         if s == "packaging" {
             return Err(
                 Error::input("the series name 'packaging' is reserved").hint("choose another with --series NAME")
@@ -158,6 +159,12 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
         });
     }
 
+    if !opts.dry_run {
+        // Before the first change, every path the whole import writes: a stop at one patch leaves the
+        // later ones to `pq continue`, which must not meet the user's changes.
+        let written = crate::ops::preflight::paths_of_steps(repo, &steps, &Default::default())?;
+        crate::ops::preflight::check(repo, &dirty, ws.head_tree()?, &written)?;
+    }
     let mut new_state = state.clone();
     for s in &series_order {
         new_state.ensure_series(s);

@@ -90,6 +90,7 @@ pub fn init(dir: &std::path::Path, opts: &InitOptions) -> Result<InitReport> {
         ))
         .hint("name the upstream tag or branch this branch was built on, e.g. `pq init --base v6.7.1`"));
     }
+    crate::ops::validate::series_name(&opts.series)?;
     let mut config = Config::default();
     if let Some(p) = &opts.packaging {
         config.packaging = p.trim_end_matches('/').to_string();
@@ -110,6 +111,7 @@ pub fn init(dir: &std::path::Path, opts: &InitOptions) -> Result<InitReport> {
         patches: Vec::new(),
         releases: Vec::new(),
         dropped: Vec::new(),
+        declined: Vec::new(),
     };
     let mut counts = (0, 0, 0);
     for c in commits {
@@ -179,11 +181,16 @@ pub struct AdoptReport {
     pub added: usize,
     pub forgotten: usize,
     pub series: String,
+    /// False when the branch and the state already agreed: nothing was written or logged.
+    pub changed: bool,
 }
 
 /// Re-read the branch after it moved outside pq: patches still present (same id, or same patch-id) keep
 /// their series and metadata, new commits join `series`, vanished ones are reported.
 pub fn adopt(dir: &std::path::Path, series: Option<String>, command: &str) -> Result<AdoptReport> {
+    if let Some(s) = &series {
+        crate::ops::validate::series_name(s)?;
+    }
     let mut ws = Workspace::open_for_change(dir)?;
     let (state, _) = ws.state.clone().ok_or_else(|| {
         Error::input(format!("branch {} is not managed by pq", short_branch(&ws.branch)))
@@ -209,25 +216,18 @@ pub fn adopt(dir: &std::path::Path, series: Option<String>, command: &str) -> Re
             by_pid.insert(pid, p.clone());
         }
     }
-    let target = series.unwrap_or_else(|| {
-        state
-            .series
-            .iter()
-            .rev()
-            .find(|s| s.name != "packaging")
-            .map(|s| s.name.clone())
-            .unwrap_or("local".into())
-    });
     let mut new_state = state.clone();
     new_state.base_commit = base;
     new_state.patches.clear();
     let (mut kept, mut added) = (0, 0);
+    let mut is_new: Vec<bool> = Vec::new();
     for c in &commits {
         let id = c.id;
         let known = match by_id.remove(&id) {
             Some(p) => Some(p),
             None => commit_patch_id(repo, c.id)?.and_then(|pid| by_pid.remove(&pid)),
         };
+        let fresh = known.is_none();
         let patch = match known {
             Some(mut p) => {
                 kept += 1;
@@ -238,8 +238,9 @@ pub fn adopt(dir: &std::path::Path, series: Option<String>, command: &str) -> Re
             None => {
                 added += 1;
                 let kind = classify(repo, c, &new_state.config)?;
+                // Patches get their series below, once every commit's place is known.
                 let s = if kind == PatchKind::Patch {
-                    target.clone()
+                    String::new()
                 } else {
                     "packaging".into()
                 };
@@ -254,10 +255,30 @@ pub fn adopt(dir: &std::path::Path, series: Option<String>, command: &str) -> Re
                 }
             }
         };
-        new_state.ensure_series(&patch.series);
+        is_new.push(fresh);
         new_state.patches.push(patch);
     }
+    let target =
+        crate::ops::adopt_place::place(&mut new_state.patches, &is_new, &state, series.as_deref())?.unwrap_or_default();
+    let names: Vec<String> = new_state.patches.iter().map(|p| p.series.clone()).collect();
+    for name in names {
+        new_state.ensure_series(&name);
+    }
+    crate::ops::adopt_place::reorder(&mut new_state);
     let forgotten = state.patches.len() + added - commits.len();
+    if state.tip == ws.head
+        && new_state.patches == state.patches
+        && new_state.series == state.series
+        && new_state.base_commit == state.base_commit
+    {
+        return Ok(AdoptReport {
+            kept,
+            added,
+            forgotten,
+            series: target,
+            changed: false,
+        });
+    }
     let mut tx = Transaction::begin(&mut ws, command)?;
     tx.move_branch(lin.head);
     tx.set_state(new_state);
@@ -267,5 +288,6 @@ pub fn adopt(dir: &std::path::Path, series: Option<String>, command: &str) -> Re
         added,
         forgotten,
         series: target,
+        changed: true,
     })
 }

@@ -2,7 +2,10 @@
 //! memory, execute on objects, then one ref transaction (branch, state, operation log) and one work-tree
 //! update; or, at a conflict, a stop the user finishes with `pq continue`, `pq skip` or `pq abort`.
 
+pub mod adopt_place;
 pub mod backport;
+pub mod declined;
+pub mod detached;
 pub mod drop;
 pub mod edit;
 pub mod export;
@@ -10,10 +13,12 @@ pub mod fixes;
 pub mod import;
 pub mod init;
 pub mod move_;
+pub mod preflight;
 pub mod prereqs;
 pub mod queue;
 pub mod range_diff;
 pub mod rebase;
+pub mod redo;
 pub mod release;
 pub mod resume;
 pub mod reword;
@@ -22,6 +27,7 @@ pub mod srpm;
 pub mod status;
 pub mod transaction;
 pub mod undo;
+pub mod validate;
 
 use std::path::Path;
 
@@ -56,8 +62,11 @@ impl Workspace {
             (_, Some(s)) => s.branch.clone(),
             (Some(b), None) => b,
             (None, None) => {
-                return Err(Error::input("HEAD is detached: pq works on a branch")
-                    .hint("check out the branch first, e.g. `git switch fedora-6.7`"))
+                let hint = match detached::branch_to_suggest(&repo) {
+                    Some(b) => format!("check out the branch first: `git switch {b}`"),
+                    None => "check out a branch first: `git switch BRANCH`".to_string(),
+                };
+                return Err(Error::input("HEAD is detached: pq works on a branch").hint(hint));
             }
         };
         let head = repo.ref_target(&branch)?.ok_or_else(|| {

@@ -263,35 +263,9 @@ pub fn require_series(state: &State, name: &str) -> Result<usize> {
     })
 }
 
-/// A series name must be usable as part of a ref name (`refs/pq/…/NAME`): git's rules for ref components.
-pub fn validate_series_name(name: &str) -> Result<()> {
-    let bad = || {
-        Error::input(format!("'{name}' is not a valid series name")).hint(
-            "use letters, digits, '-', '_', '.' and '/' as in a git branch name (no spaces, '..', ':', '~', '^', '?', '*', '[' or '\\')",
-        )
-    };
-    if name.is_empty() || name.starts_with('-') {
-        return Err(bad());
-    }
-    gix::validate::reference::name_partial(name.into()).map_err(|_| bad())?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn series_names_follow_git_ref_rules() {
-        for ok in ["local", "backport/lib-zstd", "fedora_6.8", "a.b"] {
-            assert!(validate_series_name(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "", "a b", "a..b", "a:b", "x~1", "a^", "a?", "a*", "[x", "a\\b", "end.lock", "-x", "a/", "/a", "a//b",
-        ] {
-            assert!(validate_series_name(bad).is_err(), "{bad:?}");
-        }
-    }
 
     fn patch(c: char, series: &str) -> Patch {
         Patch {

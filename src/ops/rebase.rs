@@ -21,6 +21,8 @@ use crate::ops::{Concluded, StopInfo, Transaction, Workspace};
 pub struct RebaseOptions {
     pub onto: String,
     pub dry_run: bool,
+    /// Rebase even onto an older base or one of the branch's own commits.
+    pub force: bool,
     pub command: String,
 }
 
@@ -52,6 +54,7 @@ pub fn rebase(
                 .hint("name the new release to move to, e.g. `pq rebase v6.7.2`"),
         );
     }
+    crate::ops::validate::rebase_target(repo, &opts.onto, new_base, old_base, &state.base, ws.head, opts.force)?;
     let dirty = ws.dirty()?;
     let who = repo.committer()?;
 
@@ -72,6 +75,7 @@ pub fn rebase(
     let mut steps: Vec<Step> = Vec::new();
     let mut dropped: Vec<Dropped> = Vec::new();
     for p in &state.patches {
+        crate::interrupt::check()?;
         let step = replay_step(repo, p)?;
         if p.kind == PatchKind::Release {
             report.push(line(
@@ -128,6 +132,18 @@ pub fn rebase(
         }
     }
 
+    if !opts.dry_run {
+        // Every path the move to the new base changes is written, whatever happens to the patches. A patch's
+        // own paths end as they are unless the base changed them too, so a change there can wait for the
+        // check at the stop or the finish.
+        let mut written = std::collections::BTreeMap::new();
+        let base_changes = repo.diff_trees(Some(repo.commit_tree(old_base)?), Some(repo.commit_tree(new_base)?))?;
+        for c in base_changes {
+            let by = format!("the move to {}", opts.onto);
+            written.entry(c.path.clone()).or_insert((c, by));
+        }
+        crate::ops::preflight::check(repo, &dirty, ws.head_tree()?, &written)?;
+    }
     let tx = Transaction::begin(&mut ws, &opts.command)?;
     let repo = &ws.repo;
     let mut run = Run {

@@ -3,7 +3,7 @@
 
 use gix::bstr::BString;
 
-use crate::engine::replay::{execute, line, push_commit, Outcome, ReportLine, Run};
+use crate::engine::replay::{execute, line, push_commit, Halt, Outcome, ReportLine, Run};
 use crate::error::{Error, Result};
 use crate::git::{worktree, Oid, Person, RefUpdate};
 use crate::ops::{finish_materialise, Concluded, StopInfo, Transaction, Workspace};
@@ -28,14 +28,59 @@ fn interrupted(ws: &Workspace) -> Result<Interrupted> {
     let Some(j) = sequencer::load_journal(ws.repo.git_dir())? else {
         return Ok(Interrupted::No);
     };
-    let branch_now = ws.repo.ref_target(&j.branch)?;
-    // An operation that does not move the branch (init, adopt) has no work tree to bring along: whether or
-    // not its transaction happened, dropping the journal leaves a consistent repository.
-    Ok(if j.new_head != j.orig_head && branch_now == Some(j.new_head) {
+    if j.refs.is_empty() {
+        // A journal written before journals listed their refs: the branch tells.
+        let branch_now = ws.repo.ref_target(&j.branch)?;
+        return Ok(if j.new_head != j.orig_head && branch_now == Some(j.new_head) {
+            Interrupted::RefsMoved(j)
+        } else {
+            Interrupted::BeforeRefs
+        });
+    }
+    // git's ref transaction renames its lock files into place one ref after the other, so a kill can leave
+    // some refs moved and others not: any ref away from its old value means the transaction began.
+    let mut moved = false;
+    for r in &j.refs {
+        let now = ws.repo.ref_direct(&r.name)?;
+        if now == r.before {
+            continue;
+        }
+        if now != r.after {
+            return Err(Error::state(format!(
+                "{} changed since the interrupted operation ({}) moved it",
+                r.name, j.command
+            ))
+            .hint(format!(
+                "inspect it with `git log -g {}`; .git/pq/materialise.toml lists what the operation moved",
+                r.name
+            )));
+        }
+        moved = true;
+    }
+    Ok(if moved {
         Interrupted::RefsMoved(j)
     } else {
         Interrupted::BeforeRefs
     })
+}
+
+/// Move the refs an interrupted transaction had not moved yet to their new values (the log among them, so
+/// its entry is the one the transaction wrote).
+fn complete_refs(ws: &Workspace, j: &sequencer::Materialise) -> Result<()> {
+    let mut rest = Vec::new();
+    for r in &j.refs {
+        if ws.repo.ref_direct(&r.name)? == r.before && r.before != r.after {
+            rest.push(RefUpdate {
+                name: r.name.clone(),
+                old: r.before,
+                new: r.after,
+            });
+        }
+    }
+    if !rest.is_empty() {
+        ws.repo.update_refs(&rest, &format!("pq: {} (completed)", j.command))?;
+    }
+    Ok(())
 }
 
 fn load_stopped(ws: &Workspace) -> Result<Stopped> {
@@ -48,7 +93,8 @@ fn load_stopped(ws: &Workspace) -> Result<Stopped> {
 pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> Result<ResumeReport> {
     let ws = Workspace::open_for_resume(dir)?;
     match interrupted(&ws)? {
-        Interrupted::RefsMoved(_) => {
+        Interrupted::RefsMoved(j) => {
+            complete_refs(&ws, &j)?;
             finish_materialise(&ws.repo)?;
             return Ok(ResumeReport {
                 kind: "interrupted operation".into(),
@@ -88,6 +134,18 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
     let who = ws.repo.committer()?;
     let tip = stopped.tip;
     let head = ws.repo.head_commit()?.unwrap_or(tip);
+    // `git cherry-pick --abort` (what `git status` suggests) gives the pick up behind pq's back: its
+    // conflict and CHERRY_PICK_HEAD are gone, and there is nothing to continue with.
+    if head == tip && !ws.repo.git_dir().join("CHERRY_PICK_HEAD").exists() {
+        return Err(Error::input(format!(
+            "the stopped pick {} was given up (`git cherry-pick --abort`): there is no resolution to continue with",
+            crate::git::short(&stopped.todo[0].source)
+        ))
+        .hint(format!(
+            "drop it and carry on with `pq skip`, or undo the whole {} with `pq abort`",
+            stopped.kind
+        )));
+    }
     let step = stopped.todo[0].clone();
     let mut stopped = stopped;
     stopped
@@ -266,18 +324,21 @@ pub(crate) fn carry_on(
     // stopped before planning them): the transaction refuses, with nothing written, rather than overwrite
     // a modified file.
     let dirty = crate::git::status::dirty_paths(&ws.repo, Some(current_tree))?;
+    // Checked here as well as in the transaction, for the hint naming how to carry on.
+    let target = match &halt {
+        Halt::Done => run.tip_tree,
+        Halt::Conflict { tree, .. } => *tree,
+    };
+    crate::ops::check_work_tree(&ws.repo, &dirty, current_tree, target)
+        .map_err(|e| e.hint(crate::ops::preflight::resume_hint(how)))?;
+    let mut state = stopped.state.clone();
+    if stopped.kind == "backport" {
+        crate::ops::declined::record(&mut state, &run.report, &stopped.todo);
+    }
     let lines = run.report.clone();
     // A new stop rewrites the stopped state and git's files; the index saved at the first stop survives
     // for `pq abort`.
-    match tx.conclude(
-        &mut ws.repo,
-        &stopped.kind,
-        stopped.state.clone(),
-        run,
-        &rest,
-        halt,
-        &dirty,
-    )? {
+    match tx.conclude(&mut ws.repo, &stopped.kind, state, run, &rest, halt, &dirty)? {
         Concluded::Done(head) => Ok(ResumeReport {
             kind: stopped.kind,
             lines,
@@ -401,7 +462,12 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
     )?;
     sequencer::clear(&git_dir)?;
     if let Ok(who) = ws.repo.committer() {
-        crate::oplog::append_event(&ws.repo, &format!("pq abort ({})", stopped.command), &who)?;
+        crate::oplog::append_event(
+            &ws.repo,
+            &stopped.branch,
+            &format!("pq abort ({})", stopped.command),
+            &who,
+        )?;
     }
     Ok(AbortReport {
         kind: stopped.kind,
@@ -412,8 +478,35 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
 /// Move every ref an interrupted transaction moved back where it was, in one transaction whose log entries
 /// take back the ones it appended; returns the branch's restored tip.
 fn move_back(ws: &mut Workspace, j: &sequencer::Materialise) -> Result<Oid> {
-    let mut tx = Transaction::begin(ws, &format!("pq abort ({})", j.command))?;
+    // Only what the interrupted transaction did move goes back: a kill between two ref renames leaves the
+    // rest where they were.
+    let mut moved = Vec::new();
     for r in &j.refs {
+        if r.before != r.after && ws.repo.ref_direct(&r.name)? == r.after {
+            moved.push(r);
+        }
+    }
+    let command = format!("pq abort ({})", j.command);
+    if !moved.iter().any(|r| r.name == crate::oplog::OPLOG_REF) {
+        // The operation's log entry never landed: the log already describes where the refs go back to, so
+        // the abort is an event in it, not an operation `pq undo` would take back.
+        let updates: Vec<RefUpdate> = moved
+            .iter()
+            .map(|r| RefUpdate {
+                name: r.name.clone(),
+                old: r.after,
+                new: r.before,
+            })
+            .collect();
+        if !updates.is_empty() {
+            ws.repo.update_refs(&updates, &format!("pq: {command}"))?;
+        }
+        let who = ws.repo.committer()?;
+        crate::oplog::append_event(&ws.repo, &j.branch, &command, &who)?;
+        return Ok(j.orig_head);
+    }
+    let mut tx = Transaction::begin(ws, &command)?;
+    for r in moved {
         if r.name == crate::oplog::OPLOG_REF {
             // The entries the interrupted transaction appended: from its new log tip back to the old one.
             let mut appended = Vec::new();

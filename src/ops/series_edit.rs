@@ -3,7 +3,8 @@
 
 use crate::error::{Error, Result};
 use crate::model::state::Series;
-use crate::ops::queue::{self, grouped, open, require_series, validate_series_name, Item, QueueReport};
+use crate::ops::queue::{self, grouped, open, require_series, Item, QueueReport};
+use crate::ops::validate::series_name as validate_series_name;
 
 /// The series that holds packaging and release commits; pq places new series below it.
 const PACKAGING: &str = "packaging";

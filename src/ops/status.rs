@@ -30,7 +30,12 @@ pub struct StoppedSummary {
 #[derive(Debug, Serialize)]
 pub struct Status {
     pub branch: String,
+    /// The commit HEAD is at (while an operation is stopped: the detached last good pick).
     pub head: String,
+    /// HEAD is detached (an operation stopped at a conflict detaches it, as git's sequencer does).
+    pub detached: bool,
+    /// The branch's own commit.
+    pub branch_head: String,
     pub initialised: bool,
     pub base: Option<String>,
     pub base_commit: Option<String>,
@@ -45,6 +50,11 @@ pub struct Status {
     pub interrupted: bool,
     pub clean: bool,
     pub dirty_paths: Vec<String>,
+    /// Paths with conflicts not yet resolved (index stages).
+    pub unmerged_paths: Vec<String>,
+    /// The stopped pick was given up behind pq's back (`git cherry-pick --abort`): no conflict is left and
+    /// nothing was committed.
+    pub pick_abandoned: bool,
 }
 
 /// Split `v6.7.1` into its numbers; None for names that are not version tags.
@@ -81,14 +91,28 @@ pub fn status(dir: &std::path::Path) -> Result<Status> {
     let repo = &ws.repo;
     let stopped = sequencer::load(repo.git_dir())?;
     let interrupted = sequencer::load_journal(repo.git_dir())?.is_some();
-    let dirty: Vec<String> = if stopped.is_some() {
-        Vec::new()
-    } else {
-        ws.dirty()?.iter().map(|p| p.to_string()).collect()
-    };
+    let head = repo.head_commit()?.unwrap_or(ws.head);
+    let detached = repo.head_branch()?.is_none();
+    let unmerged: Vec<String> = crate::git::worktree::unmerged_paths(repo)?
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    // Against HEAD, as `git status` compares: while stopped that is the last good pick, not the branch.
+    let dirty: Vec<String> = crate::git::status::dirty_paths(repo, Some(repo.commit_tree(head)?))?
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    let pick_abandoned = stopped.as_ref().is_some_and(|s| {
+        !repo.git_dir().join("CHERRY_PICK_HEAD").exists()
+            && unmerged.is_empty()
+            && s.tip == head
+            && dirty.iter().all(|d| !s.conflicts.contains(d))
+    });
     let mut st = Status {
         branch: short_branch(&ws.branch).to_string(),
-        head: ws.head.to_string(),
+        head: head.to_string(),
+        detached,
+        branch_head: ws.head.to_string(),
         initialised: ws.state.is_some(),
         base: None,
         base_commit: None,
@@ -107,8 +131,10 @@ pub fn status(dir: &std::path::Path) -> Result<Status> {
             remaining: s.todo.len() - 1,
         }),
         interrupted,
-        clean: dirty.is_empty(),
+        clean: dirty.is_empty() && unmerged.is_empty(),
         dirty_paths: dirty,
+        unmerged_paths: unmerged,
+        pick_abandoned,
     };
     if let Some((state, _)) = &ws.state {
         st.base = Some(state.base.clone());

@@ -30,6 +30,8 @@ pub struct Transaction {
     refs: Vec<RefUpdate>,
     /// Log entries this transaction takes back (`pq undo`): one log entry each.
     undoes: Vec<Oid>,
+    /// The undo entry this transaction re-applies (`pq redo`).
+    redoes: Option<Oid>,
 }
 
 /// A conflict to stop at: the run so far, the steps left (the stopped one first), and the conflict.
@@ -60,6 +62,7 @@ impl Transaction {
             state: None,
             refs: Vec::new(),
             undoes: Vec::new(),
+            redoes: None,
         })
     }
 
@@ -77,6 +80,7 @@ impl Transaction {
             state: None,
             refs: Vec::new(),
             undoes: Vec::new(),
+            redoes: None,
         }
         .finished_by(how))
     }
@@ -110,6 +114,11 @@ impl Transaction {
         self.undoes.extend(entries);
     }
 
+    /// Mark the undo entry this transaction re-applies.
+    pub fn redoes(&mut self, entry: Oid) {
+        self.redoes = Some(entry);
+    }
+
     /// Leave no trace: forget the objects written so far (a dry run, or nothing to do).
     pub fn discard(self, repo: &mut Repo) {
         repo.discard_objects();
@@ -138,6 +147,9 @@ impl Transaction {
         );
         let (updates, new_head) = self.prepare(repo)?;
         let to_tree = repo.commit_tree(new_head)?;
+        // The last point where an interrupt leaves everything as it was; from the journal on, the operation
+        // completes.
+        crate::interrupt::check()?;
         sequencer::save_journal(
             repo.git_dir(),
             &Materialise {
@@ -195,7 +207,15 @@ impl Transaction {
             });
         }
         updates.extend(self.refs);
-        let log = log_entries(repo, &self.command, &self.who, &updates, &self.undoes)?;
+        let log = log_entries(
+            repo,
+            &self.command,
+            &self.branch,
+            &self.who,
+            &updates,
+            &self.undoes,
+            self.redoes,
+        )?;
         updates.push(log);
         repo.persist_objects()?;
         Ok((updates, new_head))
@@ -251,6 +271,7 @@ impl Transaction {
     /// commit, write the conflict (markers in the files, stages in the index), and log the stop (with any
     /// other ref update of the transaction, such as recorded resolutions).
     pub fn stop(self, repo: &mut Repo, stop: Stop) -> Result<StopInfo> {
+        crate::interrupt::check()?;
         let Stop {
             kind,
             mut state,
@@ -313,7 +334,7 @@ impl Transaction {
         worktree::checkout(repo, self.from_tree, conflict_tree, Some(&merge))?;
         let event = format!("{command} (stopped at {short})");
         let mut updates = self.refs;
-        let log = log_entries(repo, &event, &self.who, &updates, &[])?;
+        let log = log_entries(repo, &event, &self.branch, &self.who, &updates, &[], None)?;
         updates.push(log);
         repo.update_refs(&updates, &format!("pq: {event}"))?;
         Ok(StopInfo {
@@ -325,10 +346,25 @@ impl Transaction {
     }
 }
 
-/// The operation-log entries for `updates` (objects only), and the update appending them to the log: one
-/// entry, or for an undo one per entry it takes back (the first carrying the ref changes).
-fn log_entries(repo: &Repo, command: &str, who: &Person, updates: &[RefUpdate], undoes: &[Oid]) -> Result<RefUpdate> {
-    let op = Operation::new(command, who, updates.iter().map(RefChange::from).collect());
+/// The operation-log entries for `updates` on `branch` (objects only), and the update appending them to the
+/// log: one entry (for a redo, naming the undo it re-applies), or for an undo one per entry it takes back
+/// (the first carrying the ref changes).
+fn log_entries(
+    repo: &Repo,
+    command: &str,
+    branch: &str,
+    who: &Person,
+    updates: &[RefUpdate],
+    undoes: &[Oid],
+    redoes: Option<Oid>,
+) -> Result<RefUpdate> {
+    let mut op = Operation::new(
+        command,
+        who,
+        Some(branch),
+        updates.iter().map(RefChange::from).collect(),
+    );
+    op.redoes = redoes;
     let original = repo.ref_target(oplog::OPLOG_REF)?;
     let mut tip = original;
     if undoes.is_empty() {

@@ -1,61 +1,135 @@
 //! `pq undo`: put the refs an operation moved back where they were, and the work tree with them.
-//! Repeated undos walk further back; `--to ID` jumps to the state before a given operation.
+//! Repeated undos walk further back; `--to ID` jumps to the state before a given operation. Undo acts on
+//! the current branch's operations only: the log is shared by every branch of the repository.
+
+use std::collections::HashSet;
 
 use crate::error::{Error, Result};
 use crate::git::{Oid, RefUpdate};
-use crate::oplog::{self, LogEntry};
-use crate::ops::{Transaction, Workspace};
+use crate::oplog::{self, LogEntry, Operation};
+use crate::ops::{short_branch, Transaction, Workspace};
 
 pub struct UndoReport {
     pub undone: Vec<String>,
     pub head: Oid,
 }
 
-/// Entries that are still in effect: newest first, skipping undo entries and what they undid.
-fn effective(log: &[LogEntry]) -> Vec<&LogEntry> {
-    let mut undone: std::collections::HashSet<Oid> = std::collections::HashSet::new();
-    let mut out = Vec::new();
+/// One `pq undo` writes one entry per operation it undoes, oldest first, and only that first entry holds
+/// the ref changes: reading the log newest first, `b` follows `a` in the same undo when `a` held none.
+pub(crate) fn same_group(a: &Operation, b: &Operation) -> bool {
+    a.refs.is_empty()
+        && b.undoes.is_some()
+        && a.command == b.command
+        && a.time == b.time
+        && a.user == b.user
+        && a.branch() == b.branch()
+}
+
+/// The log read newest first: which entries are in effect, and which undo entries could be redone.
+pub(crate) struct Effect<'a> {
+    /// Operations still in effect (undo entries, events and what was undone left out), newest first.
+    pub live: Vec<&'a LogEntry>,
+    /// Undo entries still in effect (not undone, not redone), newest first.
+    pub undos: Vec<&'a LogEntry>,
+}
+
+pub(crate) fn effect(log: &[LogEntry]) -> Effect<'_> {
+    let mut undone: HashSet<Oid> = HashSet::new();
+    let mut redone: HashSet<Oid> = HashSet::new();
+    // The undo entries of a redone `pq undo --to` follow each other: the redo names the newest.
+    let mut cancelling: Option<&Operation> = None;
+    let mut out = Effect {
+        live: Vec::new(),
+        undos: Vec::new(),
+    };
     for e in log {
-        // Checked first: an undo entry that was itself taken back (`pq abort` of an interrupted undo) no
-        // longer undoes anything.
+        // An entry that was itself undone (a redo taken back) has no effect at all.
         if undone.contains(&e.id) {
+            cancelling = None;
             continue;
         }
         if let Some(u) = &e.op.undoes {
-            undone.insert(*u);
+            let cancelled = redone.contains(&e.id) || cancelling.is_some_and(|c| same_group(c, &e.op));
+            if cancelled {
+                cancelling = Some(&e.op);
+            } else {
+                cancelling = None;
+                undone.insert(*u);
+                out.undos.push(e);
+            }
             continue;
         }
-        // Events that moved no ref (a stop, an abort) have nothing to undo.
-        if e.op.refs.iter().all(|r| r.name == oplog::OPLOG_REF) {
+        cancelling = None;
+        if let Some(r) = &e.op.redoes {
+            redone.insert(*r);
+        }
+        if e.op.is_event() {
             continue;
         }
-        out.push(e);
+        out.live.push(e);
     }
     out
 }
 
-/// Undo the last effective operation (or all down to and including `to`). With `refs_only`, the work
-/// tree is left alone (used to roll back an operation interrupted before it touched the work tree).
+fn on_branch(e: &LogEntry, branch: &str) -> bool {
+    e.op.branch().as_deref() == Some(branch)
+}
+
+/// Refuse to act on a branch with nothing of its own in the log, naming the branch that has the newest
+/// operation still in effect.
+pub(crate) fn nothing_here(ws: &Workspace, live: &[&LogEntry], what: &str) -> Error {
+    let branch = short_branch(&ws.branch).to_string();
+    let newest = live.iter().find_map(|e| e.op.branch()).filter(|b| *b != ws.branch);
+    let message = if ws.state.is_none() {
+        format!("branch {branch} is not managed by pq: nothing to {what}")
+    } else {
+        format!("nothing to {what} on branch {branch}")
+    };
+    match newest {
+        Some(other) => Error::input(message).hint(format!(
+            "the newest operation pq recorded is on {0}: `git switch {0}` and run `pq {what}` there",
+            short_branch(&other)
+        )),
+        None => Error::input(message).hint("`pq log --all` lists the operations pq recorded"),
+    }
+}
+
+/// Undo the last effective operation of the current branch (or all down to and including `to`). With
+/// `refs_only`, the work tree is left alone (used to roll back an operation interrupted before it touched
+/// the work tree).
 pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: bool) -> Result<UndoReport> {
-    let ws = if refs_only {
+    let mut ws = if refs_only {
         Workspace::open_for_resume(dir)?
     } else {
         Workspace::open_for_change(dir)?
     };
     let log = oplog::list(&ws.repo, 10_000)?;
-    let live = effective(&log);
+    let eff = effect(&log);
+    let live: Vec<&LogEntry> = eff.live.iter().copied().filter(|e| on_branch(e, &ws.branch)).collect();
     let targets: Vec<&LogEntry> = match to {
         None => live.first().copied().into_iter().collect(),
-        Some(id) => {
-            let pos = live
-                .iter()
-                .position(|e| e.id.to_string().starts_with(id))
-                .ok_or_else(|| Error::input(format!("no operation '{id}' to undo")).hint("list them with `pq log`"))?;
-            live[..=pos].to_vec()
-        }
+        Some(id) => match live.iter().position(|e| e.id.to_string().starts_with(id)) {
+            Some(pos) => live[..=pos].to_vec(),
+            None => {
+                let elsewhere = eff
+                    .live
+                    .iter()
+                    .find(|e| e.id.to_string().starts_with(id))
+                    .and_then(|e| e.op.branch());
+                return Err(match elsewhere {
+                    Some(b) => Error::input(format!(
+                        "operation '{id}' was made on branch {}, not {}",
+                        short_branch(&b),
+                        short_branch(&ws.branch)
+                    ))
+                    .hint(format!("`git switch {}` and undo it there", short_branch(&b))),
+                    None => Error::input(format!("no operation '{id}' to undo")).hint("list them with `pq log`"),
+                });
+            }
+        },
     };
     if targets.is_empty() {
-        return Err(Error::input("nothing to undo").hint("`pq log` lists the operations pq recorded"));
+        return Err(nothing_here(&ws, &eff.live, "undo"));
     }
     // Net effect: every ref back to its value before the oldest target.
     let mut wanted: Vec<(String, Option<Oid>)> = Vec::new();
@@ -69,18 +143,46 @@ pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: b
             }
         }
     }
+    let undoes = targets.iter().map(|t| t.id).collect();
+    let head = move_refs(&mut ws, &wanted, LogChange::Undoes(undoes), command, refs_only)?;
+    Ok(UndoReport {
+        undone: targets
+            .iter()
+            .map(|t| format!("{} {}", crate::git::short(&t.id), t.op.command))
+            .collect(),
+        head,
+    })
+}
+
+/// What an undo or redo records in the operation log.
+pub(crate) enum LogChange {
+    /// The entries an undo takes back (one log entry each).
+    Undoes(Vec<Oid>),
+    /// The undo entry a redo re-applies.
+    Redoes(Oid),
+}
+
+/// Move every ref in `wanted` to its value (None: delete) and log `change`, in one transaction, bringing the
+/// work tree along unless `refs_only`. Returns the branch's new commit.
+pub(crate) fn move_refs(
+    ws: &mut Workspace,
+    wanted: &[(String, Option<Oid>)],
+    change: LogChange,
+    command: &str,
+    refs_only: bool,
+) -> Result<Oid> {
     let branch = ws.branch.clone();
     let head_before = ws.head;
     let mut updates = Vec::new();
-    for (name, before) in &wanted {
+    for (name, value) in wanted {
         // Not peeled: a release's annotated tag must be compared by the tag object the ref holds.
         let current = ws.repo.ref_direct(name)?;
-        let before = *before;
-        if current != before {
+        let value = *value;
+        if current != value {
             updates.push(RefUpdate {
                 name: name.clone(),
                 old: current,
-                new: before,
+                new: value,
             });
         }
     }
@@ -97,27 +199,28 @@ pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: b
             ws.repo.commit_tree(head_before)?,
             ws.repo.commit_tree(new_head)?,
         )
-        .map_err(|e| e.hint("commit or stash your changes first: undo would overwrite them"))?;
+        .map_err(|e| {
+            e.hint(format!(
+                "commit your changes (`git commit -a`) or stash them (`git stash`), then run `{command}` again"
+            ))
+        })?;
     }
-    // One transaction: the refs back, one undo log entry per undone operation (which keeps `effective`
-    // simple), and the journal, so a kill between the ref moves and the work tree is finished by `pq
-    // continue` or rolled back by `pq abort`.
-    let mut ws = ws;
-    let mut tx = Transaction::begin(&mut ws, command)?;
+    // One transaction: the refs moved, the log entries (for an undo one per operation it takes back, the
+    // first holding the ref changes; for a redo one) and the journal, so a kill between the ref moves and the
+    // work tree is finished by `pq continue` or rolled back by `pq abort`; a failed undo or redo leaves no
+    // entry behind.
+    let mut tx = Transaction::begin(ws, command)?;
     for u in updates {
         tx.update_ref(u);
     }
-    tx.undoes(targets.iter().map(|t| t.id));
+    match change {
+        LogChange::Undoes(ids) => tx.undoes(ids),
+        LogChange::Redoes(id) => tx.redoes(id),
+    }
     if refs_only {
         tx.commit_refs(&mut ws.repo)?;
     } else {
         tx.commit(&mut ws.repo)?;
     }
-    Ok(UndoReport {
-        undone: targets
-            .iter()
-            .map(|t| format!("{} {}", crate::git::short(&t.id), t.op.command))
-            .collect(),
-        head: new_head,
-    })
+    Ok(new_head)
 }

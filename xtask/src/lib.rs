@@ -13,3 +13,4 @@
 pub mod fixture;
 pub mod git;
 pub mod oracle;
+pub mod walkthrough;
