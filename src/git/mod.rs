@@ -364,6 +364,22 @@ impl Repo {
         Ok(blob.data.clone())
     }
 
+    /// A blob's size, from its header (without inflating it when it is packed whole).
+    pub fn blob_size(&self, id: Oid) -> Result<u64> {
+        Ok(self
+            .inner
+            .find_header(id)
+            .ctx(format!("reading blob {}", short(&id)))?
+            .size())
+    }
+
+    /// The similarity (0..1) at which the tree merge pairs two different files as a rename, or `None` when
+    /// it pairs only identical ones (or none).
+    pub fn rename_similarity(&self) -> Result<Option<f32>> {
+        let options = self.merge_options_like_ort()?;
+        Ok(options.rewrites.and_then(|r| r.percentage).filter(|p| *p < 1.0))
+    }
+
     pub fn write_blob(&self, data: &[u8]) -> Result<Oid> {
         Ok(self.inner.write_blob(data).ctx("writing blob")?.detach())
     }
