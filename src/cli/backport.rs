@@ -76,13 +76,12 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
         command: cmd.into(),
         extra: Vec::new(),
     };
-    let progress = out.progress("picking");
+    let progress = out.progress();
     let (r, added) = if a.with_prereqs {
-        backport_with_prereqs(dir, &opts, |d, t| progress.update(d, t))?
+        backport_with_prereqs(dir, &opts, &progress)?
     } else {
-        (backport(dir, &opts, |d, t| progress.update(d, t))?, Vec::new())
+        (backport(dir, &opts, &progress)?, Vec::new())
     };
-    progress.finish();
     let prereqs = if r.stopped.is_some() { at_stop(dir)? } else { Vec::new() };
     if out.json() {
         out.print_json(&serde_json::json!({

@@ -29,7 +29,7 @@ pub struct Args {
 }
 
 pub fn run(dir: &Path, a: &Args, format: Option<Format>, out: &Output, cmd: &str) -> crate::Result<i32> {
-    let progress = out.progress("importing");
+    let progress = out.progress();
     let r = import(
         dir,
         &ImportOptions {
@@ -39,9 +39,8 @@ pub fn run(dir: &Path, a: &Args, format: Option<Format>, out: &Output, cmd: &str
             dry_run: a.dry_run,
             command: cmd.into(),
         },
-        |d, t| progress.update(d, t),
+        &progress,
     )?;
-    progress.finish();
     let file_of = |source: &crate::git::Oid| -> String {
         r.files
             .iter()

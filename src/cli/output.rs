@@ -46,37 +46,57 @@ impl Output {
             eprintln!("hint: {h}");
         }
     }
-    /// A progress bar on stderr when it is a terminal and the output is for people; silent otherwise.
-    pub fn progress(&self, what: &'static str) -> Progress {
-        let bar = if !self.json() && std::io::stderr().is_terminal() {
-            let b = indicatif::ProgressBar::new(0);
-            b.set_style(
-                indicatif::ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len}")
-                    .expect("template")
-                    .progress_chars("=> "),
-            );
-            b.set_message(what);
-            Some(b)
+    /// Progress bars on stderr for the long phases when it is a terminal and the output is for people;
+    /// silent otherwise (piped, redirected, `--format json`).
+    pub fn progress(&self) -> crate::progress::Sink {
+        if !self.json() && std::io::stderr().is_terminal() {
+            std::sync::Arc::new(Bars::default())
         } else {
-            None
-        };
-        Progress { bar }
-    }
-}
-
-pub struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-}
-
-impl Progress {
-    pub fn update(&self, done: usize, total: usize) {
-        if let Some(b) = &self.bar {
-            b.set_length(total as u64);
-            b.set_position(done as u64);
+            crate::progress::silent()
         }
     }
-    pub fn finish(&self) {
-        if let Some(b) = &self.bar {
+}
+
+/// One indicatif bar per phase, drawn on stderr and cleared when the phase ends.
+#[derive(Default)]
+pub struct Bars {
+    current: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+}
+
+impl crate::progress::Progress for Bars {
+    fn start(&self, phase: crate::progress::Phase, total: Option<u64>) {
+        let bar = match total {
+            Some(n) => {
+                let b = indicatif::ProgressBar::new(n);
+                b.set_style(
+                    indicatif::ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len} {elapsed}")
+                        .expect("template")
+                        .progress_chars("=> "),
+                );
+                b
+            }
+            None => {
+                let b = indicatif::ProgressBar::new_spinner();
+                b.set_style(
+                    indicatif::ProgressStyle::with_template("{msg:>10} {spinner} {pos} {elapsed}").expect("template"),
+                );
+                b
+            }
+        };
+        bar.set_message(phase.label());
+        bar.tick();
+        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(old) = current.replace(bar) {
+            old.finish_and_clear();
+        }
+    }
+    fn set(&self, done: u64) {
+        if let Some(b) = self.current.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            b.set_position(done);
+        }
+    }
+    fn finish(&self) {
+        if let Some(b) = self.current.lock().unwrap_or_else(|e| e.into_inner()).take() {
             b.finish_and_clear();
         }
     }
@@ -124,4 +144,17 @@ resolve the conflicts, `git add` the files, then run `pq continue`;\nor drop thi
         info.series,
         info.paths.iter().map(|p| format!("  {p}\n")).collect::<String>(),
     )
+}
+
+/// The prerequisites named at a stop, under it: the upstream commits the branch lacks that last changed
+/// the conflicting lines, oldest first. Empty when there are none.
+pub fn render_prerequisites(list: &[crate::ops::prereqs::Prerequisite]) -> String {
+    if list.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("upstream commits the branch lacks that last changed these lines (oldest first):\n");
+    for p in list {
+        s.push_str(&format!("  {} {}\n", short(&p.commit), p.subject));
+    }
+    s
 }

@@ -8,8 +8,7 @@ use crate::cli::Output;
 pub struct Args {}
 
 pub fn run(dir: &Path, _a: &Args, out: &Output) -> crate::Result<i32> {
-    let progress = out.progress("picking");
-    let r = crate::ops::resume::skip(dir, |d, t| progress.update(d, t))?;
-    progress.finish();
-    super::continue_::report(out, &r)
+    let progress = out.progress();
+    let r = crate::ops::resume::skip(dir, &progress)?;
+    super::continue_::report(dir, out, &r)
 }

@@ -83,5 +83,13 @@ pub fn run(dir: &Path, _a: &Args, out: &Output) -> crate::Result<i32> {
             st.dirty_paths.len()
         );
     }
+    if let Some(cmd) = &st.commit_graph.suggest {
+        let what = if st.commit_graph.present {
+            "the commit-graph has no changed-path Bloom filters"
+        } else {
+            "no commit-graph"
+        };
+        println!("hint: {what}: `{cmd}` makes backport and rebase read far less history");
+    }
     Ok(EXIT_OK)
 }

@@ -114,7 +114,11 @@ fn may_be_similar(repo: &Repo, source: &Lines, candidate: &Entry, threshold: f32
     }
     let shared: u64 = counts
         .iter()
-        .map(|(l, n)| source_counts.get(*l).map_or(0, |m| (*m).min(*n) as u64 * l.len() as u64))
+        .map(|(l, n)| {
+            source_counts
+                .get(*l)
+                .map_or(0, |m| (*m).min(*n) as u64 * l.len() as u64)
+        })
         .sum();
     Ok(shared as f32 >= threshold * larger)
 }

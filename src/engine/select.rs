@@ -11,6 +11,7 @@ use std::collections::{BinaryHeap, HashMap};
 use crate::error::Result;
 use crate::git::commit_graph::{BloomKeys, CommitGraph};
 use crate::git::{Entry, Oid, Repo};
+use crate::progress::{Phase, PhaseGuard};
 
 /// A revision range as the user wrote it, resolved.
 #[derive(Debug, Clone)]
@@ -45,6 +46,78 @@ struct History<'r> {
     graph: Option<CommitGraph>,
     keys: Option<BloomKeys>,
     nodes: HashMap<Oid, Node>,
+    trees: PathTrees,
+}
+
+/// The entries along the paths, remembered per tree. Without Bloom filters every commit's tree is compared
+/// with its parent's at the paths; neighbouring commits share most of those trees (each root tree is
+/// compared twice, once as the child and once as the parent), so each tree is decoded once.
+struct PathTrees {
+    /// Each path's components.
+    components: Vec<Vec<Vec<u8>>>,
+    /// (tree, path index, depth) → the entry of that component in that tree.
+    seen: HashMap<(Oid, u32, u32), Option<Entry>>,
+    buf: Vec<u8>,
+}
+
+impl PathTrees {
+    fn new(paths: &[Vec<u8>]) -> PathTrees {
+        PathTrees {
+            components: paths
+                .iter()
+                .map(|p| match p.is_empty() {
+                    // The whole tree.
+                    true => Vec::new(),
+                    false => p.split(|b| *b == b'/').map(<[u8]>::to_vec).collect(),
+                })
+                .collect(),
+            seen: HashMap::new(),
+            buf: Vec::new(),
+        }
+    }
+
+    fn child(&mut self, repo: &Repo, tree: Oid, path: usize, depth: usize) -> Result<Option<Entry>> {
+        let key = (tree, path as u32, depth as u32);
+        if let Some(e) = self.seen.get(&key) {
+            return Ok(*e);
+        }
+        let e = repo.tree_child(tree, &self.components[path][depth], &mut self.buf)?;
+        self.seen.insert(key, e);
+        Ok(e)
+    }
+
+    /// Do trees `a` and `b` hold the same entry (or none) at path number `path`? Descends only while the
+    /// directories on the way differ: a directory with the same id on both sides settles it.
+    fn same(&mut self, repo: &Repo, a: Oid, b: Oid, path: usize) -> Result<bool> {
+        let (mut a, mut b) = (Some(a), Some(b));
+        let depth = self.components[path].len();
+        if depth == 0 {
+            return Ok(a == b);
+        }
+        for d in 0..depth {
+            let ea = match a {
+                Some(t) => self.child(repo, t, path, d)?,
+                None => None,
+            };
+            let eb = match b {
+                Some(t) => self.child(repo, t, path, d)?,
+                None => None,
+            };
+            if ea == eb {
+                return Ok(true);
+            }
+            if d + 1 == depth {
+                return Ok(false);
+            }
+            // Below a file (or nothing) the path has no entry.
+            a = ea.filter(Entry::is_tree).map(|e| e.id);
+            b = eb.filter(Entry::is_tree).map(|e| e.id);
+            if a.is_none() && b.is_none() {
+                return Ok(true);
+            }
+        }
+        Ok(true)
+    }
 }
 
 impl<'r> History<'r> {
@@ -64,10 +137,7 @@ impl<'r> History<'r> {
         });
         let (parents, time, tree) = match from_graph {
             Some(v) => v,
-            None => {
-                let c = self.repo.commit(id)?;
-                (c.parents, c.committer.time, c.tree)
-            }
+            None => self.repo.commit_links(id)?,
         };
         let node = self.nodes.entry(id).or_insert(Node {
             flags: 0,
@@ -103,8 +173,8 @@ impl<'r> History<'r> {
         if a == b {
             return Ok(true);
         }
-        for p in paths {
-            if entry(self.repo, a, p)? != entry(self.repo, b, p)? {
+        for i in 0..paths.len() {
+            if !self.trees.same(self.repo, a, b, i)? {
                 return Ok(false);
             }
         }
@@ -139,6 +209,7 @@ pub fn select(repo: &Repo, range: &Range, paths: &[Vec<u8>]) -> Result<Vec<Selec
         graph,
         keys,
         nodes: HashMap::new(),
+        trees: PathTrees::new(paths),
     };
     let mut queue = BinaryHeap::new();
     let mut seq = 0u64;
@@ -167,7 +238,11 @@ pub fn select(repo: &Repo, range: &Range, paths: &[Vec<u8>]) -> Result<Vec<Selec
 
     let mut order: Vec<Oid> = Vec::new();
     let mut slop = 5;
+    let progress = PhaseGuard::start(repo.progress(), Phase::Selecting, None);
+    let mut walked = 0u64;
     while let Some(Queued { id, .. }) = queue.pop() {
+        walked += 1;
+        progress.set(walked);
         let flags = h.node(&id).flags;
         h.nodes.get_mut(&id).expect("loaded").flags |= SEEN;
         let parents = h.node(&id).parents.clone();

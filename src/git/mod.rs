@@ -100,6 +100,8 @@ pub fn describe_in_progress(state: gix::state::InProgress) -> &'static str {
 
 pub struct Repo {
     pub(crate) inner: gix::Repository,
+    /// Where long phases (selection, patch-ids, replay, checkout) report progress.
+    progress: crate::progress::Sink,
 }
 
 impl Repo {
@@ -128,7 +130,30 @@ impl Repo {
         }
         // Path lookups during merges and walks re-read the same trees; a cache keeps that cheap.
         inner.object_cache_size_if_unset(32 * 1024 * 1024);
-        Ok(Repo { inner })
+        // Walks read thousands of trees that are deltas of one another; gix's default delta-base cache is a
+        // 64-entry list searched linearly. Without a configured limit, use git's own default instead: a
+        // 96 MiB cache of delta bases (`core.deltaBaseCacheLimit`).
+        if inner.config_snapshot().integer("core.deltaBaseCacheLimit").is_none()
+            && std::env::var_os("GIX_PACK_CACHE_MEMORY").is_none()
+        {
+            inner
+                .objects
+                .set_pack_cache(|| Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(96 * 1024 * 1024)));
+        }
+        Ok(Repo {
+            inner,
+            progress: crate::progress::silent(),
+        })
+    }
+
+    /// Report the progress of long phases to `sink` from now on.
+    pub fn set_progress(&mut self, sink: crate::progress::Sink) {
+        self.progress = sink;
+    }
+
+    /// The progress receiver of this repository's operations.
+    pub fn progress(&self) -> &dyn crate::progress::Progress {
+        self.progress.as_ref()
     }
 
     pub fn git_dir(&self) -> &Path {
@@ -310,6 +335,34 @@ impl Repo {
         })
     }
 
+    /// The parents, committer time and tree of a commit, read without decoding the rest (history walks
+    /// need nothing else).
+    pub fn commit_links(&self, id: Oid) -> Result<(Vec<Oid>, i64, Oid)> {
+        use gix::objs::commit::ref_iter::Token;
+        use gix::prelude::FindExt;
+        let mut buf = Vec::new();
+        let iter = self.inner.objects.find_commit_iter(&id, &mut buf).map_err(|e| {
+            Error::input(format!("commit {} is missing from the repository ({e})", short(&id)))
+                .hint("fetch the history that contains it, or check the revision")
+        })?;
+        let mut tree = None;
+        let mut parents = Vec::new();
+        for token in iter {
+            match token.ctx(format!("decoding commit {}", short(&id)))? {
+                Token::Tree { id } => tree = Some(id),
+                Token::Parent { id } => parents.push(id),
+                Token::Author { .. } => {}
+                Token::Committer { signature } => {
+                    let time = signature.time().unwrap_or_default().seconds;
+                    let tree = tree.ok_or_else(|| Error::internal(format!("commit {} has no tree", short(&id))))?;
+                    return Ok((parents, time, tree));
+                }
+                _ => break,
+            }
+        }
+        Err(Error::internal(format!("commit {} has no committer", short(&id))))
+    }
+
     /// The tree of a commit.
     pub fn commit_tree(&self, id: Oid) -> Result<Oid> {
         let commit = self
@@ -355,6 +408,23 @@ impl Repo {
                 return Ok(None);
             }
             current = found.id;
+        }
+        Ok(None)
+    }
+
+    /// The entry `name` directly in `tree`, decoding into `buf` (reused across calls by walks).
+    pub fn tree_child(&self, tree: Oid, name: &[u8], buf: &mut Vec<u8>) -> Result<Option<Entry>> {
+        let Ok(iter) = self.inner.objects.find_tree_iter(&tree, buf) else {
+            return Ok(None);
+        };
+        for e in iter {
+            let e = e.map_err(|e| Error::internal(format!("decoding tree: {e}")))?;
+            if e.filename == name {
+                return Ok(Some(Entry {
+                    mode: e.mode.value() as u32,
+                    id: e.oid.to_owned(),
+                }));
+            }
         }
         Ok(None)
     }

@@ -72,9 +72,11 @@ pub fn dirty_paths(repo: &Repo, head_tree: Option<Oid>) -> Result<Vec<BString>> 
             })
             .collect()
     });
+    let mut unstaged_dirty = Vec::new();
     for r in results {
-        dirty.extend(r?);
+        unstaged_dirty.extend(r?);
     }
+    dirty.extend(same_after_conversion(repo, &index, workdir, unstaged_dirty)?);
     dirty.sort();
     dirty.dedup();
     Ok(dirty)
@@ -211,6 +213,54 @@ fn staged(
 }
 
 /// Entries whose file no longer matches the index: by stat, then by content when the stat cannot tell.
+/// Of the paths whose bytes differ from the index, those that still differ once converted as `git add`
+/// would (`.gitattributes` eol/text, `core.autocrlf`): a file checked out with CRLF is not a change.
+fn same_after_conversion(
+    repo: &Repo,
+    index: &gix::index::State,
+    workdir: &std::path::Path,
+    candidates: Vec<BString>,
+) -> Result<Vec<BString>> {
+    if candidates.is_empty() {
+        return Ok(candidates);
+    }
+    let (mut pipeline, _) = repo
+        .inner
+        .filter_pipeline(None)
+        .map_err(|e| crate::error::Error::internal(format!("reading .gitattributes: {e}")))?;
+    let mut out = Vec::new();
+    for path in candidates {
+        let same = (|| -> Option<bool> {
+            let e = index.entry_by_path(path.as_bstr())?;
+            let rel = gix::path::from_bstr(path.as_bstr()).ok()?;
+            let file = workdir.join(&rel);
+            let meta = gix::index::fs::Metadata::from_path_no_follow(&file).ok()?;
+            if meta.is_symlink() || !exec_bit_matches(&meta, e.mode) {
+                return Some(false);
+            }
+            let f = std::fs::File::open(&file).ok()?;
+            let mut bytes = Vec::new();
+            use gix::filter::plumbing::pipeline::convert::ToGitOutcome;
+            use std::io::Read as _;
+            match pipeline.convert_to_git(f, &rel, index).ok()? {
+                ToGitOutcome::Unchanged(mut r) => r.read_to_end(&mut bytes).ok()?,
+                ToGitOutcome::Process(mut r) => r.read_to_end(&mut bytes).ok()?,
+                ToGitOutcome::Buffer(b) => {
+                    bytes.extend_from_slice(b);
+                    b.len()
+                }
+            };
+            let id = gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::object::Kind::Blob, &bytes).ok()?;
+            Some(id == e.id)
+        })()
+        .unwrap_or(false);
+        if !same {
+            out.push(path);
+        }
+    }
+    Ok(out)
+}
+
 fn unstaged(
     index: &gix::index::State,
     workdir: &std::path::Path,

@@ -9,6 +9,7 @@ use gix::index::entry::{Flags, Mode, Stage, Stat};
 
 use crate::error::{Error, Result, ResultExt};
 use crate::git::{Entry, MergeOutcome, Oid, Repo, TreeChange};
+use crate::progress::{Phase, PhaseGuard};
 
 /// Where one path of the work tree should end up.
 fn to_fs_path(workdir: &Path, path: &[u8]) -> Result<PathBuf> {
@@ -26,46 +27,158 @@ fn index_mode(mode: u32) -> Mode {
     }
 }
 
-fn write_entry(repo: &Repo, file: &Path, entry: &Entry) -> Result<()> {
-    if let Some(parent) = file.parent() {
+/// Writes files the way git's checkout does: a directory is created once (then remembered), an existing
+/// file is unlinked and the new one created with its final mode (0666 or 0777, less the umask; no chmod),
+/// its content converted for the work tree as `.gitattributes` and `core.autocrlf`/`core.eol` say, and its
+/// stat taken from the open file.
+pub(crate) struct Writer<'r> {
+    repo: &'r Repo,
+    workdir: PathBuf,
+    dirs: std::collections::HashSet<PathBuf>,
+    /// Made on the first file, after the `.gitattributes` files themselves were written.
+    filters: Option<gix::filter::Pipeline<'r>>,
+}
+
+impl<'r> Writer<'r> {
+    pub(crate) fn new(repo: &'r Repo, workdir: &Path) -> Writer<'r> {
+        Writer {
+            repo,
+            workdir: workdir.to_path_buf(),
+            dirs: std::collections::HashSet::new(),
+            filters: None,
+        }
+    }
+
+    /// Make sure the directory `dir` exists, creating it and its parents on first sight.
+    fn ensure_dir(&mut self, dir: &Path) -> Result<()> {
+        if dir == self.workdir || self.dirs.contains(dir) {
+            return Ok(());
+        }
         // A file standing where a directory must go was removed by the deletions pass already.
-        std::fs::create_dir_all(parent).ctx(format!("creating {}", parent.display()))?;
-    }
-    if let Ok(meta) = std::fs::symlink_metadata(file) {
-        if meta.is_dir() && !entry.is_submodule() {
-            std::fs::remove_dir_all(file).ctx(format!("removing {}", file.display()))?;
-        } else if !meta.is_dir() {
-            std::fs::remove_file(file).ctx(format!("removing {}", file.display()))?;
-        }
-    }
-    match entry.mode {
-        0o160000 => {
-            std::fs::create_dir_all(file).ctx(format!("creating {}", file.display()))?;
-        }
-        0o120000 => {
-            let target = repo.blob(entry.id)?;
-            #[cfg(unix)]
-            {
-                let target = gix::path::from_byte_slice(&target)
-                    .map_err(|_| Error::input(format!("symlink target of {} is not a valid path", file.display())))?;
-                std::os::unix::fs::symlink(target, file).ctx(format!("creating symlink {}", file.display()))?;
+        std::fs::create_dir_all(dir).ctx(format!("creating {}", dir.display()))?;
+        let mut d = Some(dir);
+        while let Some(x) = d {
+            if x == self.workdir || !self.dirs.insert(x.to_path_buf()) {
+                break;
             }
-            #[cfg(not(unix))]
-            std::fs::write(file, &target).ctx(format!("writing {}", file.display()))?;
+            d = x.parent();
         }
-        mode => {
-            let data = repo.blob(entry.id)?;
-            std::fs::write(file, &data).ctx(format!("writing {}", file.display()))?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                let perm = if mode == 0o100755 { 0o755 } else { 0o644 };
-                std::fs::set_permissions(file, std::fs::Permissions::from_mode(perm))
-                    .ctx(format!("setting mode of {}", file.display()))?;
+        Ok(())
+    }
+
+    /// Write `entry` at `path` (relative to the work tree) and return the file's stat for the index.
+    pub(crate) fn write(&mut self, path: &[u8], entry: &Entry) -> Result<Stat> {
+        let file = to_fs_path(&self.workdir, path)?;
+        if let Some(parent) = file.parent() {
+            self.ensure_dir(parent)?;
+        }
+        let meta = match entry.mode {
+            0o160000 => {
+                self.clear(&file, entry)?;
+                std::fs::create_dir_all(&file).ctx(format!("creating {}", file.display()))?;
+                gix::index::fs::Metadata::from_path_no_follow(&file).ctx(format!("stat {}", file.display()))?
+            }
+            0o120000 => {
+                self.clear(&file, entry)?;
+                let target = self.repo.blob(entry.id)?;
+                #[cfg(unix)]
+                {
+                    let target = gix::path::from_byte_slice(&target).map_err(|_| {
+                        Error::input(format!("symlink target of {} is not a valid path", file.display()))
+                    })?;
+                    std::os::unix::fs::symlink(target, &file).ctx(format!("creating symlink {}", file.display()))?;
+                }
+                #[cfg(not(unix))]
+                std::fs::write(&file, &target).ctx(format!("writing {}", file.display()))?;
+                gix::index::fs::Metadata::from_path_no_follow(&file).ctx(format!("stat {}", file.display()))?
+            }
+            mode => {
+                let data = self.repo.blob(entry.id)?;
+                // Converted before the file is replaced: converting reads `.gitattributes`, which may be
+                // this very file.
+                let out = self.convert_and_write(path, &data, &file, mode)?;
+                gix::index::fs::Metadata::from_file(&out).ctx(format!("stat {}", file.display()))?
+            }
+        };
+        Stat::from_fs(&meta).map_err(|e| Error::internal(format!("stat {}: {e}", file.display())))
+    }
+
+    /// Remove what stands at `file` (git unlinks a file it replaces rather than truncating it).
+    fn clear(&mut self, file: &Path, entry: &Entry) -> Result<()> {
+        if let Ok(meta) = std::fs::symlink_metadata(file) {
+            if meta.is_dir() && !entry.is_submodule() {
+                std::fs::remove_dir_all(file).ctx(format!("removing {}", file.display()))?;
+                self.dirs.retain(|d| !d.starts_with(file));
+            } else if !meta.is_dir() {
+                std::fs::remove_file(file).ctx(format!("removing {}", file.display()))?;
             }
         }
+        Ok(())
     }
-    Ok(())
+
+    /// Forget the attributes read so far (the `.gitattributes` files just changed).
+    fn reload_attributes(&mut self) {
+        self.filters = None;
+    }
+
+    /// Write the blob's bytes as the work tree holds them (eol, ident, working-tree-encoding, filter
+    /// drivers) to a new file at `file`.
+    fn convert_and_write(&mut self, path: &[u8], data: &[u8], file: &Path, mode: u32) -> Result<std::fs::File> {
+        use gix::filter::plumbing::driver::apply::MaybeDelayed;
+        use gix::filter::plumbing::pipeline::convert::ToWorktreeOutcome;
+        use std::io::Write as _;
+        if self.filters.is_none() {
+            let (pipeline, _) = self
+                .repo
+                .inner
+                .filter_pipeline(None)
+                .map_err(|e| Error::internal(format!("reading .gitattributes: {e}")))?;
+            self.filters = Some(pipeline);
+        }
+        let filters = self.filters.as_mut().expect("made above");
+        let converted = filters
+            .convert_to_worktree(data, path.as_bstr(), Default::default())
+            .map_err(|e| Error::internal(format!("converting {} for the work tree: {e}", path.as_bstr())))?;
+        if let Ok(meta) = std::fs::symlink_metadata(file) {
+            if meta.is_dir() {
+                std::fs::remove_dir_all(file).ctx(format!("removing {}", file.display()))?;
+                self.dirs.retain(|d| !d.starts_with(file));
+            } else {
+                std::fs::remove_file(file).ctx(format!("removing {}", file.display()))?;
+            }
+        }
+        let mut out = create(file, mode)?;
+        let written = match converted {
+            ToWorktreeOutcome::Unchanged(b) | ToWorktreeOutcome::Buffer(b) => out.write_all(b),
+            ToWorktreeOutcome::Process(MaybeDelayed::Immediate(mut r)) => std::io::copy(&mut r, &mut out).map(|_| ()),
+            ToWorktreeOutcome::Process(MaybeDelayed::Delayed(_)) => {
+                return Err(Error::internal(format!(
+                    "the filter of {} delayed its output, which pq does not ask for",
+                    path.as_bstr()
+                )));
+            }
+        };
+        written.ctx(format!("writing {}", file.display()))?;
+        Ok(out)
+    }
+}
+
+/// Create `file` with its final mode: 0666 or 0777 less the umask, as git does (no chmod afterwards).
+fn create(file: &Path, mode: u32) -> Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(if mode == 0o100755 { 0o777 } else { 0o666 });
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    o.open(file).ctx(format!("creating {}", file.display()))
+}
+
+fn is_attributes(path: &[u8]) -> bool {
+    path == b".gitattributes" || path.ends_with(b"/.gitattributes")
 }
 
 fn remove_path(workdir: &Path, file: &Path) -> Result<()> {
@@ -123,14 +236,26 @@ pub fn apply(repo: &Repo, changes: &[TreeChange], conflict: Option<&MergeOutcome
         remove_path(&workdir, &to_fs_path(&workdir, &c.path)?)?;
     }
     let mut new_entries = Vec::new();
-    for c in changes.iter() {
-        if let Some(entry) = c.new {
-            let file = to_fs_path(&workdir, &c.path)?;
-            write_entry(repo, &file, &entry)?;
-            let meta = gix::index::fs::Metadata::from_path_no_follow(&file).ctx(format!("stat {}", file.display()))?;
-            let stat = Stat::from_fs(&meta).map_err(|e| Error::internal(format!("stat {}: {e}", file.display())))?;
-            new_entries.push((c.path.clone(), entry, stat));
+    let progress = PhaseGuard::start(repo.progress(), Phase::Checkout, Some(changes.len() as u64));
+    let mut writer = Writer::new(repo, &workdir);
+    // `.gitattributes` files first: the conversions of the other files follow the new attributes, as git's
+    // checkout reads them from what it checks out.
+    let (attrs, rest): (Vec<&TreeChange>, Vec<&TreeChange>) = changes
+        .iter()
+        .filter(|c| c.new.is_some())
+        .partition(|c| is_attributes(&c.path));
+    if !attrs.is_empty() {
+        // Written once to be read, then again below converted by what they themselves say.
+        for c in &attrs {
+            writer.write(&c.path, &c.new.expect("filtered"))?;
         }
+        writer.reload_attributes();
+    }
+    for (i, c) in attrs.into_iter().chain(rest).enumerate() {
+        progress.set(i as u64);
+        let entry = c.new.expect("filtered");
+        let stat = writer.write(&c.path, &entry)?;
+        new_entries.push((c.path.clone(), entry, stat));
     }
     let touched: std::collections::HashSet<&[u8]> = changes.iter().map(|c| c.path.as_slice()).collect();
     index.remove_entries(|_, path, _| touched.contains(path.as_bytes()));
@@ -168,18 +293,14 @@ pub fn restore_paths(repo: &Repo, tree: Oid, paths: &[BString]) -> Result<()> {
         .to_path_buf();
     let mut index = repo.inner.index_or_empty().ctx("reading the index")?.as_ref().clone();
     let mut new_entries = Vec::new();
+    let mut writer = Writer::new(repo, &workdir);
     for p in paths {
-        let file = to_fs_path(&workdir, p)?;
         match repo.entry_at(tree, p)? {
             Some(entry) if !entry.is_tree() => {
-                write_entry(repo, &file, &entry)?;
-                let meta =
-                    gix::index::fs::Metadata::from_path_no_follow(&file).ctx(format!("stat {}", file.display()))?;
-                let stat =
-                    Stat::from_fs(&meta).map_err(|e| Error::internal(format!("stat {}: {e}", file.display())))?;
+                let stat = writer.write(p, &entry)?;
                 new_entries.push((p.clone(), entry, stat));
             }
-            _ => remove_path(&workdir, &file)?,
+            _ => remove_path(&workdir, &to_fs_path(&workdir, p)?)?,
         }
     }
     let touched: std::collections::HashSet<&[u8]> = paths.iter().map(|c| c.as_slice()).collect();

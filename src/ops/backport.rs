@@ -13,6 +13,7 @@ use crate::git::{short, Oid, Repo};
 use crate::model::provenance::{self, Style};
 use crate::model::state::{PatchKind, State};
 use crate::ops::{message_fields, Concluded, StopInfo, Transaction, Workspace};
+use crate::progress::{Phase, PhaseGuard, Sink};
 
 pub struct BackportOptions {
     pub ranges: Vec<String>,
@@ -188,12 +189,9 @@ fn first_tag_containing(repo: &Repo, tags: &[(String, Oid, i64)], commit: Oid) -
         .map(|(n, _, _)| n.clone())
 }
 
-pub fn backport(
-    dir: &std::path::Path,
-    opts: &BackportOptions,
-    mut progress: impl FnMut(usize, usize),
-) -> Result<BackportReport> {
+pub fn backport(dir: &std::path::Path, opts: &BackportOptions, progress: &Sink) -> Result<BackportReport> {
     let mut ws = Workspace::open_for(dir, opts.dry_run)?;
+    ws.repo.set_progress(progress.clone());
     let (state, _) = ws.require_state()?;
     let state = state.clone();
     let repo = &ws.repo;
@@ -263,7 +261,9 @@ pub fn backport(
     let mut steps: Vec<Step> = Vec::new();
     let mut known_changes: HashMap<Oid, Vec<crate::git::TreeChange>> = HashMap::new();
     let mut planned: HashSet<Oid> = HashSet::new();
-    for Selected { id, parents } in &selected {
+    let planning = PhaseGuard::start(repo.progress(), Phase::PatchIds, Some(selected.len() as u64));
+    for (i, Selected { id, parents }) in selected.iter().enumerate() {
+        planning.set(i as u64);
         crate::interrupt::check()?;
         let c = repo.commit(*id)?;
         let parent = match (parents.len(), opts.mainline) {
@@ -335,6 +335,7 @@ pub fn backport(
         known_changes.insert(*id, changes);
         steps.push(step);
     }
+    drop(planning);
 
     // Nothing to pick (a re-run of a finished backport): report, and leave the series above alone.
     if steps.is_empty() {
@@ -389,6 +390,7 @@ pub fn backport(
     };
     let total = steps.len();
     let rerere = crate::engine::rerere::Rerere::load(repo)?;
+    let replaying = PhaseGuard::start(repo.progress(), Phase::Replaying, Some(total as u64));
     let halt = execute(
         repo,
         &mut run,
@@ -397,9 +399,9 @@ pub fn backport(
         opts.dry_run,
         &rerere,
         &known_changes,
-        |i| progress(i, total),
+        |i| replaying.set(i as u64),
     )?;
-    progress(total, total);
+    drop(replaying);
     let mut lines = report;
     lines.extend(
         run.report

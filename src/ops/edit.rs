@@ -97,7 +97,7 @@ pub fn edit(dir: &std::path::Path, spec: &str, command: &str) -> Result<EditStop
 /// `pq continue` at an edit stop: the commits between the patch's parent and HEAD replace the patch (one
 /// when it was amended, several when it was split, none when it was reset away), then the patches above are
 /// replayed on top; patches git would fast-forward are kept as they are.
-pub fn continue_edit(mut ws: Workspace, stopped: Stopped, progress: impl FnMut(usize, usize)) -> Result<ResumeReport> {
+pub fn continue_edit(mut ws: Workspace, stopped: Stopped) -> Result<ResumeReport> {
     let edited = stopped.todo[0].clone();
     let parent = match edited.parent {
         Some(p) => p,
@@ -161,7 +161,7 @@ pub fn continue_edit(mut ws: Workspace, stopped: Stopped, progress: impl FnMut(u
     // The steps kept as they are are done; the rest (after the edited one) are replayed.
     let mut stopped = stopped;
     stopped.todo.drain(1..from);
-    carry_on(&mut ws, "pq continue", stopped, run, None, progress)
+    carry_on(&mut ws, "pq continue", stopped, run, None)
 }
 
 /// Changes staged at the edit stop but not committed would silently stay behind as uncommitted work, as

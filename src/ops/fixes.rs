@@ -291,7 +291,7 @@ pub fn fixes(dir: &Path, opts: &FixesOptions) -> Result<FixesReport> {
                     command: opts.command.clone(),
                     extra: Vec::new(),
                 },
-                |_, _| {},
+                &crate::progress::silent(),
             )?;
             let stopped = r.stopped.is_some();
             applied.push(r);

@@ -37,8 +37,9 @@ pub struct ImportReport {
 
 const DEFAULT_SERIES: &str = "imported";
 
-pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, usize)) -> Result<ImportReport> {
+pub fn import(dir: &Path, opts: &ImportOptions, progress: &crate::progress::Sink) -> Result<ImportReport> {
     let mut ws = Workspace::open_for(dir, opts.dry_run)?;
+    ws.repo.set_progress(progress.clone());
     let (state, _) = ws.require_state()?;
     let state = state.clone();
     let path = if opts.path.is_absolute() {
@@ -98,8 +99,14 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
     let mut steps = Vec::new();
     let mut files_of = Vec::new();
     let total = parsed.len();
+    // One bar over both halves: applying the patch files to their bases, then replaying them.
+    let replaying = crate::progress::PhaseGuard::start(
+        progress.as_ref(),
+        crate::progress::Phase::Replaying,
+        Some(total as u64 * 2),
+    );
     for (i, (p, files, origin, via, series)) in parsed.iter().enumerate() {
-        progress(i, total * 2);
+        replaying.set(i as u64);
         let author = match (&p.author, p.date) {
             (Some((name, email)), Some((time, offset))) => Person {
                 name: name.clone(),
@@ -190,9 +197,9 @@ pub fn import(dir: &Path, opts: &ImportOptions, mut progress: impl FnMut(usize, 
         opts.dry_run,
         &rerere,
         &Default::default(),
-        |i| progress(total + i, total * 2),
+        |i| replaying.set((total + i) as u64),
     )?;
-    progress(total * 2, total * 2);
+    drop(replaying);
     let lines = run.report.clone();
     if opts.dry_run {
         tx.discard(&mut ws.repo);

@@ -90,8 +90,9 @@ fn load_stopped(ws: &Workspace) -> Result<Stopped> {
 }
 
 /// Finish the stopped pick with the user's resolution and carry on.
-pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> Result<ResumeReport> {
-    let ws = Workspace::open_for_resume(dir)?;
+pub fn continue_(dir: &std::path::Path, progress: &crate::progress::Sink) -> Result<ResumeReport> {
+    let mut ws = Workspace::open_for_resume(dir)?;
+    ws.repo.set_progress(progress.clone());
     match interrupted(&ws)? {
         Interrupted::RefsMoved(j) => {
             complete_refs(&ws, &j)?;
@@ -119,7 +120,7 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
     }
     let stopped = load_stopped(&ws)?;
     if crate::ops::edit::is_edit_stop(&stopped) {
-        return crate::ops::edit::continue_edit(ws, stopped, progress);
+        return crate::ops::edit::continue_edit(ws, stopped);
     }
     let unmerged = worktree::unmerged_paths(&ws.repo)?;
     if let Some(first) = unmerged.first() {
@@ -201,7 +202,7 @@ pub fn continue_(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> R
             stopped.conflicts.clone(),
         );
     }
-    carry_on(&mut ws, "pq continue", stopped, run, resolutions, progress)
+    carry_on(&mut ws, "pq continue", stopped, run, resolutions)
 }
 
 /// The tree of the index as far as the operation is concerned: changes the user had staged before it
@@ -247,8 +248,9 @@ fn record_resolution(ws: &Workspace, stopped: &Stopped, resolved_tree: Oid, who:
 }
 
 /// Drop the stopped pick and carry on.
-pub fn skip(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> Result<ResumeReport> {
+pub fn skip(dir: &std::path::Path, progress: &crate::progress::Sink) -> Result<ResumeReport> {
     let mut ws = Workspace::open_for_resume(dir)?;
+    ws.repo.set_progress(progress.clone());
     let stopped = load_stopped(&ws)?;
     if crate::ops::edit::is_edit_stop(&stopped) {
         return Err(Error::input(format!(
@@ -288,7 +290,7 @@ pub fn skip(dir: &std::path::Path, progress: impl FnMut(usize, usize)) -> Result
     ));
     // The work tree now shows the tip; later stops and the finish start from there.
     stopped.touched.clear();
-    carry_on(&mut ws, "pq skip", stopped, run, None, progress)
+    carry_on(&mut ws, "pq skip", stopped, run, None)
 }
 
 /// Pick the steps after the stopped one and end in one transaction: committed, or stopped again.
@@ -298,7 +300,6 @@ pub(crate) fn carry_on(
     stopped: Stopped,
     mut run: Run,
     resolutions: Option<RefUpdate>,
-    mut progress: impl FnMut(usize, usize),
 ) -> Result<ResumeReport> {
     // The work tree currently shows the stopped tip plus the resolution (the index's tree).
     let current = ws.repo.head_commit()?.unwrap_or(stopped.orig_head);
@@ -310,6 +311,11 @@ pub(crate) fn carry_on(
     let rest = stopped.todo[1..].to_vec();
     let total = rest.len();
     let rerere = crate::engine::rerere::Rerere::load(&ws.repo)?;
+    let replaying = crate::progress::PhaseGuard::start(
+        ws.repo.progress(),
+        crate::progress::Phase::Replaying,
+        Some(total as u64),
+    );
     let halt = execute(
         &ws.repo,
         &mut run,
@@ -318,8 +324,9 @@ pub(crate) fn carry_on(
         false,
         &rerere,
         &Default::default(),
-        |i| progress(i, total),
+        |i| replaying.set(i as u64),
     )?;
+    drop(replaying);
     // The picks after the stop were never checked against the user's uncommitted changes (the first run
     // stopped before planning them): the transaction refuses, with nothing written, rather than overwrite
     // a modified file. Only the paths the work tree is about to change can clash, so only they are looked at.

@@ -55,6 +55,33 @@ pub struct Status {
     /// The stopped pick was given up behind pq's back (`git cherry-pick --abort`): no conflict is left and
     /// nothing was committed.
     pub pick_abandoned: bool,
+    pub commit_graph: CommitGraphStatus,
+}
+
+/// Whether history walks limited to paths can be fast: they need a commit-graph with changed-path Bloom
+/// filters, which a fresh clone lacks.
+#[derive(Debug, Serialize)]
+pub struct CommitGraphStatus {
+    pub present: bool,
+    pub changed_paths: bool,
+    /// The command that makes one, when it is missing or lacks the filters.
+    pub suggest: Option<String>,
+}
+
+pub const COMMIT_GRAPH_COMMAND: &str = "git commit-graph write --reachable --changed-paths";
+
+pub fn commit_graph_status(repo: &Repo) -> CommitGraphStatus {
+    // A graph git cannot read either (corrupt, or being rewritten) counts as missing: rewriting it is the fix.
+    let graph = crate::git::commit_graph::CommitGraph::open(&repo.objects_dir())
+        .ok()
+        .flatten();
+    let present = graph.is_some();
+    let changed_paths = graph.is_some_and(|g| g.has_bloom_filters());
+    CommitGraphStatus {
+        present,
+        changed_paths,
+        suggest: (!changed_paths).then(|| COMMIT_GRAPH_COMMAND.to_string()),
+    }
 }
 
 /// Split `v6.7.1` into its numbers; None for names that are not version tags.
@@ -135,6 +162,7 @@ pub fn status(dir: &std::path::Path) -> Result<Status> {
         dirty_paths: dirty,
         unmerged_paths: unmerged,
         pick_abandoned,
+        commit_graph: commit_graph_status(repo),
     };
     if let Some((state, _)) = &ws.state {
         st.base = Some(state.base.clone());

@@ -1,5 +1,4 @@
-//! `cargo xtask bench [backport|rebase|select|interop|drop|stops|all] [--files N --commits N] [--picks N]
-//! [--runs N] [--keep DIR] [--repo PATH --onto REV --range RANGE [--path P]...]`
+//! `cargo xtask bench [backport|rebase|select|interop|drop|fixes|bump|stops|all] [--files N --commits N] [--picks N] [--runs N] [--keep DIR]`
 //!
 //! Runs pq and the git CLI on the same generated repository, side by side, and prints wall times, the cost
 //! per pick and the ratio git / pq. Each measurement runs on a fresh clone (with a commit-graph carrying
@@ -16,9 +15,8 @@ use xtask::fixture::{kernel, KernelFixture, KernelOptions};
 use super::workspace_root;
 
 const USAGE: &str =
-    "usage: cargo xtask bench [backport|rebase|select|interop|drop|stops|all] [--files N --commits N] [--picks N]
+    "usage: cargo xtask bench [backport|rebase|rebase-major|select|interop|drop|fixes|bump|stops|all] [--files N --commits N] [--picks N]
                          [--runs N] [--small-files N] [--keep DIR] [--pq BIN]
-                         [--repo PATH --onto REV --range RANGE [--path P]...]
 
   --files N, --commits N  size of the main fixture (default: the large preset, 70 000 files / 20 000 commits)
   --small-files N         files of the second, smaller tree for the per-pick comparison (default 5000; 0: skip)
@@ -27,10 +25,17 @@ const USAGE: &str =
                           is not repeated)
   --keep DIR              generate the fixtures and clones in DIR and keep them
   --pq BIN                time this pq binary instead of building target/release/pq (before/after comparisons)
-  --repo PATH, --onto REV, --range RANGE, --path P
-                          the `stops` job (a backport that stops on conflicts, `git cherry-pick --skip` vs
-                          `pq skip` at each stop) on a real repository instead of the fixture's lib/zstd range,
-                          e.g. --repo curl --onto curl-8_5_0 --range curl-8_6_0..curl-8_12_0 --path lib/vtls";
+
+  cargo xtask bench cherry --repo DIR --branch B --base OLD --onto NEW [--runs N] [--keep DIR] [--pq BIN]
+                          a real repository instead of the fixture: `pq init --base OLD` on B (merges
+                          linearised) and `pq rebase NEW --dry-run` (cold and warm patch-id cache, without
+                          and with a commit-graph) vs `git cherry NEW HEAD OLD`, on a fresh clone of DIR
+
+  cargo xtask bench stops [--repo DIR --onto REV --range RANGE [--path P]...] [--runs N] [--pq BIN]
+                          a backport that stops on conflicts: `git cherry-pick -x` per commit with `--skip`
+                          at each stop vs `pq backport` with `pq skip` at each stop, on fresh clones, compared
+                          pick by pick; the fixture's lib/zstd range, or a real repository, e.g. --repo curl
+                          --onto curl-8_5_0 --range curl-8_6_0..curl-8_12_0 --path lib/vtls";
 
 /// A git measurement longer than this is taken once: three runs of a 90 s backport buy no insight.
 const LONG_RUN: Duration = Duration::from_secs(20);
@@ -44,14 +49,18 @@ struct Options {
     runs: usize,
     keep: Option<PathBuf>,
     pq: Option<PathBuf>,
-    stops: Option<StopsOn>,
+    external: External,
 }
 
-/// Where the `stops` job backports: a real repository, a branch point, a range and paths.
-struct StopsOn {
-    repo: PathBuf,
-    onto: String,
-    range: String,
+/// The real repository of the `cherry` and `stops` jobs.
+#[derive(Default)]
+struct External {
+    repo: Option<PathBuf>,
+    branch: Option<String>,
+    base: Option<String>,
+    onto: Option<String>,
+    /// The `stops` job's range and paths.
+    range: Option<String>,
     paths: Vec<String>,
 }
 
@@ -65,9 +74,8 @@ fn parse(args: &[String]) -> Result<Options, String> {
         runs: 3,
         keep: None,
         pq: None,
-        stops: None,
+        external: External::default(),
     };
-    let (mut repo, mut onto, mut range, mut paths) = (None, None, None, Vec::new());
     let mut i = 0;
     let value = |i: &mut usize, flag: &str| -> Result<String, String> {
         *i += 1;
@@ -81,14 +89,23 @@ fn parse(args: &[String]) -> Result<Options, String> {
     while i < args.len() {
         let a = args[i].as_str();
         match a {
-            "backport" | "rebase" | "select" | "interop" | "drop" | "stops" => o.jobs.push(a.to_string()),
-            "all" => o
-                .jobs
-                .extend(["backport", "rebase", "select", "interop", "drop", "stops"].map(String::from)),
-            "--repo" => repo = Some(PathBuf::from(value(&mut i, a)?)),
-            "--onto" => onto = Some(value(&mut i, a)?),
-            "--range" => range = Some(value(&mut i, a)?),
-            "--path" => paths.push(value(&mut i, a)?),
+            "backport" | "rebase" | "rebase-major" | "select" | "interop" | "drop" | "fixes" | "bump" => {
+                o.jobs.push(a.to_string())
+            }
+            "all" => o.jobs.extend(
+                [
+                    "backport",
+                    "rebase",
+                    "rebase-major",
+                    "select",
+                    "interop",
+                    "drop",
+                    "fixes",
+                    "bump",
+                    "stops",
+                ]
+                .map(String::from),
+            ),
             "--files" => o.files = Some(number(value(&mut i, a)?, a)?),
             "--commits" => o.commits = Some(number(value(&mut i, a)?, a)?),
             "--small-files" => o.small_files = number(value(&mut i, a)?, a)?,
@@ -96,6 +113,13 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--runs" => o.runs = number(value(&mut i, a)?, a)?.max(1),
             "--keep" => o.keep = Some(PathBuf::from(value(&mut i, a)?)),
             "--pq" => o.pq = Some(PathBuf::from(value(&mut i, a)?)),
+            "cherry" | "stops" => o.jobs.push(a.to_string()),
+            "--range" => o.external.range = Some(value(&mut i, a)?),
+            "--path" => o.external.paths.push(value(&mut i, a)?),
+            "--repo" => o.external.repo = Some(PathBuf::from(value(&mut i, a)?)),
+            "--branch" => o.external.branch = Some(value(&mut i, a)?),
+            "--base" => o.external.base = Some(value(&mut i, a)?),
+            "--onto" => o.external.onto = Some(value(&mut i, a)?),
             "-h" | "--help" => return Err(USAGE.to_string()),
             _ => return Err(format!("unexpected argument {a:?}\n{USAGE}")),
         }
@@ -103,21 +127,31 @@ fn parse(args: &[String]) -> Result<Options, String> {
     }
     if o.jobs.is_empty() {
         o.jobs
-            .extend(["backport", "rebase", "select", "interop", "drop", "stops"].map(String::from));
-    }
-    match (repo, onto, range) {
-        (Some(repo), Some(onto), Some(range)) => {
-            o.stops = Some(StopsOn {
-                repo,
-                onto,
-                range,
-                paths,
-            })
-        }
-        (None, None, None) if paths.is_empty() => {}
-        _ => return Err(format!("--repo, --onto and --range go together\n{USAGE}")),
+            .extend(["backport", "rebase", "select", "interop", "drop"].map(String::from));
     }
     o.jobs.dedup();
+    let e = &o.external;
+    let named = [e.repo.is_some(), e.branch.is_some(), e.base.is_some(), e.onto.is_some()];
+    let cherry = o.jobs.iter().any(|j| j == "cherry");
+    if cherry && !named.iter().all(|x| *x) {
+        return Err(format!(
+            "the cherry job needs --repo, --branch, --base and --onto\n{USAGE}"
+        ));
+    }
+    let stops_elsewhere = o.jobs.iter().any(|j| j == "stops") && e.repo.is_some();
+    if stops_elsewhere && (e.onto.is_none() || e.range.is_none()) {
+        return Err(format!(
+            "the stops job on a repository needs --repo, --onto and --range\n{USAGE}"
+        ));
+    }
+    if !stops_elsewhere && (e.range.is_some() || !e.paths.is_empty()) {
+        return Err(format!("--range and --path are for the stops job with --repo\n{USAGE}"));
+    }
+    if !cherry && !stops_elsewhere && named.iter().any(|x| *x) {
+        return Err(format!(
+            "--repo, --branch, --base and --onto are for the cherry job\n{USAGE}"
+        ));
+    }
     Ok(o)
 }
 
@@ -406,24 +440,27 @@ fn bench_backport(
     Ok(())
 }
 
+/// The stack branch onto `onto`: the next stable release (few files change) or the next major release
+/// (tens of thousands change, so the final work-tree update dominates).
 fn bench_rebase(
     b: &mut Bench,
     fx: &KernelFixture,
     opts: &Options,
     rows: &mut Vec<Row>,
     mismatches: &mut Vec<Mismatch>,
+    onto: &str,
 ) -> Result<(), String> {
     let branch = fx.stack_branch.clone();
     let n = fx.stack_patches;
     println!(
-        "rebase: {branch} ({n} patches on v6.7.1) onto v6.7.2 ({})",
+        "rebase: {branch} ({n} patches on v6.7.1) onto {onto} ({})",
         tree_label(fx)
     );
     let mut git_tree = String::new();
     let (git_t, git_runs) = measure(opts.runs, |i| {
         let dir = b.clone(fx, &branch)?;
         let t = timed(
-            xtask::git::git(&dir).args(["rebase", "-q", "--onto", "v6.7.2", "v6.7.1"]),
+            xtask::git::git(&dir).args(["rebase", "-q", "--onto", onto, "v6.7.1"]),
             "git rebase",
         )?;
         git_tree = tree_of(&dir, "HEAD")?;
@@ -436,7 +473,7 @@ fn bench_rebase(
         let dir = b.clone(fx, &branch)?;
         let old = git(&dir, &["rev-parse", "HEAD"])?;
         let start = Instant::now();
-        let updates = git(&dir, &["replay", "--onto", "v6.7.2", &format!("v6.7.1..{branch}")])?;
+        let updates = git(&dir, &["replay", "--onto", onto, &format!("v6.7.1..{branch}")])?;
         // `update refs/heads/B NEW OLD`
         let new = updates
             .lines()
@@ -454,7 +491,7 @@ fn bench_rebase(
     let (pq_t, pq_runs) = measure(opts.runs, |i| {
         let dir = b.clone(fx, &branch)?;
         b.pq_init(&dir, "v6.7.1")?;
-        let t = timed(b.pq(&dir).args(["rebase", "v6.7.2"]), "pq rebase")?;
+        let t = timed(b.pq(&dir).args(["rebase", onto]), "pq rebase")?;
         pq_tree = tree_of(&dir, "HEAD")?;
         println!("  pq rebase run {}: {} s", i + 1, secs(t));
         b.remove(&dir);
@@ -475,10 +512,11 @@ fn bench_rebase(
             "TREES DIFFER".to_string()
         }
     };
+    let job = if onto == "v6.7.2" { "rebase" } else { "rebase (major)" };
     rows.push(Row {
-        job: "rebase".into(),
+        job: job.into(),
         tree: tree_label(fx),
-        what: "`git rebase --onto v6.7.2 v6.7.1` vs `pq rebase v6.7.2`".into(),
+        what: format!("`git rebase --onto {onto} v6.7.1` vs `pq rebase {onto}`"),
         n,
         git: git_t,
         git_runs,
@@ -487,9 +525,9 @@ fn bench_rebase(
         note: note(&git_tree),
     });
     rows.push(Row {
-        job: "rebase (floor)".into(),
+        job: format!("{job} (floor)"),
         tree: tree_label(fx),
-        what: "`git replay` + `git read-tree -m -u` vs `pq rebase v6.7.2`".into(),
+        what: format!("`git replay` + `git read-tree -m -u` vs `pq rebase {onto}`"),
         n,
         git: replay_t,
         git_runs: replay_runs,
@@ -680,47 +718,235 @@ fn bench_drop(
     Ok(())
 }
 
-fn bench_select(b: &mut Bench, fx: &KernelFixture, opts: &Options, rows: &mut Vec<Row>) -> Result<(), String> {
-    let path = fx.clean_backport_path.clone();
+/// Five directories of the tree at v6.7 to select on: the clean backport path and four others spread over
+/// the tree, so the walk compares several paths per commit (a typical `pq backport` of a driver family).
+fn five_paths(fx: &KernelFixture) -> Result<Vec<String>, String> {
+    let dirs = git(&fx.dir, &["ls-tree", "-r", "-d", "--name-only", "v6.7"])?;
+    let dirs: Vec<&str> = dirs
+        .lines()
+        .filter(|d| d.matches('/').count() == 1 && !fx.clean_backport_path.starts_with(*d))
+        .collect();
+    if dirs.len() < 4 {
+        return Err("the fixture has fewer than four second-level directories".into());
+    }
+    let mut paths = vec![fx.clean_backport_path.clone()];
+    paths.extend((0..4).map(|i| dirs[(2 * i + 1) * dirs.len() / 8].to_string()));
+    Ok(paths)
+}
+
+/// The upstream commits in pq's JSON report, in order.
+fn sources(json: &str) -> Vec<String> {
+    json.split("\"source\": \"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next().map(str::to_string))
+        .collect()
+}
+
+fn bench_select(
+    b: &mut Bench,
+    fx: &KernelFixture,
+    opts: &Options,
+    rows: &mut Vec<Row>,
+    mismatches: &mut Vec<Mismatch>,
+) -> Result<(), String> {
     let dir = b.clone(fx, "fedora-6.7")?;
     b.pq_init(&dir, "v6.7.1")?;
-    println!("select: v6.7..v6.8 -- {path} ({})", tree_label(fx));
+    let sets = vec![vec![fx.clean_backport_path.clone()], five_paths(fx)?];
     for graph in [true, false] {
         if !graph {
+            // A fresh clone: no commit-graph at all.
             let info = dir.join(".git/objects/info");
             let _ = std::fs::remove_file(info.join("commit-graph"));
             let _ = std::fs::remove_dir_all(info.join("commit-graphs"));
         }
-        let listed = git(&dir, &["rev-list", "--reverse", "v6.7..v6.8", "--", &path])?;
-        let n = listed.lines().count();
-        let (git_t, git_runs) = measure(opts.runs, |_| {
-            timed(
-                xtask::git::git(&dir).args(["rev-list", "--reverse", "v6.7..v6.8", "--", &path]),
-                "git rev-list",
-            )
-        })?;
-        let (pq_t, pq_runs) = measure(opts.runs, |_| {
-            timed(
-                b.pq(&dir)
-                    .args(["backport", "v6.7..v6.8", &path, "--dry-run", "--format", "json"]),
-                "pq backport --dry-run",
-            )
-        })?;
         let label = if graph { "with commit-graph" } else { "no commit-graph" };
-        println!("  {label}: git rev-list {} s, pq dry run {} s", secs(git_t), secs(pq_t));
-        rows.push(Row {
-            job: format!("select ({label})"),
-            tree: tree_label(fx),
-            what: "`git rev-list --reverse v6.7..v6.8 -- PATH` vs `pq backport --dry-run --format json`".into(),
-            n,
-            git: git_t,
-            git_runs,
-            pq: pq_t,
-            pq_runs,
-            note: "pq's dry run also checks the work tree, plans and picks in memory".into(),
-        });
+        for paths in &sets {
+            let shown = if paths.len() == 1 {
+                paths[0].clone()
+            } else {
+                format!("{} paths", paths.len())
+            };
+            println!(
+                "select: v6.7..v6.8 -- {} ({}, {label})",
+                paths.join(" "),
+                tree_label(fx)
+            );
+            let mut rev_list = vec!["rev-list", "--reverse", "v6.7..v6.8", "--"];
+            rev_list.extend(paths.iter().map(String::as_str));
+            let mut backport = vec!["backport", "v6.7..v6.8"];
+            backport.extend(paths.iter().map(String::as_str));
+            backport.extend(["--dry-run", "--format", "json"]);
+            // Both must select the same commits, or the timings compare different answers.
+            let listed: Vec<String> = git(&dir, &rev_list)?.lines().map(str::to_string).collect();
+            let picked = sources(&run_ok(b.pq(&dir).args(&backport), "pq backport --dry-run")?);
+            let same = listed == picked;
+            if !same {
+                mismatches.push(Mismatch(format!(
+                    "select -- {shown} ({label}): git lists {} commits, pq {}",
+                    listed.len(),
+                    picked.len()
+                )));
+            }
+            let (git_t, git_runs) = measure(opts.runs, |_| {
+                timed(xtask::git::git(&dir).args(&rev_list), "git rev-list")
+            })?;
+            let (pq_t, pq_runs) = measure(opts.runs, |_| {
+                timed(b.pq(&dir).args(&backport), "pq backport --dry-run")
+            })?;
+            println!("  git rev-list {} s, pq dry run {} s", secs(git_t), secs(pq_t));
+            rows.push(Row {
+                job: format!("select ({label})"),
+                tree: tree_label(fx),
+                what: format!(
+                    "`git rev-list --reverse v6.7..v6.8 -- {shown}` vs `pq backport --dry-run --format json`"
+                ),
+                n: listed.len(),
+                git: git_t,
+                git_runs,
+                pq: pq_t,
+                pq_runs,
+                note: if same {
+                    "same commits; pq's dry run also checks the work tree, plans and picks in memory".into()
+                } else {
+                    "SELECTIONS DIFFER".into()
+                },
+            });
+        }
     }
     b.remove(&dir);
+    Ok(())
+}
+
+/// A real repository: `pq init` on a branch with merges and a rebase dry run onto the next release, against
+/// `git cherry` (which answers the same question: which of our commits upstream already has).
+fn bench_cherry(
+    b: &mut Bench,
+    opts: &Options,
+    rows: &mut Vec<Row>,
+    mismatches: &mut Vec<Mismatch>,
+) -> Result<(), String> {
+    let e = &opts.external;
+    let (Some(repo), Some(branch), Some(base), Some(onto)) = (&e.repo, &e.branch, &e.base, &e.onto) else {
+        return Err(format!(
+            "the cherry job needs --repo, --branch, --base and --onto\n{USAGE}"
+        ));
+    };
+    let name = repo
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = if name == "repo" || name == ".git" {
+        repo.parent()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or(name)
+    } else {
+        name
+    };
+    b.clones += 1;
+    let dir = b.work.join(format!("clone-{}", b.clones));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| format!("removing {}: {e}", dir.display()))?;
+    }
+    let src = repo.to_string_lossy().into_owned();
+    let dst = dir.to_string_lossy().into_owned();
+    git(&b.work, &["clone", "-q", "-b", branch, &src, &dst])?;
+    settle();
+    let merges = git(&dir, &["rev-list", "--count", "--merges", &format!("{base}..HEAD")])?;
+    let commits = git(&dir, &["rev-list", "--count", "--no-merges", &format!("{base}..HEAD")])?;
+    let n: usize = commits.parse().map_err(|e| format!("rev-list --count: {e}"))?;
+    println!("cherry: {name} {branch} ({n} commits, {merges} merges on {base}) onto {onto}");
+
+    let t_init = timed(b.pq(&dir).args(["init", "--base", base]), "pq init")?;
+    println!("  pq init {} s", secs(t_init));
+    let (t_cherry, cherry_runs) = measure(opts.runs, |_| {
+        timed(xtask::git::git(&dir).args(["cherry", onto, "HEAD", base]), "git cherry")
+    })?;
+    let cherry = git(&dir, &["cherry", onto, "HEAD", base])?;
+    let equivalent: Vec<&str> = cherry.lines().filter_map(|l| l.strip_prefix("- ")).collect();
+    println!(
+        "  git cherry {} s ({} of {n} found upstream)",
+        secs(t_cherry),
+        equivalent.len()
+    );
+
+    let cache = dir.join(".git/pq/cache");
+    let dry = |label: &str, cold: bool| -> Result<(Duration, String), String> {
+        if cold {
+            let _ = std::fs::remove_dir_all(&cache);
+        }
+        let start = Instant::now();
+        let out = run_ok(
+            b.pq(&dir).args(["rebase", onto, "--dry-run", "--format", "json"]),
+            "pq rebase --dry-run",
+        )?;
+        let t = start.elapsed();
+        println!("  pq rebase --dry-run ({label}) {} s", secs(t));
+        Ok((t, out))
+    };
+    let (t_cold, out) = dry("no commit-graph, first run", true)?;
+    let (t_warm, _) = dry("no commit-graph, second run", false)?;
+    git(&dir, &["commit-graph", "write", "--reachable", "--changed-paths"])?;
+    let (t_graph_cold, _) = dry("commit-graph, first run", true)?;
+    let (t_graph_warm, _) = dry("commit-graph, second run", false)?;
+
+    // Every commit git cherry finds upstream must be dropped by pq: the dropped lines' commits.
+    let dropped: Vec<String> = out
+        .split("{")
+        .filter(|obj| obj.contains("\"outcome\": \"dropped\""))
+        .flat_map(sources)
+        .collect();
+    let missed: Vec<&&str> = equivalent
+        .iter()
+        .filter(|c| !dropped.iter().any(|d| d == **c))
+        .collect();
+    if !missed.is_empty() {
+        mismatches.push(Mismatch(format!(
+            "cherry on {name}: pq keeps {} commit(s) git cherry finds upstream: {}",
+            missed.len(),
+            missed.iter().map(|c| &c[..12]).collect::<Vec<_>>().join(" ")
+        )));
+    }
+    let note = format!(
+        "{} merges linearised; pq drops {}, git cherry finds {} upstream{}",
+        merges,
+        dropped.len(),
+        equivalent.len(),
+        if missed.is_empty() { "" } else { "; PQ MISSES SOME" }
+    );
+    let what = |w: &str| format!("`git cherry {onto} HEAD {base}` vs `pq rebase {onto} --dry-run` ({w})");
+    for (w, t) in [
+        ("no commit-graph, cold cache", t_cold),
+        ("no commit-graph, cached", t_warm),
+        ("commit-graph, cold cache", t_graph_cold),
+        ("commit-graph, cached", t_graph_warm),
+    ] {
+        rows.push(Row {
+            job: "cherry".into(),
+            tree: name.clone(),
+            what: what(w),
+            n,
+            git: t_cherry,
+            git_runs: cherry_runs,
+            pq: t,
+            pq_runs: 1,
+            note: note.clone(),
+        });
+    }
+    rows.push(Row {
+        job: "init".into(),
+        tree: name.clone(),
+        what: format!("`git cherry {onto} HEAD {base}` vs `pq init --base {base}` (on {branch})"),
+        n,
+        git: t_cherry,
+        git_runs: cherry_runs,
+        pq: t_init,
+        pq_runs: 1,
+        note: format!("{merges} merges linearised"),
+    });
+    if opts.keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     Ok(())
 }
 
@@ -733,18 +959,18 @@ fn bench_stops(
     rows: &mut Vec<Row>,
     mismatches: &mut Vec<Mismatch>,
 ) -> Result<(), String> {
-    let (repo, onto, range, paths, tree) = match &opts.stops {
-        Some(s) => (
-            s.repo.clone(),
-            s.onto.clone(),
-            s.range.clone(),
-            s.paths.clone(),
-            s.repo
-                .file_name()
+    let e = &opts.external;
+    let (repo, onto, range, paths, tree) = match (&e.repo, &e.onto, &e.range) {
+        (Some(repo), Some(onto), Some(range)) => (
+            repo.clone(),
+            onto.clone(),
+            range.clone(),
+            e.paths.clone(),
+            repo.file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
         ),
-        None => {
+        _ => {
             let fx = fx.ok_or("the stops job needs the fixture or --repo")?;
             (
                 fx.dir.clone(),
@@ -876,12 +1102,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
 }
 
 fn run_jobs(b: &mut Bench, opts: &Options) -> Result<(), String> {
-    // The stops job on a real repository needs no fixture.
-    if opts.stops.is_some() && opts.jobs.iter().all(|j| j == "stops") {
+    // Jobs on a real repository need no fixture.
+    let elsewhere = |j: &String| j == "cherry" || (j == "stops" && opts.external.repo.is_some());
+    if opts.jobs.iter().all(elsewhere) {
         let mut rows = Vec::new();
         let mut mismatches = Vec::new();
-        bench_stops(b, None, opts, &mut rows, &mut mismatches)?;
-        return report(b, &rows, &mismatches);
+        for job in &opts.jobs {
+            match job.as_str() {
+                "cherry" => bench_cherry(b, opts, &mut rows, &mut mismatches)?,
+                _ => bench_stops(b, None, opts, &mut rows, &mut mismatches)?,
+            }
+        }
+        return report(b, rows, mismatches);
     }
     let main = generate(&b.work, opts.files, opts.commits, true)?;
     let small = if opts.jobs.iter().any(|j| j == "backport") && opts.small_files > 0 && opts.small_files < main.files {
@@ -899,19 +1131,22 @@ fn run_jobs(b: &mut Bench, opts: &Options) -> Result<(), String> {
                 }
                 bench_backport(b, &main, opts, &mut rows, &mut mismatches)?;
             }
-            "rebase" => bench_rebase(b, &main, opts, &mut rows, &mut mismatches)?,
-            "select" => bench_select(b, &main, opts, &mut rows)?,
+            "rebase" => bench_rebase(b, &main, opts, &mut rows, &mut mismatches, "v6.7.2")?,
+            "rebase-major" => bench_rebase(b, &main, opts, &mut rows, &mut mismatches, "v6.8")?,
+            "select" => bench_select(b, &main, opts, &mut rows, &mut mismatches)?,
             "drop" => bench_drop(b, &main, opts, &mut rows, &mut mismatches)?,
             "interop" => bench_interop(b, &main, opts, &mut rows, &mut mismatches)?,
+            "bump" => bench_bump(b, &main, opts, &mut rows, &mut mismatches)?,
+            "fixes" => bench_fixes(b, opts, &mut rows)?,
+            "cherry" => bench_cherry(b, opts, &mut rows, &mut mismatches)?,
             "stops" => bench_stops(b, Some(&main), opts, &mut rows, &mut mismatches)?,
             _ => unreachable!("parsed"),
         }
     }
-    report(b, &rows, &mismatches)
+    report(b, rows, mismatches)
 }
 
-/// Print the results table, write it to `target/bench/results.md`, and fail if any answer differed.
-fn report(b: &Bench, rows: &[Row], mismatches: &[Mismatch]) -> Result<(), String> {
+fn report(b: &Bench, rows: Vec<Row>, mismatches: Vec<Mismatch>) -> Result<(), String> {
     let git_version = git(&b.work, &["--version"])?;
     let machine = format!(
         "{} CPU(s), {}; {}; wall times of whole commands, each on a fresh clone with a commit-graph",
@@ -922,7 +1157,7 @@ fn report(b: &Bench, rows: &[Row], mismatches: &[Mismatch]) -> Result<(), String
     let mut md = String::new();
     md.push_str(HEADER);
     md.push('\n');
-    for r in rows {
+    for r in &rows {
         md.push_str(&r.markdown());
         md.push('\n');
     }
@@ -938,7 +1173,7 @@ fn report(b: &Bench, rows: &[Row], mismatches: &[Mismatch]) -> Result<(), String
     std::fs::write(&out, &md).map_err(|e| format!("writing {}: {e}", out.display()))?;
     println!("written to {}", out.display());
     if !mismatches.is_empty() {
-        for m in mismatches {
+        for m in &mismatches {
             eprintln!("!!! MISMATCH: {}", m.0);
         }
         return Err(format!(
@@ -946,5 +1181,214 @@ fn report(b: &Bench, rows: &[Row], mismatches: &[Mismatch]) -> Result<(), String
             mismatches.len()
         ));
     }
+    Ok(())
+}
+
+/// `pq bump` over three branches on v6.7.1 (`fedora-6.7`, checked out, `fedora-6.7-stack` and a copy of it)
+/// against three `git rebase --onto v6.7.2 v6.7.1 BRANCH` runs, the checked-out branch last so that both
+/// end on it. Every branch's tree must agree.
+fn bench_bump(
+    b: &mut Bench,
+    fx: &KernelFixture,
+    opts: &Options,
+    rows: &mut Vec<Row>,
+    mismatches: &mut Vec<Mismatch>,
+) -> Result<(), String> {
+    let current = "fedora-6.7";
+    let others = [fx.stack_branch.as_str(), "fedora-6.7-copy"];
+    let all = [others[0], others[1], current];
+    println!("bump: {} onto v6.7.2 ({})", all.join(", "), tree_label(fx));
+    let prepare = |b: &mut Bench| -> Result<PathBuf, String> {
+        let dir = b.clone(fx, current)?;
+        git(&dir, &["branch", "-q", "fedora-6.7-copy", others[0]])?;
+        Ok(dir)
+    };
+    let n: usize = {
+        let dir = prepare(b)?;
+        let mut n = 0;
+        for br in all {
+            n += git(&dir, &["rev-list", "--count", &format!("v6.7.1..{br}")])?
+                .trim()
+                .parse::<usize>()
+                .map_err(|e| e.to_string())?;
+        }
+        b.remove(&dir);
+        n
+    };
+    let mut git_trees = Vec::new();
+    let (git_t, git_runs) = measure(opts.runs, |i| {
+        let dir = prepare(b)?;
+        let start = Instant::now();
+        for br in all {
+            run_ok(
+                xtask::git::git(&dir).args(["rebase", "-q", "--onto", "v6.7.2", "v6.7.1", br]),
+                "git rebase",
+            )?;
+        }
+        let t = start.elapsed();
+        git_trees = all.iter().map(|br| tree_of(&dir, br)).collect::<Result<_, _>>()?;
+        println!("  3 × git rebase run {}: {} s", i + 1, secs(t));
+        b.remove(&dir);
+        Ok(t)
+    })?;
+    let mut pq_trees = Vec::new();
+    let (pq_t, pq_runs) = measure(opts.runs, |i| {
+        let dir = prepare(b)?;
+        for br in others {
+            git(&dir, &["switch", "-q", br])?;
+            b.pq_init(&dir, "v6.7.1")?;
+        }
+        git(&dir, &["switch", "-q", current])?;
+        b.pq_init(&dir, "v6.7.1")?;
+        let t = timed(b.pq(&dir).args(["bump", others[0], others[1], current]), "pq bump")?;
+        pq_trees = all.iter().map(|br| tree_of(&dir, br)).collect::<Result<_, _>>()?;
+        println!("  pq bump run {}: {} s", i + 1, secs(t));
+        b.remove(&dir);
+        Ok(t)
+    })?;
+    let same = git_trees == pq_trees;
+    if !same {
+        mismatches.push(Mismatch(format!(
+            "bump on {}: git rebase's trees {git_trees:?} != pq's {pq_trees:?}",
+            tree_label(fx)
+        )));
+    }
+    rows.push(Row {
+        job: "bump (3 branches)".into(),
+        tree: tree_label(fx),
+        what: "3 × `git rebase --onto v6.7.2 v6.7.1 BRANCH` vs `pq bump B1 B2 B3`".into(),
+        n,
+        git: git_t,
+        git_runs,
+        pq: pq_t,
+        pq_runs,
+        note: if same {
+            "same trees on all three branches".into()
+        } else {
+            "TREES DIFFER".into()
+        },
+    });
+    Ok(())
+}
+
+/// `pq fixes` on the real xfsprogs history (the corpus bundle): a branch on v6.1.0 carrying the clean
+/// picks of `pq backport v6.3.0..v6.5.0 libxfs`, follow-ups looked for up to v6.5.0; against the loop
+/// chkfix-style scripts run, one `git log --grep` over the same range per carried commit (for its own id
+/// and each upstream id its message records).
+fn bench_fixes(b: &mut Bench, opts: &Options, rows: &mut Vec<Row>) -> Result<(), String> {
+    let bundle = xtask::oracle::corpus_file("xfsprogs.bundle");
+    let dir = b.work.join("xfsprogs");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| format!("removing {}: {e}", dir.display()))?;
+    }
+    git(
+        &b.work,
+        &["clone", "-q", &bundle.to_string_lossy(), &dir.to_string_lossy()],
+    )?;
+    git(&dir, &["checkout", "-q", "-b", "stable-6.1", "v6.1.0"])?;
+    b.pq_init(&dir, "v6.1.0")?;
+    // The clean picks: skip every conflict.
+    let mut status = b
+        .pq(&dir)
+        .args(["backport", "v6.3.0..v6.5.0", "libxfs"])
+        .output()
+        .map_err(|e| format!("pq backport: {e}"))?
+        .status;
+    while status.code() == Some(1) {
+        status = b
+            .pq(&dir)
+            .arg("skip")
+            .output()
+            .map_err(|e| format!("pq skip: {e}"))?
+            .status;
+    }
+    if !status.success() {
+        return Err("pq backport on xfsprogs failed".into());
+    }
+    git(&dir, &["commit-graph", "write", "--reachable", "--changed-paths"])?;
+    let range = "v6.1.0..v6.5.0";
+    // The ids the loop greps for: each carried commit and the upstream ids its message records.
+    let mut ids: Vec<String> = Vec::new();
+    for c in git(&dir, &["rev-list", "v6.1.0..HEAD"])?.lines() {
+        ids.push(c.to_string());
+        for l in git(&dir, &["log", "-1", "--format=%B", c])?.lines() {
+            let l = l.trim();
+            for (pre, post) in [("(cherry picked from commit ", ")"), ("Source kernel commit: ", "")] {
+                if let Some(id) = l.strip_prefix(pre).and_then(|s| s.strip_suffix(post)) {
+                    ids.push(id.to_string());
+                }
+            }
+        }
+    }
+    println!(
+        "fixes: xfsprogs stable-6.1 ({} carried ids), follow-ups in {range}",
+        ids.len()
+    );
+    let mut loop_found: std::collections::BTreeSet<String> = Default::default();
+    let (git_t, git_runs) = measure(opts.runs, |_| {
+        let start = Instant::now();
+        for id in &ids {
+            let out = git(
+                &dir,
+                &[
+                    "log",
+                    "--format=%H",
+                    "-i",
+                    &format!("--grep=^fixes: *{}", &id[..12]),
+                    range,
+                ],
+            )?;
+            loop_found.extend(out.lines().map(str::to_string));
+        }
+        Ok(start.elapsed())
+    })?;
+    let mut pq_json = String::new();
+    let (pq_t, pq_runs) = measure(opts.runs, |_| {
+        let start = Instant::now();
+        pq_json = run_ok(
+            b.pq(&dir).args(["fixes", "--upstream", "v6.5.0", "--format", "json"]),
+            "pq fixes",
+        )?;
+        Ok(start.elapsed())
+    })?;
+    let v: serde_json::Value = serde_json::from_str(&pq_json).map_err(|e| format!("pq fixes json: {e}"))?;
+    let fixes = v["fixes"].as_array().cloned().unwrap_or_default();
+    let of_carried: std::collections::BTreeSet<String> = fixes
+        .iter()
+        .filter(|f| !f["carried_patch"].is_null())
+        .filter_map(|f| f["commit"].as_str().map(str::to_string))
+        .collect();
+    let in_base = fixes.iter().filter(|f| f["in_base"] == true).count();
+    println!(
+        "  git loop {} s ({} ids), pq fixes {} s: pq {} follow-ups ({} of carried patches, {in_base} of base commits), the loop's grep {}",
+        secs(git_t),
+        ids.len(),
+        secs(pq_t),
+        fixes.len(),
+        of_carried.len(),
+        loop_found.len()
+    );
+    let missed: Vec<&String> = loop_found.difference(&of_carried).collect();
+    rows.push(Row {
+        job: "fixes".into(),
+        tree: "xfsprogs".into(),
+        what: format!("{} × `git log -i --grep='^fixes: ID' {range}` vs `pq fixes --upstream v6.5.0`", ids.len()),
+        n: ids.len(),
+        git: git_t,
+        git_runs,
+        pq: pq_t,
+        pq_runs,
+        note: format!(
+            "pq: {} follow-ups ({} of carried patches, {in_base} of base bugs, which the loop cannot see); the loop: {} commits{}",
+            fixes.len(),
+            of_carried.len(),
+            loop_found.len(),
+            if missed.is_empty() {
+                ", all among pq's".to_string()
+            } else {
+                format!(", {} not among pq's (carried already)", missed.len())
+            }
+        ),
+    });
     Ok(())
 }
