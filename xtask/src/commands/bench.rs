@@ -966,8 +966,11 @@ fn bench_stops(
             onto.clone(),
             range.clone(),
             e.paths.clone(),
-            repo.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
+            // A bare mirror is often `NAME/repo` or `NAME.git`: name it by the directory that says what it is.
+            repo.components()
+                .rev()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .find(|n| n != "repo" && n != ".git")
                 .unwrap_or_default(),
         ),
         _ => {
@@ -1014,7 +1017,7 @@ fn bench_stops(
         job: "stops".into(),
         tree,
         what: format!(
-            "`git cherry-pick -x` per commit + `--skip` at each stop vs `pq backport` + `pq skip` ({range} -- {}, {} stops)",
+            "`git cherry-pick -x` per commit + `--skip` at each stop vs `pq backport` + `pq skip` ({range} -- {}, {} stops; fresh clones without a commit-graph)",
             paths.join(" "),
             c.stops
         ),
