@@ -30,6 +30,8 @@ mod move_;
 mod queue;
 mod reword;
 
+mod bump;
+
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -114,6 +116,7 @@ pub enum Command {
     Export(export::Args),
     Import(import::Args),
     Fixes(fixes::Args),
+    Bump(bump::Args),
 }
 
 pub use crate::error::{EXIT_FAILURE, EXIT_FOLLOW_UP, EXIT_OK, EXIT_STOPPED, EXIT_USAGE};
@@ -208,6 +211,7 @@ pub fn run() -> i32 {
         Command::Export(a) => export::run(&dir, a, patch_format, &out),
         Command::Import(a) => import::run(&dir, a, patch_format, &out, &cmd),
         Command::Fixes(a) => fixes::run(&dir, a, &out, &cmd),
+        Command::Bump(a) => bump::run(&dir, a, &out, &cmd),
     };
     match result {
         Ok(_) if crate::interrupt::requested() => {

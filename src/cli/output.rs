@@ -145,3 +145,16 @@ resolve the conflicts, `git add` the files, then run `pq continue`;\nor drop thi
         info.paths.iter().map(|p| format!("  {p}\n")).collect::<String>(),
     )
 }
+
+/// The prerequisites named at a stop, under it: the upstream commits the branch lacks that last changed
+/// the conflicting lines, oldest first. Empty when there are none.
+pub fn render_prerequisites(list: &[crate::ops::prereqs::Prerequisite]) -> String {
+    if list.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("upstream commits the branch lacks that last changed these lines (oldest first):\n");
+    for p in list {
+        s.push_str(&format!("  {} {}\n", short(&p.commit), p.subject));
+    }
+    s
+}

@@ -1,6 +1,6 @@
 use std::path::Path;
 
-use crate::cli::output::{render_lines, render_stop};
+use crate::cli::output::{render_lines, render_prerequisites, render_stop};
 use crate::cli::{Output, EXIT_OK, EXIT_STOPPED};
 use crate::engine::replay::Outcome;
 use crate::ops::count;
@@ -34,11 +34,16 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
         },
         &progress,
     )?;
+    let prereqs = if r.stopped.is_some() {
+        crate::ops::prereqs::at_stop(dir)?
+    } else {
+        Vec::new()
+    };
     if out.json() {
         out.print_json(&serde_json::json!({
             "old_base": r.old_base, "new_base": r.new_base, "dry_run": r.dry_run,
             "patches": r.lines,
-            "stopped": r.stopped.as_ref().map(|s| serde_json::json!({"commit": s.source.to_string(), "subject": s.subject, "series": s.series, "conflicts": s.paths})),
+            "stopped": r.stopped.as_ref().map(|s| serde_json::json!({"commit": s.source.to_string(), "subject": s.subject, "series": s.series, "conflicts": s.paths, "prerequisites": prereqs})),
             "head": r.new_head.map(|h| h.to_string()),
         }));
     } else {
@@ -70,6 +75,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
             println!("dry run onto {}: {applied} would apply, {dropped} would be dropped, {conflicts} conflict(s){blocked}; nothing changed", r.new_base);
         } else if let Some(s) = &r.stopped {
             eprint!("{}", render_stop("rebase", s));
+            eprint!("{}", render_prerequisites(&prereqs));
         } else {
             println!("rebased onto {}: {applied} replayed, {dropped} dropped", r.new_base);
         }

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use similar::{Algorithm, TextDiff};
+use gix_imara_diff::{Algorithm, Diff, InternedInput};
 
 use crate::error::Result;
 use crate::git::{Oid, Repo};
@@ -13,26 +13,49 @@ use crate::git::{Oid, Repo};
 pub const CONTEXT: usize = 3;
 
 /// The old-side line ranges (0-based, end exclusive) of the hunks of `old` → `new`, each with `context`
-/// lines around it: the `-a,b` of git's unified hunk headers. Hunks that only add lines to an empty file
-/// have no old lines and give nothing.
-pub fn hunk_ranges(old: &str, new: &str, context: usize) -> Vec<Range<u32>> {
-    let diff = TextDiff::configure().algorithm(Algorithm::Myers).diff_lines(old, new);
+/// lines around it: the `-a,b` of git's unified hunk headers. The line diff is the one `git diff` makes
+/// (imara-diff's Myers with git's slider heuristics, hunks closer than twice the context joined), so the
+/// ranges are the ones `git diff` prints: a plain Myers diff can place a moved block differently and end a
+/// hunk a line short. Hunks that only add lines to an empty file have no old lines and give nothing.
+pub fn hunk_ranges(old: impl AsRef<[u8]>, new: impl AsRef<[u8]>, context: usize) -> Vec<Range<u32>> {
+    let input = InternedInput::new(old.as_ref(), new.as_ref());
+    let mut diff = Diff::compute(Algorithm::Myers, &input);
+    diff.postprocess_lines(&input);
+    let changes: Vec<_> = diff.hunks().collect();
+    let na = input.before.len() as u32;
+    let context = context as u32;
     let mut out = Vec::new();
-    for group in diff.grouped_ops(context) {
-        let (Some(first), Some(last)) = (group.first(), group.last()) else {
-            continue;
-        };
-        let r = first.old_range().start as u32..last.old_range().end as u32;
-        if r.start < r.end {
-            out.push(r);
+    let mut i = 0;
+    while i < changes.len() {
+        let mut j = i;
+        while j + 1 < changes.len() && changes[j + 1].before.start - changes[j].before.end <= 2 * context {
+            j += 1;
         }
+        let start = changes[i].before.start.saturating_sub(context);
+        let end = (changes[j].before.end + context).min(na);
+        if start < end {
+            out.push(start..end);
+        }
+        i = j + 1;
     }
     out
 }
 
 /// The commits `git blame PARENT -- PATH` names for the lines of `paths` that `commit`'s change (against
 /// `parent`) touches, with context. Paths `parent` lacks (added by the commit) give nothing.
-pub fn touched_lines_blame(repo: &Repo, commit: Oid, parent: Oid, paths: &[String]) -> Result<BTreeSet<Oid>> {
+///
+/// With `since` (seconds since the epoch), history older than that is not followed: lines still unblamed
+/// there are attributed to the old commit reached, one that holds them but did not necessarily make them.
+/// Callers pass the oldest commit time of the range they care about, so every such commit is outside it
+/// (and so are its ancestors, where the lines really came from): the commits named inside the range are
+/// exactly `git blame`'s, and the walk stops at the range instead of going back to the file's creation.
+pub fn touched_lines_blame(
+    repo: &Repo,
+    commit: Oid,
+    parent: Oid,
+    paths: &[String],
+    since: Option<i64>,
+) -> Result<BTreeSet<Oid>> {
     let parent_tree = repo.commit_tree(parent)?;
     let tree = repo.commit_tree(commit)?;
     let mut out = BTreeSet::new();
@@ -51,8 +74,8 @@ pub fn touched_lines_blame(repo: &Repo, commit: Oid, parent: Oid, paths: &[Strin
         if old.contains(&0) || new.contains(&0) {
             continue;
         }
-        let ranges = hunk_ranges(&String::from_utf8_lossy(&old), &String::from_utf8_lossy(&new), CONTEXT);
-        for b in repo.blame_lines(parent, path.as_bytes(), &ranges, None)? {
+        let ranges = hunk_ranges(&old, &new, CONTEXT);
+        for b in repo.blame_lines(parent, path.as_bytes(), &ranges, since)? {
             out.insert(b.commit);
         }
     }
@@ -72,5 +95,19 @@ mod tests {
         assert_eq!(hunk_ranges(&old, &new, 3), vec![0..4, 16..20]);
         assert_eq!(hunk_ranges("", "a\n", 3), Vec::<Range<u32>>::new());
         assert_eq!(hunk_ranges(&old, &old, 3), Vec::<Range<u32>>::new());
+    }
+
+    /// A block moved up past two changed lines: git ends the hunk after the moved block's old place plus
+    /// three lines of context, as `git diff --no-index` prints it.
+    #[test]
+    fn hunks_follow_git_diff_on_a_moved_block() {
+        let old = "a\nb\nc\nd\nx = f(y)\ne\nif bad(x)\n\treturn\n\nt(x)\ng\nh\n";
+        let new = "a\nb\nc\nd\nz = g(y)\nif bad(z)\n\treturn\n\ne\nx = z\nt(x)\ng\nh\n";
+        let git = "@@ -2,11 +2,12 @@";
+        let r = hunk_ranges(old, new, 3);
+        let parts: Vec<&str> = git[4..].split([',', ' ']).collect();
+        let start: u32 = parts[0].parse::<u32>().unwrap() - 1;
+        let len: u32 = parts[1].parse().unwrap();
+        assert_eq!(r, vec![start..start + len]);
     }
 }

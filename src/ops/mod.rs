@@ -29,6 +29,8 @@ pub mod transaction;
 pub mod undo;
 pub mod validate;
 
+pub mod bump;
+
 use std::path::Path;
 
 use gix::bstr::{BString, ByteSlice};

@@ -37,7 +37,18 @@ pub fn prerequisites(
     paths: &[String],
 ) -> Result<Vec<Prerequisite>> {
     let base = state.base_commit;
-    let blamed = touched_lines_blame(repo, commit, parent, paths)?;
+    // The range the branch lacks: what the parent has and the base does not. Blame need not look past
+    // its oldest commit (see `touched_lines_blame`).
+    let range = repo.commits_between(&[base], parent)?;
+    let mut oldest: Option<i64> = None;
+    for id in &range {
+        let t = repo.commit(*id)?.committer.time;
+        oldest = Some(oldest.map_or(t, |o| o.min(t)));
+    }
+    let Some(since) = oldest else {
+        return Ok(Vec::new());
+    };
+    let blamed = touched_lines_blame(repo, commit, parent, paths, Some(since))?;
     let mut presence: Option<Presence> = None;
     let mut out: Vec<(i64, Prerequisite)> = Vec::new();
     for id in blamed {
@@ -77,29 +88,45 @@ pub fn prerequisites(
     Ok(out.into_iter().map(|(_, p)| p).collect())
 }
 
-/// The prerequisites of the stopped pick, if a backport is stopped at one (empty otherwise, and for
-/// replays of the branch's own patches, whose parent is not upstream).
+/// The prerequisites of the stopped step, if an operation is stopped (empty otherwise). A backport's pick
+/// is blamed on its upstream parent; a rebase's patch that came from upstream (it records an origin) on
+/// its origin's parent, against the new base. Local patches have no upstream parent and give nothing.
 pub fn at_stop(dir: &Path) -> Result<Vec<Prerequisite>> {
     let ws = Workspace::open(dir)?;
     let Some(stopped) = sequencer::load(ws.repo.git_dir())? else {
         return Ok(Vec::new());
     };
+    of_stopped(&ws.repo, &stopped)
+}
+
+/// [`at_stop`] for a loaded stopped operation.
+pub fn of_stopped(repo: &Repo, stopped: &sequencer::Stopped) -> Result<Vec<Prerequisite>> {
     let Some(step) = stopped.todo.first() else {
         return Ok(Vec::new());
     };
-    let Some(parent) = step.parent else {
-        return Ok(Vec::new());
+    let (commit, parent) = match stopped.kind.as_str() {
+        "backport" if step.new => match step.parent {
+            Some(parent) => (step.source, parent),
+            None => return Ok(Vec::new()),
+        },
+        "rebase" => {
+            let Some(origin) = step.origin.filter(|o| repo.commit(*o).is_ok()) else {
+                return Ok(Vec::new());
+            };
+            match repo.commit(origin)?.parents.first() {
+                Some(parent) => (origin, *parent),
+                None => return Ok(Vec::new()),
+            }
+        }
+        _ => return Ok(Vec::new()),
     };
-    if stopped.kind != "backport" || !step.new {
-        return Ok(Vec::new());
-    }
-    prerequisites(
-        &ws.repo,
-        &stopped.state,
-        stopped.tip,
-        step.source,
-        parent,
-        &stopped.conflicts,
+    // The steps still to replay carry their origins too: those are not missing.
+    let coming: HashSet<Oid> = stopped.todo.iter().flat_map(|s| [s.origin, s.via]).flatten().collect();
+    Ok(
+        prerequisites(repo, &stopped.state, stopped.tip, commit, parent, &stopped.conflicts)?
+            .into_iter()
+            .filter(|p| !coming.contains(&p.commit))
+            .collect(),
     )
 }
 

@@ -9,12 +9,12 @@
 use std::collections::HashMap;
 
 use crate::engine::patch_id::{PatchId, PatchIds};
-use crate::engine::replay::{execute, line, Outcome, ReportLine, Run, Step};
+use crate::engine::replay::{execute, line, Halt, Outcome, ReportLine, Run, Step};
 use crate::engine::select::{select, Range};
 use crate::error::{Error, Result};
-use crate::git::{short, Oid};
+use crate::git::{short, Oid, Person, Repo};
 use crate::model::provenance;
-use crate::model::state::{Dropped, PatchKind};
+use crate::model::state::{Dropped, PatchKind, State};
 use crate::ops::backport::replay_step;
 use crate::ops::{Concluded, StopInfo, Transaction, Workspace};
 use crate::progress::{Phase, PhaseGuard, Sink};
@@ -55,6 +55,68 @@ pub fn rebase(dir: &std::path::Path, opts: &RebaseOptions, progress: &Sink) -> R
     crate::ops::validate::rebase_target(repo, &opts.onto, new_base, old_base, &state.base, ws.head, opts.force)?;
     let dirty = ws.dirty()?;
     let who = repo.committer()?;
+    if !opts.dry_run {
+        // Every path the move to the new base changes is written, whatever happens to the patches. A patch's
+        // own paths end as they are unless the base changed them too, so a change there can wait for the
+        // check at the stop or the finish.
+        let mut written = std::collections::BTreeMap::new();
+        let base_changes = repo.diff_trees(Some(repo.commit_tree(old_base)?), Some(repo.commit_tree(new_base)?))?;
+        for c in base_changes {
+            let by = format!("the move to {}", opts.onto);
+            written.entry(c.path.clone()).or_insert((c, by));
+        }
+        crate::ops::preflight::check(repo, &dirty, ws.head_tree()?, &written)?;
+    }
+    let tx = Transaction::begin(&mut ws, &opts.command)?;
+    let Replayed {
+        lines,
+        mapping,
+        steps,
+        run,
+        halt,
+        new_state,
+    } = replay_onto(&ws.repo, &state, &opts.onto, new_base, &who, opts.dry_run)?;
+    let result = |lines, stopped, new_head, mapping| RebaseReport {
+        old_base: state.base.clone(),
+        new_base: opts.onto.clone(),
+        lines,
+        stopped,
+        new_head,
+        dry_run: opts.dry_run,
+        mapping,
+    };
+    if opts.dry_run {
+        tx.discard(&mut ws.repo);
+        return Ok(result(lines, None, None, mapping));
+    }
+    match tx.conclude(&mut ws.repo, "rebase", new_state, run, &steps, halt, &dirty)? {
+        Concluded::Done(head) => Ok(result(lines, None, Some(head), mapping)),
+        Concluded::Stopped(info) => Ok(result(lines, Some(info), None, mapping)),
+    }
+}
+
+/// A rebase worked out on objects (kept in memory by the caller's transaction): every patch's outcome in
+/// stack order, the replay's end, and the state it leads to. `pq rebase` and `pq bump` both conclude it.
+pub(crate) struct Replayed {
+    pub lines: Vec<ReportLine>,
+    /// old commit → new commit, for range-diff.
+    pub mapping: Vec<(Oid, Option<Oid>)>,
+    pub steps: Vec<Step>,
+    pub run: Run,
+    pub halt: Halt,
+    pub new_state: State,
+}
+
+/// Replay `state`'s patches onto `new_base` (named `onto`), dropping what it already contains.
+pub(crate) fn replay_onto(
+    repo: &Repo,
+    state: &State,
+    onto: &str,
+    new_base: Oid,
+    who: &Person,
+    dry_run: bool,
+) -> Result<Replayed> {
+    let old_base = state.base_commit;
 
     // What the new base brings that the old one lacked: provenance lines and patch-ids to drop by.
     let fresh = repo.commits_between(&[old_base], new_base)?;
@@ -91,14 +153,14 @@ pub fn rebase(dir: &std::path::Path, opts: &RebaseOptions, progress: &Sink) -> R
             // The new base's own commits are exactly `fresh`: an upstream commit the old base lacked is an
             // ancestor of the new base precisely when it is one of them.
             if in_base.contains(id) {
-                why = Some(format!("upstream {} is in {}", short(id), opts.onto));
+                why = Some(format!("upstream {} is in {}", short(id), onto));
                 break;
             }
             if let Some(by) = upstream_named.get(id) {
                 why = Some(format!(
                     "{} in {} is a backport of its upstream {}",
                     short(by),
-                    opts.onto,
+                    onto,
                     short(id)
                 ));
                 break;
@@ -113,7 +175,7 @@ pub fn rebase(dir: &std::path::Path, opts: &RebaseOptions, progress: &Sink) -> R
                 why = Some(format!(
                     "same change as {} in {} (patch-id)",
                     crate::git::short(&by),
-                    opts.onto
+                    onto
                 ));
             }
         }
@@ -125,7 +187,7 @@ pub fn rebase(dir: &std::path::Path, opts: &RebaseOptions, progress: &Sink) -> R
                     subject: step.subject.clone(),
                     origin: p.origin,
                     reason: reason.clone(),
-                    base: opts.onto.clone(),
+                    base: onto.to_string(),
                 });
                 report.push(line(&step, Outcome::Dropped, Some(reason)));
             }
@@ -133,20 +195,6 @@ pub fn rebase(dir: &std::path::Path, opts: &RebaseOptions, progress: &Sink) -> R
         }
     }
 
-    if !opts.dry_run {
-        // Every path the move to the new base changes is written, whatever happens to the patches. A patch's
-        // own paths end as they are unless the base changed them too, so a change there can wait for the
-        // check at the stop or the finish.
-        let mut written = std::collections::BTreeMap::new();
-        let base_changes = repo.diff_trees(Some(repo.commit_tree(old_base)?), Some(repo.commit_tree(new_base)?))?;
-        for c in base_changes {
-            let by = format!("the move to {}", opts.onto);
-            written.entry(c.path.clone()).or_insert((c, by));
-        }
-        crate::ops::preflight::check(repo, &dirty, ws.head_tree()?, &written)?;
-    }
-    let tx = Transaction::begin(&mut ws, &opts.command)?;
-    let repo = &ws.repo;
     let mut run = Run {
         tip: new_base,
         tip_tree: repo.commit_tree(new_base)?,
@@ -156,16 +204,9 @@ pub fn rebase(dir: &std::path::Path, opts: &RebaseOptions, progress: &Sink) -> R
     let total = steps.len();
     let rerere = crate::engine::rerere::Rerere::load(repo)?;
     let replaying = PhaseGuard::start(repo.progress(), Phase::Replaying, Some(total as u64));
-    let halt = execute(
-        repo,
-        &mut run,
-        &steps,
-        &who,
-        opts.dry_run,
-        &rerere,
-        &HashMap::new(),
-        |i| replaying.set(i as u64),
-    )?;
+    let halt = execute(repo, &mut run, &steps, who, dry_run, &rerere, &HashMap::new(), |i| {
+        replaying.set(i as u64)
+    })?;
     drop(replaying);
     // Replays that came out empty are drops too.
     for l in &run.report {
@@ -176,7 +217,7 @@ pub fn rebase(dir: &std::path::Path, opts: &RebaseOptions, progress: &Sink) -> R
                 subject: l.subject.clone(),
                 origin: l.origin,
                 reason: l.reason.clone().unwrap_or_default(),
-                base: opts.onto.clone(),
+                base: onto.to_string(),
             });
         }
     }
@@ -187,26 +228,17 @@ pub fn rebase(dir: &std::path::Path, opts: &RebaseOptions, progress: &Sink) -> R
     lines.sort_by_key(|l| order.get(&l.source).copied().unwrap_or(usize::MAX));
     let mapping: Vec<(Oid, Option<Oid>)> = lines.iter().map(|l| (l.source, l.new)).collect();
     let mut new_state = state.clone();
-    new_state.base = opts.onto.clone();
+    new_state.base = onto.to_string();
     new_state.base_commit = new_base;
     new_state.dropped.extend(dropped);
-    let result = |lines, stopped, new_head, mapping| RebaseReport {
-        old_base: state.base.clone(),
-        new_base: opts.onto.clone(),
+    Ok(Replayed {
         lines,
-        stopped,
-        new_head,
-        dry_run: opts.dry_run,
         mapping,
-    };
-    if opts.dry_run {
-        tx.discard(&mut ws.repo);
-        return Ok(result(lines, None, None, mapping));
-    }
-    match tx.conclude(&mut ws.repo, "rebase", new_state, run, &steps, halt, &dirty)? {
-        Concluded::Done(head) => Ok(result(lines, None, Some(head), mapping)),
-        Concluded::Stopped(info) => Ok(result(lines, Some(info), None, mapping)),
-    }
+        steps,
+        run,
+        halt,
+        new_state,
+    })
 }
 
 /// Patch-id equivalence between our patches and the new base's commits, computed only where it can

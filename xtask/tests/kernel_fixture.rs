@@ -1,7 +1,7 @@
 //! Checks the kernel fixture with the git CLI.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use xtask::fixture::{kernel, KernelFixture, KernelOptions, PickOutcome};
 use xtask::git;
@@ -72,7 +72,7 @@ fn refs(dir: &Path) -> String {
 }
 
 #[test]
-fn small_is_deterministic_and_fast() {
+fn small_is_deterministic_and_well_formed() {
     let t = Instant::now();
     let (a, fa) = small("det-a");
     let elapsed = t.elapsed();
@@ -84,9 +84,8 @@ fn small_is_deterministic_and_fast() {
     let fsck = git::run(&a.0, &["fsck", "--full", "--strict", "--no-dangling"]).unwrap();
     assert!(fsck.status.success(), "{}", String::from_utf8_lossy(&fsck.stderr));
     assert!(fsck.stdout.is_empty(), "{}", String::from_utf8_lossy(&fsck.stdout));
-    // Debug builds are slower than release; keep generous headroom.
-    assert!(elapsed < Duration::from_secs(3), "small fixture took {elapsed:?}");
-    eprintln!("small fixture: {:?}", fa.timings);
+    // Speed is shown by `cargo xtask bench`, never asserted: a loaded machine would fail a timed test.
+    eprintln!("small fixture: {elapsed:?} {:?}", fa.timings);
 }
 
 #[test]
@@ -344,7 +343,6 @@ fn large_fixture() {
     let elapsed = t.elapsed();
     eprintln!("{}", fx.summary().lines().take(2).collect::<Vec<_>>().join("\n"));
     eprintln!("large fixture: {elapsed:?} {:?}", fx.timings);
-    assert!(elapsed < Duration::from_secs(60), "large fixture took {elapsed:?}");
     assert!(fx.files >= 69_000, "{}", fx.files);
     assert_eq!(fx.range_commits, 20_000);
     assert!(fx.clean_backport_count >= 500, "{}", fx.clean_backport_count);

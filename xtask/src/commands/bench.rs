@@ -1,4 +1,4 @@
-//! `cargo xtask bench [backport|rebase|select|all] [--files N --commits N] [--picks N] [--runs N] [--keep DIR]`
+//! `cargo xtask bench [backport|rebase|select|interop|drop|fixes|bump|all] [--files N --commits N] [--picks N] [--runs N] [--keep DIR]`
 //!
 //! Runs pq and the git CLI on the same generated repository, side by side, and prints wall times, the cost
 //! per pick and the ratio git / pq. Each measurement runs on a fresh clone (with a commit-graph carrying
@@ -15,7 +15,7 @@ use xtask::fixture::{kernel, KernelFixture, KernelOptions};
 use super::workspace_root;
 
 const USAGE: &str =
-    "usage: cargo xtask bench [backport|rebase|rebase-major|select|interop|drop|all] [--files N --commits N] [--picks N]
+    "usage: cargo xtask bench [backport|rebase|rebase-major|select|interop|drop|fixes|bump|all] [--files N --commits N] [--picks N]
                          [--runs N] [--small-files N] [--keep DIR] [--pq BIN]
 
   --files N, --commits N  size of the main fixture (default: the large preset, 70 000 files / 20 000 commits)
@@ -80,10 +80,22 @@ fn parse(args: &[String]) -> Result<Options, String> {
     while i < args.len() {
         let a = args[i].as_str();
         match a {
-            "backport" | "rebase" | "rebase-major" | "select" | "interop" | "drop" => o.jobs.push(a.to_string()),
-            "all" => o
-                .jobs
-                .extend(["backport", "rebase", "rebase-major", "select", "interop", "drop"].map(String::from)),
+            "backport" | "rebase" | "rebase-major" | "select" | "interop" | "drop" | "fixes" | "bump" => {
+                o.jobs.push(a.to_string())
+            }
+            "all" => o.jobs.extend(
+                [
+                    "backport",
+                    "rebase",
+                    "rebase-major",
+                    "select",
+                    "interop",
+                    "drop",
+                    "fixes",
+                    "bump",
+                ]
+                .map(String::from),
+            ),
             "--files" => o.files = Some(number(value(&mut i, a)?, a)?),
             "--commits" => o.commits = Some(number(value(&mut i, a)?, a)?),
             "--small-files" => o.small_files = number(value(&mut i, a)?, a)?,
@@ -1031,6 +1043,8 @@ fn run_jobs(b: &mut Bench, opts: &Options) -> Result<(), String> {
             "select" => bench_select(b, &main, opts, &mut rows, &mut mismatches)?,
             "drop" => bench_drop(b, &main, opts, &mut rows, &mut mismatches)?,
             "interop" => bench_interop(b, &main, opts, &mut rows, &mut mismatches)?,
+            "bump" => bench_bump(b, &main, opts, &mut rows, &mut mismatches)?,
+            "fixes" => bench_fixes(b, opts, &mut rows)?,
             "cherry" => bench_cherry(b, opts, &mut rows, &mut mismatches)?,
             _ => unreachable!("parsed"),
         }
@@ -1073,5 +1087,214 @@ fn report(b: &Bench, rows: Vec<Row>, mismatches: Vec<Mismatch>) -> Result<(), St
             mismatches.len()
         ));
     }
+    Ok(())
+}
+
+/// `pq bump` over three branches on v6.7.1 (`fedora-6.7`, checked out, `fedora-6.7-stack` and a copy of it)
+/// against three `git rebase --onto v6.7.2 v6.7.1 BRANCH` runs, the checked-out branch last so that both
+/// end on it. Every branch's tree must agree.
+fn bench_bump(
+    b: &mut Bench,
+    fx: &KernelFixture,
+    opts: &Options,
+    rows: &mut Vec<Row>,
+    mismatches: &mut Vec<Mismatch>,
+) -> Result<(), String> {
+    let current = "fedora-6.7";
+    let others = [fx.stack_branch.as_str(), "fedora-6.7-copy"];
+    let all = [others[0], others[1], current];
+    println!("bump: {} onto v6.7.2 ({})", all.join(", "), tree_label(fx));
+    let prepare = |b: &mut Bench| -> Result<PathBuf, String> {
+        let dir = b.clone(fx, current)?;
+        git(&dir, &["branch", "-q", "fedora-6.7-copy", others[0]])?;
+        Ok(dir)
+    };
+    let n: usize = {
+        let dir = prepare(b)?;
+        let mut n = 0;
+        for br in all {
+            n += git(&dir, &["rev-list", "--count", &format!("v6.7.1..{br}")])?
+                .trim()
+                .parse::<usize>()
+                .map_err(|e| e.to_string())?;
+        }
+        b.remove(&dir);
+        n
+    };
+    let mut git_trees = Vec::new();
+    let (git_t, git_runs) = measure(opts.runs, |i| {
+        let dir = prepare(b)?;
+        let start = Instant::now();
+        for br in all {
+            run_ok(
+                xtask::git::git(&dir).args(["rebase", "-q", "--onto", "v6.7.2", "v6.7.1", br]),
+                "git rebase",
+            )?;
+        }
+        let t = start.elapsed();
+        git_trees = all.iter().map(|br| tree_of(&dir, br)).collect::<Result<_, _>>()?;
+        println!("  3 × git rebase run {}: {} s", i + 1, secs(t));
+        b.remove(&dir);
+        Ok(t)
+    })?;
+    let mut pq_trees = Vec::new();
+    let (pq_t, pq_runs) = measure(opts.runs, |i| {
+        let dir = prepare(b)?;
+        for br in others {
+            git(&dir, &["switch", "-q", br])?;
+            b.pq_init(&dir, "v6.7.1")?;
+        }
+        git(&dir, &["switch", "-q", current])?;
+        b.pq_init(&dir, "v6.7.1")?;
+        let t = timed(b.pq(&dir).args(["bump", others[0], others[1], current]), "pq bump")?;
+        pq_trees = all.iter().map(|br| tree_of(&dir, br)).collect::<Result<_, _>>()?;
+        println!("  pq bump run {}: {} s", i + 1, secs(t));
+        b.remove(&dir);
+        Ok(t)
+    })?;
+    let same = git_trees == pq_trees;
+    if !same {
+        mismatches.push(Mismatch(format!(
+            "bump on {}: git rebase's trees {git_trees:?} != pq's {pq_trees:?}",
+            tree_label(fx)
+        )));
+    }
+    rows.push(Row {
+        job: "bump (3 branches)".into(),
+        tree: tree_label(fx),
+        what: "3 × `git rebase --onto v6.7.2 v6.7.1 BRANCH` vs `pq bump B1 B2 B3`".into(),
+        n,
+        git: git_t,
+        git_runs,
+        pq: pq_t,
+        pq_runs,
+        note: if same {
+            "same trees on all three branches".into()
+        } else {
+            "TREES DIFFER".into()
+        },
+    });
+    Ok(())
+}
+
+/// `pq fixes` on the real xfsprogs history (the corpus bundle): a branch on v6.1.0 carrying the clean
+/// picks of `pq backport v6.3.0..v6.5.0 libxfs`, follow-ups looked for up to v6.5.0; against the loop
+/// chkfix-style scripts run, one `git log --grep` over the same range per carried commit (for its own id
+/// and each upstream id its message records).
+fn bench_fixes(b: &mut Bench, opts: &Options, rows: &mut Vec<Row>) -> Result<(), String> {
+    let bundle = xtask::oracle::corpus_file("xfsprogs.bundle");
+    let dir = b.work.join("xfsprogs");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| format!("removing {}: {e}", dir.display()))?;
+    }
+    git(
+        &b.work,
+        &["clone", "-q", &bundle.to_string_lossy(), &dir.to_string_lossy()],
+    )?;
+    git(&dir, &["checkout", "-q", "-b", "stable-6.1", "v6.1.0"])?;
+    b.pq_init(&dir, "v6.1.0")?;
+    // The clean picks: skip every conflict.
+    let mut status = b
+        .pq(&dir)
+        .args(["backport", "v6.3.0..v6.5.0", "libxfs"])
+        .output()
+        .map_err(|e| format!("pq backport: {e}"))?
+        .status;
+    while status.code() == Some(1) {
+        status = b
+            .pq(&dir)
+            .arg("skip")
+            .output()
+            .map_err(|e| format!("pq skip: {e}"))?
+            .status;
+    }
+    if !status.success() {
+        return Err("pq backport on xfsprogs failed".into());
+    }
+    git(&dir, &["commit-graph", "write", "--reachable", "--changed-paths"])?;
+    let range = "v6.1.0..v6.5.0";
+    // The ids the loop greps for: each carried commit and the upstream ids its message records.
+    let mut ids: Vec<String> = Vec::new();
+    for c in git(&dir, &["rev-list", "v6.1.0..HEAD"])?.lines() {
+        ids.push(c.to_string());
+        for l in git(&dir, &["log", "-1", "--format=%B", c])?.lines() {
+            let l = l.trim();
+            for (pre, post) in [("(cherry picked from commit ", ")"), ("Source kernel commit: ", "")] {
+                if let Some(id) = l.strip_prefix(pre).and_then(|s| s.strip_suffix(post)) {
+                    ids.push(id.to_string());
+                }
+            }
+        }
+    }
+    println!(
+        "fixes: xfsprogs stable-6.1 ({} carried ids), follow-ups in {range}",
+        ids.len()
+    );
+    let mut loop_found: std::collections::BTreeSet<String> = Default::default();
+    let (git_t, git_runs) = measure(opts.runs, |_| {
+        let start = Instant::now();
+        for id in &ids {
+            let out = git(
+                &dir,
+                &[
+                    "log",
+                    "--format=%H",
+                    "-i",
+                    &format!("--grep=^fixes: *{}", &id[..12]),
+                    range,
+                ],
+            )?;
+            loop_found.extend(out.lines().map(str::to_string));
+        }
+        Ok(start.elapsed())
+    })?;
+    let mut pq_json = String::new();
+    let (pq_t, pq_runs) = measure(opts.runs, |_| {
+        let start = Instant::now();
+        pq_json = run_ok(
+            b.pq(&dir).args(["fixes", "--upstream", "v6.5.0", "--format", "json"]),
+            "pq fixes",
+        )?;
+        Ok(start.elapsed())
+    })?;
+    let v: serde_json::Value = serde_json::from_str(&pq_json).map_err(|e| format!("pq fixes json: {e}"))?;
+    let fixes = v["fixes"].as_array().cloned().unwrap_or_default();
+    let of_carried: std::collections::BTreeSet<String> = fixes
+        .iter()
+        .filter(|f| !f["carried_patch"].is_null())
+        .filter_map(|f| f["commit"].as_str().map(str::to_string))
+        .collect();
+    let in_base = fixes.iter().filter(|f| f["in_base"] == true).count();
+    println!(
+        "  git loop {} s ({} ids), pq fixes {} s: pq {} follow-ups ({} of carried patches, {in_base} of base commits), the loop's grep {}",
+        secs(git_t),
+        ids.len(),
+        secs(pq_t),
+        fixes.len(),
+        of_carried.len(),
+        loop_found.len()
+    );
+    let missed: Vec<&String> = loop_found.difference(&of_carried).collect();
+    rows.push(Row {
+        job: "fixes".into(),
+        tree: "xfsprogs".into(),
+        what: format!("{} × `git log -i --grep='^fixes: ID' {range}` vs `pq fixes --upstream v6.5.0`", ids.len()),
+        n: ids.len(),
+        git: git_t,
+        git_runs,
+        pq: pq_t,
+        pq_runs,
+        note: format!(
+            "pq: {} follow-ups ({} of carried patches, {in_base} of base bugs, which the loop cannot see); the loop: {} commits{}",
+            fixes.len(),
+            of_carried.len(),
+            loop_found.len(),
+            if missed.is_empty() {
+                ", all among pq's".to_string()
+            } else {
+                format!(", {} not among pq's (carried already)", missed.len())
+            }
+        ),
+    });
     Ok(())
 }
