@@ -243,3 +243,61 @@ fn bump_refuses_when_uncommitted_work_is_in_the_way() {
     r.git(&["branch", "plain", "v1.0.1"]);
     assert!(assert_refused(&r.pq(&["bump", "plain"])).contains("not managed by pq"));
 }
+
+/// The kernel fixture: fedora-6.7 (checked out), fedora-6.7-stack and a copy of it on v6.7.1, fedora-6.8 on
+/// the newest 6.8 tag. One `pq bump` moves the three 6.7 branches to v6.7.2 exactly as `git rebase` does,
+/// and leaves fedora-6.8 alone.
+#[test]
+fn kernel_bump_of_three_branches_matches_git_rebase() {
+    let (r, _fx) = TestRepo::kernel();
+    r.git(&["branch", "fedora-6.7-copy", "fedora-6.7-stack"]);
+    for b in ["fedora-6.7-stack", "fedora-6.7-copy"] {
+        r.git(&["switch", "-q", b]);
+        r.pq_ok(&["init", "--base", "v6.7.1"]);
+    }
+    r.git(&["switch", "-q", "fedora-6.8"]);
+    let base68 = r.git(&["describe", "--tags", "--abbrev=0", "HEAD"]);
+    r.pq_ok(&["init", "--base", &base68]);
+    r.git(&["switch", "-q", "fedora-6.7"]);
+    r.pq_ok(&["init", "--base", "v6.7.1"]);
+    let three = ["fedora-6.7", "fedora-6.7-copy", "fedora-6.7-stack"];
+    let expected: Vec<String> = three
+        .iter()
+        .map(|b| git_rebase_tree(&r, b, "v6.7.1", "v6.7.2"))
+        .collect();
+    let fedora68 = r.rev("fedora-6.8");
+
+    let dry = r.pq_json(&["bump", "--dry-run"], 0);
+    let v = r.pq_json(&["bump"], 0);
+    for b in three {
+        assert_eq!(outcome(&dry, b)["outcome"], "would-bump", "{dry}");
+        assert_eq!(outcome(&v, b)["outcome"], "bumped", "{v}");
+        assert_eq!(outcome(&v, b)["new_base"], "v6.7.2");
+        // The dry run predicts the real run, patch by patch.
+        let o = |x: &serde_json::Value| outcomes(outcome(x, b), "patches");
+        assert_eq!(o(&dry), o(&v), "{b}");
+    }
+    assert_eq!(outcome(&v, "fedora-6.8")["outcome"], "up-to-date", "{v}");
+    let got: Vec<String> = three.iter().map(|b| r.tree(b)).collect();
+    assert_eq!(got, expected);
+    assert_eq!(r.rev("fedora-6.8"), fedora68);
+    assert_eq!(r.git(&["symbolic-ref", "HEAD"]), "refs/heads/fedora-6.7");
+    assert_eq!(r.git(&["status", "--porcelain"]), "");
+    assert_eq!(r.git(&["write-tree"]), r.tree("fedora-6.7"));
+    r.fsck();
+}
+
+/// What a user reads: the report across branches, the stop, the prerequisites and the next commands.
+#[test]
+fn bump_text_report() {
+    let r = bump_repo();
+    r.git(&["checkout", "-q", "gamma"]);
+    let out = r.pq(&["bump", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0));
+    let (stdout, stderr) = text(&out);
+    insta::assert_snapshot!("bump_dry_run", format!("{stdout}--- stderr\n{stderr}"));
+    let out = r.pq(&["bump"]);
+    assert_eq!(out.status.code(), Some(1));
+    let (stdout, stderr) = text(&out);
+    insta::assert_snapshot!("bump_stop", format!("{stdout}--- stderr\n{stderr}"));
+}

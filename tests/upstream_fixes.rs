@@ -8,25 +8,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use common::*;
 
-/// The xfsprogs bundle: `$PQ_CORPUS/xfsprogs.bundle`, else `shared/corpus` beside the clone (CI) or any
-/// directory above it, else /work/shared/corpus. Missing in CI is a failure.
-fn xfsprogs_bundle() -> Option<std::path::PathBuf> {
-    let mut candidates = Vec::new();
-    if let Ok(dir) = std::env::var("PQ_CORPUS") {
-        candidates.push(std::path::PathBuf::from(dir).join("xfsprogs.bundle"));
-    }
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    for up in root.ancestors() {
-        candidates.push(up.join("shared/corpus/xfsprogs.bundle"));
-    }
-    candidates.push("/work/shared/corpus/xfsprogs.bundle".into());
-    let found = candidates.into_iter().find(|p| p.exists());
-    if found.is_none() && std::env::var_os("CI").is_some() {
-        panic!("the xfsprogs corpus is missing (looked beside the clone in shared/corpus and in $PQ_CORPUS)");
-    }
-    found
-}
-
 /// One `Fixes:` line as the oracle reads it: the token after `Fixes:` (and an optional `commit`), when it
 /// is 8 to 40 hex digits, and the text after it reduced to the quoted subject.
 fn oracle_trailers(message: &str) -> Vec<(String, Option<String>)> {
@@ -348,9 +329,7 @@ fn fixes_without_an_upstream_is_refused() {
 
 #[test]
 fn xfsprogs_fixes_match_the_oracle() {
-    let Some(bundle) = xfsprogs_bundle() else {
-        return;
-    };
+    let bundle = xtask::oracle::corpus_file("xfsprogs.bundle");
     let scratch = TestRepo::new();
     git_in(
         scratch.home(),

@@ -298,10 +298,10 @@ pub fn bump(dir: &std::path::Path, opts: &BumpOptions, progress: &crate::progres
                 }
                 entry.outcome = BumpOutcome::Stopped;
                 entry.next = Some(if branch == current {
-                    "resolve the conflicts, `git add` them, then `pq continue`".into()
+                    "resolve the conflicts, `git add` them, then `pq continue`; or `pq skip` the patch, or `pq abort` this branch's bump".into()
                 } else {
                     format!(
-                        "resolve the conflicts, `git add` them, then `pq continue` (you are on {} now; `git switch {}` afterwards to go back)",
+                        "resolve the conflicts, `git add` them, then `pq continue`; or `pq skip` the patch, or `pq abort` this branch's bump (you are on {} now; `git switch {}` afterwards to go back)",
                         short_branch(&branch),
                         short_branch(&current)
                     )

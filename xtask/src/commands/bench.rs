@@ -441,7 +441,8 @@ fn bench_backport(
 }
 
 /// The stack branch onto `onto`: the next stable release (few files change) or the next major release
-/// (tens of thousands change, so the final work-tree update dominates).
+/// (tens of thousands of files change, so the final work-tree update dominates). Only the stack's packaging
+/// commit applies cleanly on the major release, so that rebase carries just it (`keep`: the first N patches).
 fn bench_rebase(
     b: &mut Bench,
     fx: &KernelFixture,
@@ -449,16 +450,32 @@ fn bench_rebase(
     rows: &mut Vec<Row>,
     mismatches: &mut Vec<Mismatch>,
     onto: &str,
+    keep: Option<usize>,
 ) -> Result<(), String> {
     let branch = fx.stack_branch.clone();
-    let n = fx.stack_patches;
+    let n = keep.unwrap_or(fx.stack_patches);
+    // A clone on the stack branch, cut to its first `keep` patches.
+    let clone = |b: &mut Bench| -> Result<PathBuf, String> {
+        let dir = b.clone(fx, &branch)?;
+        if let Some(k) = keep {
+            let list = git(&dir, &["rev-list", "--reverse", &format!("v6.7.1..{branch}")])?;
+            let cut = list
+                .lines()
+                .nth(k - 1)
+                .ok_or("the stack is shorter than asked")?
+                .to_string();
+            git(&dir, &["reset", "-q", "--hard", &cut])?;
+            settle();
+        }
+        Ok(dir)
+    };
     println!(
-        "rebase: {branch} ({n} patches on v6.7.1) onto {onto} ({})",
+        "rebase: {branch} ({n} patch(es) on v6.7.1) onto {onto} ({})",
         tree_label(fx)
     );
     let mut git_tree = String::new();
     let (git_t, git_runs) = measure(opts.runs, |i| {
-        let dir = b.clone(fx, &branch)?;
+        let dir = clone(b)?;
         let t = timed(
             xtask::git::git(&dir).args(["rebase", "-q", "--onto", onto, "v6.7.1"]),
             "git rebase",
@@ -470,7 +487,7 @@ fn bench_rebase(
     })?;
     let mut replay_tree = String::new();
     let (replay_t, replay_runs) = measure(opts.runs, |i| {
-        let dir = b.clone(fx, &branch)?;
+        let dir = clone(b)?;
         let old = git(&dir, &["rev-parse", "HEAD"])?;
         let start = Instant::now();
         let updates = git(&dir, &["replay", "--onto", onto, &format!("v6.7.1..{branch}")])?;
@@ -489,7 +506,7 @@ fn bench_rebase(
     })?;
     let mut pq_tree = String::new();
     let (pq_t, pq_runs) = measure(opts.runs, |i| {
-        let dir = b.clone(fx, &branch)?;
+        let dir = clone(b)?;
         b.pq_init(&dir, "v6.7.1")?;
         let t = timed(b.pq(&dir).args(["rebase", onto]), "pq rebase")?;
         pq_tree = tree_of(&dir, "HEAD")?;
@@ -1134,8 +1151,8 @@ fn run_jobs(b: &mut Bench, opts: &Options) -> Result<(), String> {
                 }
                 bench_backport(b, &main, opts, &mut rows, &mut mismatches)?;
             }
-            "rebase" => bench_rebase(b, &main, opts, &mut rows, &mut mismatches, "v6.7.2")?,
-            "rebase-major" => bench_rebase(b, &main, opts, &mut rows, &mut mismatches, "v6.8")?,
+            "rebase" => bench_rebase(b, &main, opts, &mut rows, &mut mismatches, "v6.7.2", None)?,
+            "rebase-major" => bench_rebase(b, &main, opts, &mut rows, &mut mismatches, "v6.8", Some(1))?,
             "select" => bench_select(b, &main, opts, &mut rows, &mut mismatches)?,
             "drop" => bench_drop(b, &main, opts, &mut rows, &mut mismatches)?,
             "interop" => bench_interop(b, &main, opts, &mut rows, &mut mismatches)?,
