@@ -73,8 +73,9 @@ pub fn pick_changes(
             {
                 return full_merge(repo, ours_tree, parent_tree, commit_tree, labels);
             }
-        } else if ours == change.new {
-            // Already there.
+        } else if ours == change.new && ours.is_some() {
+            // Already there. (A path the pick deletes and ours lacks is not settled: our side may have
+            // renamed it, which git reports as rename/delete, or rename/rename when the pick renamed it.)
         } else if change.old.is_some() && ours.is_none() {
             // Deleted or moved away on our side: a rename-aware merge decides, on the touched paths plus the
             // few places on our side the file may have gone to.

@@ -1,9 +1,18 @@
 //! Where a path the pick touches went on our side, found the way git's merge-ort narrows rename detection:
 //! only for the touched paths that vanished on our side (the sources that matter to this pick), and only
 //! against the files our side added since the pick's parent. An exact rename (same blob) settles it; failing
-//! that, files of the same name are the candidates; failing that, every addition is. The merge's rename
-//! tracking then pairs the few sources with these candidates, instead of pairing the whole parent → ours
-//! difference as a whole-tree merge does.
+//! that, every addition that could reach the rename similarity is a candidate. The merge's rename tracking
+//! then pairs the few sources with these candidates, instead of pairing the whole parent → ours difference
+//! as a whole-tree merge does.
+//!
+//! A tree whose files were reorganised upstream has hundreds of such additions, and the rename tracker diffs
+//! every source against every candidate. Most cannot match, which two cheap bounds show without a diff: the
+//! tracker's similarity is the bytes of the source's lines that the diff keeps over the larger file's size,
+//! so it is at most the smaller size over the larger, and at most the bytes of the lines both files share
+//! (counted with multiplicity) over the larger size. A candidate below the threshold on either bound is
+//! left out; the tracker would have rejected it, so the pairing is the same.
+
+use std::collections::HashMap;
 
 use gix::bstr::{BString, ByteSlice};
 
@@ -27,6 +36,7 @@ pub fn destinations(
         .filter(|c| c.old.is_none())
         .filter_map(|c| c.new.map(|e| (c.path, e)))
         .collect();
+    let threshold = repo.rename_similarity()?;
     let mut out: Vec<(BString, Entry)> = Vec::new();
     let push = |p: &BString, e: &Entry, out: &mut Vec<(BString, Entry)>| {
         if !out.iter().any(|(q, _)| q == p) {
@@ -44,17 +54,73 @@ pub fn destinations(
             push(p, e, &mut out);
             continue;
         }
-        let same_name: Vec<&(BString, Entry)> = added.iter().filter(|(p, _)| basename(p) == name).collect();
-        let candidates = if same_name.is_empty() {
-            added.iter().collect()
-        } else {
-            same_name
-        };
-        for (p, e) in candidates {
-            push(p, e, &mut out);
+        // Otherwise every addition that may be similar enough: preferring files of the same name would hide
+        // a similar file under another name, which git's rename detection would pair (it takes a same-name
+        // file only when that one is similar enough, and looks further otherwise).
+        let Some(threshold) = threshold else { continue };
+        let source = Lines::of(&repo.blob(entry.id)?);
+        for (p, e) in &added {
+            if may_be_similar(repo, &source, e, threshold)? {
+                push(p, e, &mut out);
+            }
         }
     }
     Ok(out)
+}
+
+/// A text file as the multiset of its lines (with their line ends), or `None` for a binary file.
+struct Lines {
+    len: u64,
+    counts: Option<HashMap<Vec<u8>, u32>>,
+}
+
+impl Lines {
+    fn of(data: &[u8]) -> Lines {
+        let binary = data[..data.len().min(8000)].contains(&0);
+        let counts = (!binary).then(|| {
+            let mut counts: HashMap<Vec<u8>, u32> = HashMap::new();
+            for l in data.split_inclusive(|&b| b == b'\n') {
+                *counts.entry(l.to_vec()).or_default() += 1;
+            }
+            counts
+        });
+        Lines {
+            len: data.len() as u64,
+            counts,
+        }
+    }
+}
+
+/// Whether `candidate` can reach `threshold` similarity with `source` (see the module's note on the bounds).
+fn may_be_similar(repo: &Repo, source: &Lines, candidate: &Entry, threshold: f32) -> Result<bool> {
+    if candidate.is_tree() || candidate.is_submodule() {
+        return Ok(false);
+    }
+    let size = repo.blob_size(candidate.id)?;
+    let larger = source.len.max(size).max(1) as f32;
+    if (source.len.min(size) as f32) < threshold * larger {
+        return Ok(false);
+    }
+    let Some(source_counts) = &source.counts else {
+        return Ok(true);
+    };
+    let data = repo.blob(candidate.id)?;
+    if data[..data.len().min(8000)].contains(&0) {
+        return Ok(true);
+    }
+    let mut counts: HashMap<&[u8], u32> = HashMap::new();
+    for l in data.split_inclusive(|&b| b == b'\n') {
+        *counts.entry(l).or_default() += 1;
+    }
+    let shared: u64 = counts
+        .iter()
+        .map(|(l, n)| {
+            source_counts
+                .get(*l)
+                .map_or(0, |m| (*m).min(*n) as u64 * l.len() as u64)
+        })
+        .sum();
+    Ok(shared as f32 >= threshold * larger)
 }
 
 fn basename(path: &[u8]) -> &[u8] {

@@ -5,6 +5,7 @@ pub mod commit_graph;
 pub mod id;
 pub mod lookup;
 pub mod status;
+pub mod text_merge;
 pub mod worktree;
 
 use std::path::{Path, PathBuf};
@@ -433,6 +434,22 @@ impl Repo {
         Ok(blob.data.clone())
     }
 
+    /// A blob's size, from its header (without inflating it when it is packed whole).
+    pub fn blob_size(&self, id: Oid) -> Result<u64> {
+        Ok(self
+            .inner
+            .find_header(id)
+            .ctx(format!("reading blob {}", short(&id)))?
+            .size())
+    }
+
+    /// The similarity (0..1) at which the tree merge pairs two different files as a rename, or `None` when
+    /// it pairs only identical ones (or none).
+    pub fn rename_similarity(&self) -> Result<Option<f32>> {
+        let options = self.merge_options_like_ort()?;
+        Ok(options.rewrites.and_then(|r| r.percentage).filter(|p| *p < 1.0))
+    }
+
     pub fn write_blob(&self, data: &[u8]) -> Result<Oid> {
         Ok(self.inner.write_blob(data).ctx("writing blob")?.detach())
     }
@@ -723,13 +740,13 @@ impl Repo {
     /// `diff.algorithm` is configured (git's porcelain honours it, as `cherry-pick` does), git's default
     /// conflict style unless `merge.conflictStyle` says otherwise, 7-character markers. gix's own default diff
     /// is Myers, which makes conflicts where git merges cleanly.
-    pub(crate) fn merge_options_like_ort(&self) -> Result<gix::merge::tree::Options> {
+    pub(crate) fn merge_options_like_ort(&self) -> Result<gix::merge::plumbing::tree::Options> {
         let mut options: gix::merge::plumbing::tree::Options =
             self.inner.tree_merge_options().ctx("merge options")?.into();
         if self.inner.config_snapshot().string("diff.algorithm").is_none() {
             options.blob_merge.text.diff_algorithm = gix::diff::blob::Algorithm::Histogram;
         }
-        Ok(options.into())
+        Ok(options)
     }
 
     /// gix's tree merge, for the cases the fast path hands over (renames on our side and the like).
@@ -740,16 +757,26 @@ impl Repo {
         theirs: Oid,
         labels: (&str, &str, &str),
     ) -> Result<MergeOutcome> {
-        let options = self.merge_options_like_ort()?;
-        let labels = gix::merge::blob::builtin_driver::text::Labels {
+        let plumbing = self.merge_options_like_ort()?;
+        let text_options = plumbing.blob_merge.text;
+        let gix_labels = gix::merge::blob::builtin_driver::text::Labels {
             ancestor: Some(BStr::new(labels.0.as_bytes())),
             current: Some(BStr::new(labels.1.as_bytes())),
             other: Some(BStr::new(labels.2.as_bytes())),
         };
         let mut outcome = self
             .inner
-            .merge_trees(base, ours, theirs, labels, options)
+            .merge_trees(base, ours, theirs, gix_labels, plumbing.into())
             .ctx("merging trees")?;
+        let written = outcome.tree.write().ctx("writing merged tree")?.detach();
+        // gix's text merge places hunks and conflicts differently from git's: redo each content merge as
+        // git does, so the verdict and the bytes are git's.
+        let edits = text_merge::redo_content_merges(self, &mut outcome.conflicts, &text_options, labels, written)?;
+        let tree = if edits.is_empty() {
+            written
+        } else {
+            self.edit_tree(written, &edits)?
+        };
         let how = gix::merge::tree::TreatAsUnresolved::git();
         let conflicted = outcome.has_unresolved_conflicts(how);
         let mut paths = Vec::new();
@@ -763,7 +790,6 @@ impl Repo {
                 paths.push(t);
             }
         }
-        let tree = outcome.tree.write().ctx("writing merged tree")?.detach();
         Ok(MergeOutcome {
             tree,
             conflicted: if conflicted { Some(paths) } else { None },

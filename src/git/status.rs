@@ -82,6 +82,38 @@ pub fn dirty_paths(repo: &Repo, head_tree: Option<Oid>) -> Result<Vec<BString>> 
     Ok(dirty)
 }
 
+/// Which of `paths` carry uncommitted changes against `head_tree`: what [`dirty_paths`] would report among
+/// them, looking only at those paths (a command that will write a few files need not stat every one).
+pub fn dirty_among(repo: &Repo, head_tree: Oid, paths: &[BString]) -> Result<Vec<BString>> {
+    let Some(workdir) = repo.workdir().map(|p| p.to_path_buf()) else {
+        return Ok(Vec::new());
+    };
+    let index = repo.inner.index_or_empty().ctx("reading the index")?;
+    let mut dirty = Vec::new();
+    let mut check = Vec::new();
+    for path in paths {
+        let range = index.entry_range(path.as_bstr()).unwrap_or(0..0);
+        let entries = &index.entries()[range];
+        let head = repo.entry_at(head_tree, path)?.filter(|e| !e.is_tree());
+        let staged_same = match (entries, head) {
+            ([e], Some(h)) => e.stage() == Stage::Unconflicted && h.id == e.id && h.mode == entry_mode(e.mode),
+            ([], None) => true,
+            _ => false,
+        };
+        if !staged_same {
+            dirty.push(path.clone());
+        } else if let [e] = entries {
+            if e.mode != Mode::COMMIT {
+                check.push(e);
+            }
+        }
+    }
+    dirty.extend(unstaged(&index, &workdir, &check)?);
+    dirty.sort();
+    dirty.dedup();
+    Ok(dirty)
+}
+
 fn entry_mode(mode: Mode) -> u32 {
     match mode {
         Mode::FILE_EXECUTABLE => 0o100755,

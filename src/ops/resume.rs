@@ -329,8 +329,18 @@ pub(crate) fn carry_on(
     drop(replaying);
     // The picks after the stop were never checked against the user's uncommitted changes (the first run
     // stopped before planning them): the transaction refuses, with nothing written, rather than overwrite
-    // a modified file.
-    let dirty = crate::git::status::dirty_paths(&ws.repo, Some(current_tree))?;
+    // a modified file. Only the paths the work tree is about to change can clash, so only they are looked at.
+    let target = match &halt {
+        Halt::Done => run.tip_tree,
+        Halt::Conflict { tree, .. } => *tree,
+    };
+    let changing: Vec<BString> = ws
+        .repo
+        .diff_trees(Some(current_tree), Some(target))?
+        .into_iter()
+        .map(|c| c.path)
+        .collect();
+    let dirty = crate::git::status::dirty_among(&ws.repo, current_tree, &changing)?;
     // Checked here as well as in the transaction, for the hint naming how to carry on.
     let target = match &halt {
         Halt::Done => run.tip_tree,

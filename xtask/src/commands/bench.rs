@@ -1,4 +1,4 @@
-//! `cargo xtask bench [backport|rebase|select|interop|drop|fixes|bump|all] [--files N --commits N] [--picks N] [--runs N] [--keep DIR]`
+//! `cargo xtask bench [backport|rebase|select|interop|drop|fixes|bump|stops|all] [--files N --commits N] [--picks N] [--runs N] [--keep DIR]`
 //!
 //! Runs pq and the git CLI on the same generated repository, side by side, and prints wall times, the cost
 //! per pick and the ratio git / pq. Each measurement runs on a fresh clone (with a commit-graph carrying
@@ -15,7 +15,7 @@ use xtask::fixture::{kernel, KernelFixture, KernelOptions};
 use super::workspace_root;
 
 const USAGE: &str =
-    "usage: cargo xtask bench [backport|rebase|rebase-major|select|interop|drop|fixes|bump|all] [--files N --commits N] [--picks N]
+    "usage: cargo xtask bench [backport|rebase|rebase-major|select|interop|drop|fixes|bump|stops|all] [--files N --commits N] [--picks N]
                          [--runs N] [--small-files N] [--keep DIR] [--pq BIN]
 
   --files N, --commits N  size of the main fixture (default: the large preset, 70 000 files / 20 000 commits)
@@ -29,7 +29,13 @@ const USAGE: &str =
   cargo xtask bench cherry --repo DIR --branch B --base OLD --onto NEW [--runs N] [--keep DIR] [--pq BIN]
                           a real repository instead of the fixture: `pq init --base OLD` on B (merges
                           linearised) and `pq rebase NEW --dry-run` (cold and warm patch-id cache, without
-                          and with a commit-graph) vs `git cherry NEW HEAD OLD`, on a fresh clone of DIR";
+                          and with a commit-graph) vs `git cherry NEW HEAD OLD`, on a fresh clone of DIR
+
+  cargo xtask bench stops [--repo DIR --onto REV --range RANGE [--path P]...] [--runs N] [--pq BIN]
+                          a backport that stops on conflicts: `git cherry-pick -x` per commit with `--skip`
+                          at each stop vs `pq backport` with `pq skip` at each stop, on fresh clones, compared
+                          pick by pick; the fixture's lib/zstd range, or a real repository, e.g. --repo curl
+                          --onto curl-8_5_0 --range curl-8_6_0..curl-8_12_0 --path lib/vtls";
 
 /// A git measurement longer than this is taken once: three runs of a 90 s backport buy no insight.
 const LONG_RUN: Duration = Duration::from_secs(20);
@@ -46,13 +52,16 @@ struct Options {
     external: External,
 }
 
-/// The real repository of the `cherry` job.
+/// The real repository of the `cherry` and `stops` jobs.
 #[derive(Default)]
 struct External {
     repo: Option<PathBuf>,
     branch: Option<String>,
     base: Option<String>,
     onto: Option<String>,
+    /// The `stops` job's range and paths.
+    range: Option<String>,
+    paths: Vec<String>,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -93,6 +102,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
                     "drop",
                     "fixes",
                     "bump",
+                    "stops",
                 ]
                 .map(String::from),
             ),
@@ -103,7 +113,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--runs" => o.runs = number(value(&mut i, a)?, a)?.max(1),
             "--keep" => o.keep = Some(PathBuf::from(value(&mut i, a)?)),
             "--pq" => o.pq = Some(PathBuf::from(value(&mut i, a)?)),
-            "cherry" => o.jobs.push(a.to_string()),
+            "cherry" | "stops" => o.jobs.push(a.to_string()),
+            "--range" => o.external.range = Some(value(&mut i, a)?),
+            "--path" => o.external.paths.push(value(&mut i, a)?),
             "--repo" => o.external.repo = Some(PathBuf::from(value(&mut i, a)?)),
             "--branch" => o.external.branch = Some(value(&mut i, a)?),
             "--base" => o.external.base = Some(value(&mut i, a)?),
@@ -126,7 +138,16 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "the cherry job needs --repo, --branch, --base and --onto\n{USAGE}"
         ));
     }
-    if !cherry && named.iter().any(|x| *x) {
+    let stops_elsewhere = o.jobs.iter().any(|j| j == "stops") && e.repo.is_some();
+    if stops_elsewhere && (e.onto.is_none() || e.range.is_none()) {
+        return Err(format!(
+            "the stops job on a repository needs --repo, --onto and --range\n{USAGE}"
+        ));
+    }
+    if !stops_elsewhere && (e.range.is_some() || !e.paths.is_empty()) {
+        return Err(format!("--range and --path are for the stops job with --repo\n{USAGE}"));
+    }
+    if !cherry && !stops_elsewhere && named.iter().any(|x| *x) {
         return Err(format!(
             "--repo, --branch, --base and --onto are for the cherry job\n{USAGE}"
         ));
@@ -420,7 +441,8 @@ fn bench_backport(
 }
 
 /// The stack branch onto `onto`: the next stable release (few files change) or the next major release
-/// (tens of thousands change, so the final work-tree update dominates).
+/// (tens of thousands of files change, so the final work-tree update dominates). Only the stack's packaging
+/// commit applies cleanly on the major release, so that rebase carries just it (`keep`: the first N patches).
 fn bench_rebase(
     b: &mut Bench,
     fx: &KernelFixture,
@@ -428,16 +450,32 @@ fn bench_rebase(
     rows: &mut Vec<Row>,
     mismatches: &mut Vec<Mismatch>,
     onto: &str,
+    keep: Option<usize>,
 ) -> Result<(), String> {
     let branch = fx.stack_branch.clone();
-    let n = fx.stack_patches;
+    let n = keep.unwrap_or(fx.stack_patches);
+    // A clone on the stack branch, cut to its first `keep` patches.
+    let clone = |b: &mut Bench| -> Result<PathBuf, String> {
+        let dir = b.clone(fx, &branch)?;
+        if let Some(k) = keep {
+            let list = git(&dir, &["rev-list", "--reverse", &format!("v6.7.1..{branch}")])?;
+            let cut = list
+                .lines()
+                .nth(k - 1)
+                .ok_or("the stack is shorter than asked")?
+                .to_string();
+            git(&dir, &["reset", "-q", "--hard", &cut])?;
+            settle();
+        }
+        Ok(dir)
+    };
     println!(
-        "rebase: {branch} ({n} patches on v6.7.1) onto {onto} ({})",
+        "rebase: {branch} ({n} patch(es) on v6.7.1) onto {onto} ({})",
         tree_label(fx)
     );
     let mut git_tree = String::new();
     let (git_t, git_runs) = measure(opts.runs, |i| {
-        let dir = b.clone(fx, &branch)?;
+        let dir = clone(b)?;
         let t = timed(
             xtask::git::git(&dir).args(["rebase", "-q", "--onto", onto, "v6.7.1"]),
             "git rebase",
@@ -449,7 +487,7 @@ fn bench_rebase(
     })?;
     let mut replay_tree = String::new();
     let (replay_t, replay_runs) = measure(opts.runs, |i| {
-        let dir = b.clone(fx, &branch)?;
+        let dir = clone(b)?;
         let old = git(&dir, &["rev-parse", "HEAD"])?;
         let start = Instant::now();
         let updates = git(&dir, &["replay", "--onto", onto, &format!("v6.7.1..{branch}")])?;
@@ -468,7 +506,7 @@ fn bench_rebase(
     })?;
     let mut pq_tree = String::new();
     let (pq_t, pq_runs) = measure(opts.runs, |i| {
-        let dir = b.clone(fx, &branch)?;
+        let dir = clone(b)?;
         b.pq_init(&dir, "v6.7.1")?;
         let t = timed(b.pq(&dir).args(["rebase", onto]), "pq rebase")?;
         pq_tree = tree_of(&dir, "HEAD")?;
@@ -929,6 +967,91 @@ fn bench_cherry(
     Ok(())
 }
 
+/// A backport that stops on conflicts, skipped at every stop: git's `cherry-pick -x` loop with `cherry-pick
+/// --skip` against `pq backport` with `pq skip`, on fresh clones (no commit-graph), compared pick by pick.
+fn bench_stops(
+    b: &mut Bench,
+    fx: Option<&KernelFixture>,
+    opts: &Options,
+    rows: &mut Vec<Row>,
+    mismatches: &mut Vec<Mismatch>,
+) -> Result<(), String> {
+    let e = &opts.external;
+    let (repo, onto, range, paths, tree) = match (&e.repo, &e.onto, &e.range) {
+        (Some(repo), Some(onto), Some(range)) => (
+            repo.clone(),
+            onto.clone(),
+            range.clone(),
+            e.paths.clone(),
+            // A bare mirror is often `NAME/repo` or `NAME.git`: name it by the directory that says what it is.
+            repo.components()
+                .rev()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .find(|n| n != "repo" && n != ".git")
+                .unwrap_or_default(),
+        ),
+        _ => {
+            let fx = fx.ok_or("the stops job needs the fixture or --repo")?;
+            (
+                fx.dir.clone(),
+                "fedora-6.7".to_string(),
+                "v6.7..v6.8".to_string(),
+                vec!["lib/zstd".to_string()],
+                tree_label(fx),
+            )
+        }
+    };
+    let repo = repo.canonicalize().map_err(|e| format!("{}: {e}", repo.display()))?;
+    println!("stops: {range} -- {} onto {onto} ({tree})", paths.join(" "));
+    let mut last = None;
+    let mut git_times = Vec::new();
+    let mut pq_times = Vec::new();
+    for i in 0..opts.runs {
+        b.clones += 1;
+        let work = b.work.join(format!("stops-{}", b.clones));
+        let c = super::compare::backport_with_stops(&b.pq, &repo, &work, &onto, &range, &paths)?;
+        let _ = std::fs::remove_dir_all(&work);
+        println!(
+            "  run {}: git {} s, pq {} s ({} stops)",
+            i + 1,
+            secs(c.git_time),
+            secs(c.pq_time),
+            c.stops
+        );
+        git_times.push(c.git_time);
+        pq_times.push(c.pq_time);
+        let long = c.git_time > LONG_RUN;
+        last = Some(c);
+        if long {
+            break;
+        }
+    }
+    let c = last.expect("at least one run");
+    for d in &c.differences {
+        mismatches.push(Mismatch(format!("stops on {tree}: {d}")));
+    }
+    rows.push(Row {
+        job: "stops".into(),
+        tree,
+        what: format!(
+            "`git cherry-pick -x` per commit + `--skip` at each stop vs `pq backport` + `pq skip` ({range} -- {}, {} stops; fresh clones without a commit-graph)",
+            paths.join(" "),
+            c.stops
+        ),
+        n: c.commits,
+        git_runs: git_times.len(),
+        git: median(git_times),
+        pq_runs: pq_times.len(),
+        pq: median(pq_times),
+        note: if c.differences.is_empty() {
+            "same picks, stops and trees".into()
+        } else {
+            format!("{} PICKS DIFFER", c.differences.len())
+        },
+    });
+    Ok(())
+}
+
 fn generate(base: &Path, files: Option<usize>, commits: Option<usize>, large: bool) -> Result<KernelFixture, String> {
     let mut o = if large {
         KernelOptions::large()
@@ -999,10 +1122,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
 }
 
 fn run_jobs(b: &mut Bench, opts: &Options) -> Result<(), String> {
-    if opts.jobs.iter().all(|j| j == "cherry") {
+    // Jobs on a real repository need no fixture.
+    let elsewhere = |j: &String| j == "cherry" || (j == "stops" && opts.external.repo.is_some());
+    if opts.jobs.iter().all(elsewhere) {
         let mut rows = Vec::new();
         let mut mismatches = Vec::new();
-        bench_cherry(b, opts, &mut rows, &mut mismatches)?;
+        for job in &opts.jobs {
+            match job.as_str() {
+                "cherry" => bench_cherry(b, opts, &mut rows, &mut mismatches)?,
+                _ => bench_stops(b, None, opts, &mut rows, &mut mismatches)?,
+            }
+        }
         return report(b, rows, mismatches);
     }
     let main = generate(&b.work, opts.files, opts.commits, true)?;
@@ -1021,14 +1151,15 @@ fn run_jobs(b: &mut Bench, opts: &Options) -> Result<(), String> {
                 }
                 bench_backport(b, &main, opts, &mut rows, &mut mismatches)?;
             }
-            "rebase" => bench_rebase(b, &main, opts, &mut rows, &mut mismatches, "v6.7.2")?,
-            "rebase-major" => bench_rebase(b, &main, opts, &mut rows, &mut mismatches, "v6.8")?,
+            "rebase" => bench_rebase(b, &main, opts, &mut rows, &mut mismatches, "v6.7.2", None)?,
+            "rebase-major" => bench_rebase(b, &main, opts, &mut rows, &mut mismatches, "v6.8", Some(1))?,
             "select" => bench_select(b, &main, opts, &mut rows, &mut mismatches)?,
             "drop" => bench_drop(b, &main, opts, &mut rows, &mut mismatches)?,
             "interop" => bench_interop(b, &main, opts, &mut rows, &mut mismatches)?,
             "bump" => bench_bump(b, &main, opts, &mut rows, &mut mismatches)?,
             "fixes" => bench_fixes(b, opts, &mut rows)?,
             "cherry" => bench_cherry(b, opts, &mut rows, &mut mismatches)?,
+            "stops" => bench_stops(b, Some(&main), opts, &mut rows, &mut mismatches)?,
             _ => unreachable!("parsed"),
         }
     }

@@ -227,7 +227,37 @@ pub fn run(args: &[String]) -> Result<(), String> {
     result
 }
 
-fn compare(pq: &Path, repo: &Path, work: &Path, o: &Options) -> Result<(), String> {
+/// A backport with its stops done both ways on fresh clones of `repo` in `work`.
+pub struct Comparison {
+    pub commits: usize,
+    pub git_time: Duration,
+    pub pq_time: Duration,
+    pub skips: Vec<Duration>,
+    pub stops: usize,
+    /// Picks with the same outcome (and the same tree when applied) both ways, and the others, described.
+    pub same: usize,
+    pub differences: Vec<String>,
+    pub counts: Vec<((&'static str, &'static str), usize)>,
+}
+
+/// Run git's cherry-pick loop and pq's backport (skipping at every stop on both sides) on two fresh clones
+/// of `repo` branched at `onto`, and compare them pick by pick.
+pub fn backport_with_stops(
+    pq: &Path,
+    repo: &Path,
+    work: &Path,
+    onto: &str,
+    range: &str,
+    paths: &[String],
+) -> Result<Comparison, String> {
+    let o = Options {
+        repo: repo.to_path_buf(),
+        onto: onto.to_string(),
+        range: range.to_string(),
+        paths: paths.to_vec(),
+        pq: None,
+        keep: None,
+    };
     let (gdir, pdir) = (work.join("git"), work.join("pq"));
     clone(repo, &gdir, &o.onto)?;
     clone(repo, &pdir, &o.onto)?;
@@ -235,24 +265,9 @@ fn compare(pq: &Path, repo: &Path, work: &Path, o: &Options) -> Result<(), Strin
     rev_list.extend(o.paths.iter().map(String::as_str));
     let listed = git(&gdir, &rev_list)?;
     let commits: Vec<String> = listed.lines().map(str::to_string).collect();
-    println!(
-        "{} commits of {} -- {} onto {}",
-        commits.len(),
-        o.range,
-        o.paths.join(" "),
-        o.onto
-    );
     let (git_picks, git_time) = git_loop(&gdir, &commits)?;
-    println!("git cherry-pick -x loop: {:.2} s", git_time.as_secs_f64());
-    let pq_run = pq_loop(pq, &pdir, o, &commits)?;
-    println!(
-        "pq backport + pq skip:   {:.2} s ({} skips, mean {:.3} s, max {:.3} s)",
-        pq_run.total.as_secs_f64(),
-        pq_run.skips.len(),
-        mean(&pq_run.skips),
-        pq_run.skips.iter().max().copied().unwrap_or_default().as_secs_f64()
-    );
-    let (mut same, mut differ) = (0, 0);
+    let pq_run = pq_loop(pq, &pdir, &o, &commits)?;
+    let (mut same, mut differences) = (0, Vec::new());
     let mut counts: HashMap<(&str, &str), usize> = HashMap::new();
     for c in &commits {
         let (g, p) = (&git_picks[c], &pq_run.picks[c]);
@@ -261,26 +276,55 @@ fn compare(pq: &Path, repo: &Path, work: &Path, o: &Options) -> Result<(), Strin
             same += 1;
             continue;
         }
-        differ += 1;
         let subject = git(&gdir, &["log", "-1", "--format=%s", c])?;
-        println!("  DIFF {} git {} pq {}  {}", &c[..12], g.word(), p.word(), subject);
+        let mut d = format!("{} git {} pq {}  {}", &c[..12], g.word(), p.word(), subject);
         if let (Pick::Applied(_), Pick::Applied(_)) = (g, p) {
-            println!("       (different trees)");
+            d.push_str(" (different trees)");
         }
+        differences.push(d);
     }
-    let mut rows: Vec<_> = counts.into_iter().collect();
-    rows.sort();
-    for ((g, p), n) in rows {
+    let mut counts: Vec<_> = counts.into_iter().collect();
+    counts.sort();
+    Ok(Comparison {
+        commits: commits.len(),
+        git_time,
+        pq_time: pq_run.total,
+        stops: pq_run.skips.len(),
+        skips: pq_run.skips,
+        same,
+        differences,
+        counts,
+    })
+}
+
+fn compare(pq: &Path, repo: &Path, work: &Path, o: &Options) -> Result<(), String> {
+    println!("{} -- {} onto {}", o.range, o.paths.join(" "), o.onto);
+    let c = backport_with_stops(pq, repo, work, &o.onto, &o.range, &o.paths)?;
+    println!("{} commits", c.commits);
+    println!("git cherry-pick -x loop: {:.2} s", c.git_time.as_secs_f64());
+    println!(
+        "pq backport + pq skip:   {:.2} s ({} skips, mean {:.3} s, max {:.3} s)",
+        c.pq_time.as_secs_f64(),
+        c.skips.len(),
+        mean(&c.skips),
+        c.skips.iter().max().copied().unwrap_or_default().as_secs_f64()
+    );
+    for d in &c.differences {
+        println!("  DIFF {d}");
+    }
+    for ((g, p), n) in &c.counts {
         println!("  git {g:8} pq {p:8} {n:5}");
     }
     println!(
-        "{same} same, {differ} different; git {:.2} s, pq {:.2} s ({:.1}x)",
-        git_time.as_secs_f64(),
-        pq_run.total.as_secs_f64(),
-        git_time.as_secs_f64() / pq_run.total.as_secs_f64().max(1e-9)
+        "{} same, {} different; git {:.2} s, pq {:.2} s ({:.1}x)",
+        c.same,
+        c.differences.len(),
+        c.git_time.as_secs_f64(),
+        c.pq_time.as_secs_f64(),
+        c.git_time.as_secs_f64() / c.pq_time.as_secs_f64().max(1e-9)
     );
-    if differ > 0 {
-        return Err(format!("{differ} picks differ"));
+    if !c.differences.is_empty() {
+        return Err(format!("{} picks differ", c.differences.len()));
     }
     Ok(())
 }
