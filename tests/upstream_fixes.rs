@@ -326,6 +326,56 @@ fn small_fixes_match_the_oracle_and_apply_into_the_right_series() {
 }
 
 #[test]
+fn a_skipped_fix_is_remembered_as_declined_and_retry_lists_it_again() {
+    let (r, ids) = small();
+    // The branch reworked the line fix_a changes: that fix conflicts and the user skips it.
+    r.write("a.c", "a1\nA2 reworked here\na3\n");
+    r.commit("a: local rework");
+    r.pq_ok(&["adopt"]);
+    let out = r.pq(&["fixes", "--upstream", "v1.1", "--apply"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    r.pq_ok(&["skip"]);
+    r.pq_ok(&["fixes", "--upstream", "v1.1", "--apply"]);
+    let fix_a = ids["fix_a"].as_str();
+
+    // Listed as declined, with the reason, and not as a fix to take.
+    let v = r.pq_json(&["fixes", "--upstream", "v1.1"], 0);
+    assert_eq!(v["fixes"].as_array().unwrap().len(), 0, "{v}");
+    let declined = v["declined"].as_array().unwrap();
+    assert_eq!(declined.len(), 1, "{v}");
+    assert_eq!(declined[0]["commit"], fix_a);
+    assert!(declined[0]["reason"].as_str().unwrap().contains("skip"), "{v}");
+    let text = r.pq_ok(&["fixes", "--upstream", "v1.1"]);
+    assert!(text.contains("declined by an earlier run"), "{text}");
+    assert!(text.contains("--retry picks it again"), "{text}");
+
+    // Applying again changes nothing.
+    let before = r.snapshot();
+    r.pq_ok(&["fixes", "--upstream", "v1.1", "--apply"]);
+    assert_same(&before, &r.snapshot(), "fixes --apply after a declined fix");
+
+    // --retry lists it as a fix again and tries it again (it still conflicts).
+    let v = r.pq_json(&["fixes", "--upstream", "v1.1", "--retry"], 0);
+    let fixes: Vec<&str> = v["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["commit"].as_str().unwrap())
+        .collect();
+    assert_eq!(fixes, [fix_a], "{v}");
+    assert_eq!(v["declined"].as_array().unwrap().len(), 0, "{v}");
+    let out = r.pq(&["fixes", "--upstream", "v1.1", "--apply", "--retry"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    r.pq_ok(&["abort"]);
+    // The abort is logged as an event; everything else is as it was.
+    assert_same(
+        &without_oplog(before),
+        &without_oplog(r.snapshot()),
+        "abort of the retried fix",
+    );
+}
+
+#[test]
 fn fixes_without_an_upstream_is_refused() {
     let (r, _) = small();
     let out = r.pq(&["fixes"]);

@@ -9,7 +9,9 @@ use crate::ops::fixes::{fixes, FixesOptions};
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Fixes of a carried patch go into that patch's series; fixes of a bug in the base go into `fixes`.\n\n\
-Examples:\n  pq fixes\n  pq fixes --upstream v6.8 --format json\n  pq fixes --upstream origin/master --apply"
+A fix an earlier backport declined (`pq skip`ped, or empty) is listed as declined and not picked again; \
+`--retry` lists and picks it again.\n\n\
+Examples:\n  pq fixes\n  pq fixes --upstream v6.8 --format json\n  pq fixes --upstream origin/master --apply\n  pq fixes --apply --retry"
 )]
 pub struct Args {
     /// Where upstream is (default: the newest tag of the base's stable line, or the base's upstream branch)
@@ -18,6 +20,9 @@ pub struct Args {
     /// Backport them, each into the series of the patch it fixes; conflicts stop as in `pq backport`
     #[arg(long)]
     pub apply: bool,
+    /// List and pick again the follow-ups an earlier backport declined (`pq skip`ped or empty)
+    #[arg(long)]
+    pub retry: bool,
 }
 
 pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> {
@@ -26,6 +31,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
         &FixesOptions {
             upstream: a.upstream.clone(),
             apply: a.apply,
+            retry: a.retry,
             command: cmd.into(),
         },
     )?;
@@ -44,6 +50,15 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
                     in_base: f.in_base,
                 })
                 .collect(),
+            declined: r
+                .declined
+                .iter()
+                .map(|d| json::DeclinedFix {
+                    commit: json::id(&d.commit),
+                    subject: d.subject.clone(),
+                    reason: d.reason.clone(),
+                })
+                .collect(),
             applied: a.apply.then(|| {
                 r.applied
                     .iter()
@@ -57,6 +72,14 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
             stopped: a.apply.then(|| json::stopped(stopped)),
         });
         return Ok(if stopped.is_some() { EXIT_STOPPED } else { EXIT_OK });
+    }
+    for d in &r.declined {
+        println!(
+            "declined {} {} (declined by an earlier run: {}; --retry picks it again)",
+            short(&d.commit),
+            d.subject,
+            d.reason
+        );
     }
     if r.fixes.is_empty() {
         println!(

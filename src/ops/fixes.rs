@@ -24,7 +24,18 @@ pub const BASE_FIXES_SERIES: &str = "fixes";
 pub struct FixesOptions {
     pub upstream: Option<String>,
     pub apply: bool,
+    /// Report and pick again the fixes an earlier backport declined (skipped, or empty).
+    pub retry: bool,
     pub command: String,
+}
+
+/// A follow-up an earlier backport declined (`pq skip`ped, or empty): reported, not picked again without
+/// `--retry`.
+#[derive(Debug, Clone)]
+pub struct DeclinedFix {
+    pub commit: Oid,
+    pub subject: String,
+    pub reason: String,
 }
 
 /// One upstream follow-up the branch lacks.
@@ -57,6 +68,8 @@ pub struct FixesReport {
     /// Commits of the range read.
     pub scanned: usize,
     pub fixes: Vec<Fix>,
+    /// Follow-ups an earlier run declined, left out of `fixes` (empty with `--retry`).
+    pub declined: Vec<DeclinedFix>,
     /// With `--apply`: the backports run, in order; the last one may have stopped at a conflict.
     pub applied: Vec<BackportReport>,
 }
@@ -180,7 +193,7 @@ impl Shipped<'_> {
 
 /// Find the follow-ups (and with `apply`, backport them).
 pub fn fixes(dir: &Path, opts: &FixesOptions) -> Result<FixesReport> {
-    let (upstream, upstream_commit, scanned, found) = {
+    let (upstream, upstream_commit, scanned, found, declined) = {
         let ws = Workspace::open(dir)?;
         let (state, _) = ws.require_state()?;
         let repo = &ws.repo;
@@ -222,6 +235,7 @@ pub fn fixes(dir: &Path, opts: &FixesOptions) -> Result<FixesReport> {
             ancestor_cache: HashMap::new(),
         };
         let mut found = Vec::new();
+        let mut declined = Vec::new();
         // Oldest first, the order they would be picked in.
         for &id in range.iter().rev() {
             let c = repo.commit(id)?;
@@ -254,6 +268,16 @@ pub fn fixes(dir: &Path, opts: &FixesOptions) -> Result<FixesReport> {
             if presence.why(repo, id, &changes)?.is_some() {
                 continue;
             }
+            if !opts.retry {
+                if let Some(d) = crate::ops::declined::find(state, id) {
+                    declined.push(DeclinedFix {
+                        commit: id,
+                        subject: c.subject(),
+                        reason: d.reason.clone(),
+                    });
+                    continue;
+                }
+            }
             let carried_patch = targets.iter().find_map(|t| carried.get(t).copied());
             let mut in_base = false;
             for t in &targets {
@@ -273,7 +297,7 @@ pub fn fixes(dir: &Path, opts: &FixesOptions) -> Result<FixesReport> {
                 series,
             });
         }
-        (upstream, upstream_commit, range.len(), found)
+        (upstream, upstream_commit, range.len(), found, declined)
     };
     let mut applied = Vec::new();
     if opts.apply {
@@ -287,7 +311,7 @@ pub fn fixes(dir: &Path, opts: &FixesOptions) -> Result<FixesReport> {
                     style: None,
                     mainline: None,
                     dry_run: false,
-                    retry: false,
+                    retry: opts.retry,
                     command: opts.command.clone(),
                     extra: Vec::new(),
                 },
@@ -305,6 +329,7 @@ pub fn fixes(dir: &Path, opts: &FixesOptions) -> Result<FixesReport> {
         upstream_commit,
         scanned,
         fixes: found,
+        declined,
         applied,
     })
 }

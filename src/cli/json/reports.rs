@@ -165,6 +165,8 @@ pub struct LeftOut {
 #[derive(Serialize)]
 pub struct Fixes {
     pub fixes: Vec<Fix>,
+    /// Follow-ups an earlier backport declined: not in `fixes`, not picked again without `--retry`.
+    pub declined: Vec<DeclinedFix>,
     /// With `--apply`: one backport per series, in order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub applied: Option<Vec<FixesApplied>>,
@@ -185,6 +187,15 @@ pub struct Fix {
     pub carried_patch: Option<String>,
     /// It fixes a commit of the base.
     pub in_base: bool,
+}
+
+/// A follow-up an earlier backport declined.
+#[derive(Serialize)]
+pub struct DeclinedFix {
+    pub commit: String,
+    pub subject: String,
+    /// Why it was declined (`skipped with pq skip`, or why the pick was empty).
+    pub reason: String,
 }
 
 #[derive(Serialize)]
