@@ -83,3 +83,32 @@ fn the_suggested_command_silences_the_hint() {
     assert_eq!(json["commit_graph"]["changed_paths"], true, "{json}");
     assert!(json["commit_graph"]["suggest"].is_null(), "{json}");
 }
+
+#[test]
+fn a_commit_graph_git_would_not_use_is_reported_as_ignored() {
+    let r = repo();
+    let args: Vec<&str> = COMMAND.split(' ').skip(1).collect();
+    r.git(&args);
+    r.git(&["config", "core.commitGraph", "false"]);
+    let text = r.pq_ok(&["status"]);
+    assert_eq!(
+        hint_lines(&text),
+        vec![
+            "hint: the commit-graph is not used (core.commitGraph is false): `git config core.commitGraph true` \
+makes backport and rebase read far less history"
+        ],
+        "{text}"
+    );
+    let json = r.pq_json(&["status"], 0);
+    assert_eq!(json["commit_graph"]["present"], true, "{json}");
+    assert_eq!(json["commit_graph"]["ignored"], "core.commitGraph is false", "{json}");
+    assert_eq!(
+        json["commit_graph"]["suggest"], "git config core.commitGraph true",
+        "{json}"
+    );
+    // Following the hint brings the graph back into use, and the hint goes.
+    r.git(&["config", "core.commitGraph", "true"]);
+    let text = r.pq_ok(&["status"]);
+    assert!(hint_lines(&text).is_empty(), "{text}");
+    assert!(r.pq_json(&["status"], 0)["commit_graph"]["ignored"].is_null());
+}

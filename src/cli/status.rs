@@ -83,7 +83,14 @@ pub fn run(dir: &Path, _a: &Args, out: &Output) -> crate::Result<i32> {
             st.dirty_paths.len()
         );
     }
-    if let Some(cmd) = &st.commit_graph.suggest {
+    if let Some(why) = &st.commit_graph.ignored {
+        match &st.commit_graph.suggest {
+            Some(cmd) => println!(
+                "hint: the commit-graph is not used ({why}): `{cmd}` makes backport and rebase read far less history"
+            ),
+            None => println!("note: the commit-graph is not used ({why}), as git does not use it either"),
+        }
+    } else if let Some(cmd) = &st.commit_graph.suggest {
         let what = if st.commit_graph.present {
             "the commit-graph has no changed-path Bloom filters"
         } else {

@@ -64,7 +64,9 @@ pub struct Status {
 pub struct CommitGraphStatus {
     pub present: bool,
     pub changed_paths: bool,
-    /// The command that makes one, when it is missing or lacks the filters.
+    /// Why a commit-graph that is there is not used (as git would not use it either), if it is not.
+    pub ignored: Option<String>,
+    /// The command that makes one, when it is missing or lacks the filters (or that lets it be used).
     pub suggest: Option<String>,
 }
 
@@ -77,10 +79,34 @@ pub fn commit_graph_status(repo: &Repo) -> CommitGraphStatus {
         .flatten();
     let present = graph.is_some();
     let changed_paths = graph.is_some_and(|g| g.has_bloom_filters());
+    // A graph on disk is used only where git would use it (see `CommitGraph::for_repo`).
+    let (ignored, unblock) = if present && crate::git::commit_graph::CommitGraph::for_repo(repo).is_none() {
+        let disabled = !repo.inner.config_snapshot().boolean("core.commitGraph").unwrap_or(true);
+        if disabled {
+            (
+                Some("core.commitGraph is false".to_string()),
+                Some("git config core.commitGraph true".to_string()),
+            )
+        } else if repo.is_shallow() {
+            (
+                Some("the clone is shallow".to_string()),
+                Some("git fetch --unshallow".to_string()),
+            )
+        } else {
+            (Some("the repository has replace refs or grafts".to_string()), None)
+        }
+    } else {
+        (None, None)
+    };
+    let suggest = match &ignored {
+        Some(_) => unblock,
+        None => (!changed_paths).then(|| COMMIT_GRAPH_COMMAND.to_string()),
+    };
     CommitGraphStatus {
         present,
         changed_paths,
-        suggest: (!changed_paths).then(|| COMMIT_GRAPH_COMMAND.to_string()),
+        ignored,
+        suggest,
     }
 }
 

@@ -42,7 +42,10 @@ pub struct Status {
 pub struct CommitGraph {
     pub present: bool,
     pub changed_paths: bool,
-    /// The command that makes one, when it is missing or lacks the filters.
+    /// Why a commit-graph that is there is not used (`core.commitGraph` false, a shallow clone, replace refs
+    /// or grafts), as git would not use it either.
+    pub ignored: Option<String>,
+    /// The command that makes one, when it is missing or lacks the filters (or that lets it be used).
     pub suggest: Option<String>,
 }
 impl Report for Status {}
@@ -105,6 +108,7 @@ impl From<&StatusView> for Status {
             commit_graph: CommitGraph {
                 present: s.commit_graph.present,
                 changed_paths: s.commit_graph.changed_paths,
+                ignored: s.commit_graph.ignored.clone(),
                 suggest: s.commit_graph.suggest.clone(),
             },
         }
