@@ -1,6 +1,6 @@
 use std::path::Path;
 
-use crate::cli::output::{render_lines, render_stop};
+use crate::cli::output::{render_lines, render_prerequisites, render_stop};
 use crate::cli::{Output, EXIT_OK, EXIT_STOPPED};
 use crate::git::short;
 use crate::ops::fixes::{fixes, FixesOptions};
@@ -36,6 +36,12 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
         },
     )?;
     let stopped = r.applied.iter().find_map(|b| b.stopped.as_ref());
+    // A fix that stops names its prerequisites like any backport stop.
+    let prereqs = if stopped.is_some() {
+        crate::ops::prereqs::at_stop(dir)?
+    } else {
+        Vec::new()
+    };
     if out.json() {
         use super::json;
         out.print_json(&json::Fixes {
@@ -69,7 +75,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
                     })
                     .collect()
             }),
-            stopped: a.apply.then(|| json::stopped(stopped)),
+            stopped: a.apply.then(|| json::stopped_at(stopped, &prereqs)),
         });
         return Ok(if stopped.is_some() { EXIT_STOPPED } else { EXIT_OK });
     }
@@ -105,6 +111,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
         }
         if let Some(s) = stopped {
             eprint!("{}", render_stop("backport", s));
+            eprint!("{}", render_prerequisites(&prereqs));
             eprintln!("after it, run `pq fixes --apply` again for the remaining follow-ups");
         }
     } else if !r.fixes.is_empty() {
