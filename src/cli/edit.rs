@@ -19,7 +19,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
     if out.json() {
         out.print_json(&super::json::EditStopped {
             stopped: super::json::Stopped {
-                commit: s.commit.clone(),
+                commit: super::json::id(&s.commit),
                 subject: s.subject.clone(),
                 series: s.series.clone(),
                 conflicts: Vec::new(),
@@ -34,7 +34,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
             "stopped at {} {} (series {}) to edit it; HEAD is detached there\n\
 amend it with git (e.g. `git commit --amend`), then run `pq continue` to replay the {} patch(es) above;\n\
 or put everything back with `pq abort`.",
-            &s.commit[..12],
+            crate::git::short(&s.commit),
             s.subject,
             s.series,
             s.above

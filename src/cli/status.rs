@@ -18,7 +18,7 @@ pub fn run(dir: &Path, _a: &Args, out: &Output) -> crate::Result<i32> {
             Some(s) => format!("pq {} on branch {} is stopped", s.operation, st.branch),
             None => format!("pq works on branch {}", st.branch),
         };
-        println!("HEAD detached at {} ({why})", &st.head[..12]);
+        println!("HEAD detached at {} ({why})", crate::git::short(&st.head));
     } else {
         println!("On branch {}", st.branch);
     }

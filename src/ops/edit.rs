@@ -17,7 +17,7 @@ pub const KIND: &str = "edit";
 
 /// Where `pq edit` stopped.
 pub struct EditStop {
-    pub commit: String,
+    pub commit: crate::git::Oid,
     pub subject: String,
     pub series: String,
     /// Patches above it, replayed by `pq continue`.
@@ -87,7 +87,7 @@ pub fn edit(dir: &std::path::Path, spec: &str, command: &str) -> Result<EditStop
         &who,
     )?;
     Ok(EditStop {
-        commit: step.source.to_string(),
+        commit: step.source,
         subject: step.subject,
         series: step.series,
         above: state.patches.len() - at - 1,

@@ -31,11 +31,13 @@ pub struct StoppedSummary {
 pub struct Status {
     pub branch: String,
     /// The commit HEAD is at (while an operation is stopped: the detached last good pick).
-    pub head: String,
+    #[serde(with = "crate::git::id::hex")]
+    pub head: Oid,
     /// HEAD is detached (an operation stopped at a conflict detaches it, as git's sequencer does).
     pub detached: bool,
     /// The branch's own commit.
-    pub branch_head: String,
+    #[serde(with = "crate::git::id::hex")]
+    pub branch_head: Oid,
     pub initialised: bool,
     pub base: Option<String>,
     pub base_commit: Option<String>,
@@ -163,9 +165,9 @@ pub fn status(dir: &std::path::Path) -> Result<Status> {
     });
     let mut st = Status {
         branch: short_branch(&ws.branch).to_string(),
-        head: head.to_string(),
+        head,
         detached,
-        branch_head: ws.head.to_string(),
+        branch_head: ws.head,
         initialised: ws.state.is_some(),
         base: None,
         base_commit: None,

@@ -73,9 +73,9 @@ impl From<&StatusView> for Status {
     fn from(s: &StatusView) -> Status {
         Status {
             branch: s.branch.clone(),
-            head: s.head.clone(),
+            head: super::id(&s.head),
             detached: s.detached,
-            branch_head: s.branch_head.clone(),
+            branch_head: super::id(&s.branch_head),
             initialised: s.initialised,
             base: s.base.clone(),
             base_commit: s.base_commit.clone(),
