@@ -108,7 +108,9 @@ pub fn dirty_among(repo: &Repo, head_tree: Oid, paths: &[BString]) -> Result<Vec
             }
         }
     }
-    dirty.extend(unstaged(&index, &workdir, &check)?);
+    // As in `dirty_paths`: a file that differs only by what checkout conversion (eol, filters) does is clean.
+    let unstaged_dirty = unstaged(&index, &workdir, &check)?;
+    dirty.extend(same_after_conversion(repo, &index, &workdir, unstaged_dirty)?);
     dirty.sort();
     dirty.dedup();
     Ok(dirty)

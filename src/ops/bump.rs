@@ -67,7 +67,8 @@ pub struct BranchBump {
     pub new_base: Option<String>,
     pub outcome: BumpOutcome,
     pub patches: Vec<ReportLine>,
-    pub head: Option<String>,
+    #[serde(with = "crate::git::id::hex_opt")]
+    pub head: Option<Oid>,
     pub stopped: Option<BumpStop>,
     /// The command that finishes this branch's bump, when something is left to do.
     pub next: Option<String>,
@@ -140,7 +141,7 @@ pub fn bump(dir: &std::path::Path, opts: &BumpOptions, progress: &crate::progres
                 new_base: None,
                 outcome: BumpOutcome::UpToDate,
                 patches: Vec::new(),
-                head: Some(head.to_string()),
+                head: Some(head),
                 stopped: None,
                 next: None,
             });
@@ -253,7 +254,7 @@ pub fn bump(dir: &std::path::Path, opts: &BumpOptions, progress: &crate::progres
         match halt {
             Halt::Done if branch == current => {
                 match tx.conclude(&mut ws.repo, "rebase", new_state, run, &steps, halt, &dirty)? {
-                    Concluded::Done(h) => entry.head = Some(h.to_string()),
+                    Concluded::Done(h) => entry.head = Some(h),
                     Concluded::Stopped(_) => unreachable!("a finished replay does not stop"),
                 }
                 entry.outcome = BumpOutcome::Bumped;
@@ -262,7 +263,7 @@ pub fn bump(dir: &std::path::Path, opts: &BumpOptions, progress: &crate::progres
                 new_state.patches = run.patches;
                 tx.move_branch(run.tip);
                 tx.set_state(new_state);
-                entry.head = Some(tx.commit_refs(&mut ws.repo)?.to_string());
+                entry.head = Some(tx.commit_refs(&mut ws.repo)?);
                 entry.outcome = BumpOutcome::Bumped;
             }
             Halt::Conflict { .. } if Some(i) == stop_at => {
@@ -312,7 +313,7 @@ pub fn bump(dir: &std::path::Path, opts: &BumpOptions, progress: &crate::progres
                 drop(tx);
                 entry.outcome = BumpOutcome::NotStarted;
                 entry.stopped = stop_of(&entry.patches);
-                entry.head = Some(head.to_string());
+                entry.head = Some(head);
                 entry.next = Some(format!(
                     "once the stopped branch is finished: `pq bump {}`",
                     entry.branch

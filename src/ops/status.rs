@@ -40,7 +40,8 @@ pub struct Status {
     pub branch_head: Oid,
     pub initialised: bool,
     pub base: Option<String>,
-    pub base_commit: Option<String>,
+    #[serde(with = "crate::git::id::hex_opt")]
+    pub base_commit: Option<Oid>,
     /// Newer tags of the same stable line (`v6.7.2` when the base is `v6.7.1`), newest last.
     pub newer_tags: Vec<String>,
     pub series: Vec<SeriesSummary>,
@@ -194,7 +195,7 @@ pub fn status(dir: &std::path::Path) -> Result<Status> {
     };
     if let Some((state, _)) = &ws.state {
         st.base = Some(state.base.clone());
-        st.base_commit = Some(state.base_commit.to_string());
+        st.base_commit = Some(state.base_commit);
         st.newer_tags = newer_in_line(repo, &state.base)?;
         for s in &state.series {
             st.series.push(SeriesSummary {

@@ -51,7 +51,7 @@ impl From<&BumpReport> for Bump {
                         BumpOutcome::NotStarted => "not-started",
                     },
                     patches: lines(&b.patches),
-                    head: b.head.clone(),
+                    head: b.head.as_ref().map(super::id),
                     stopped: b.stopped.as_ref().map(|s| Stopped {
                         commit: id(&s.commit),
                         subject: s.subject.clone(),

@@ -78,7 +78,7 @@ impl From<&StatusView> for Status {
             branch_head: super::id(&s.branch_head),
             initialised: s.initialised,
             base: s.base.clone(),
-            base_commit: s.base_commit.clone(),
+            base_commit: s.base_commit.as_ref().map(super::id),
             newer_tags: s.newer_tags.clone(),
             series: s
                 .series
