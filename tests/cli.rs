@@ -112,25 +112,9 @@ fn refuses_with(r: &TestRepo, args: &[&str], code: Option<i32>) -> String {
     err
 }
 
-fn small() -> TestRepo {
-    let r = TestRepo::new();
-    r.write("src/a.c", "a1\na2\na3\n");
-    r.write("src/b.c", "b1\n");
-    r.commit("base");
-    r.git(&["tag", "base"]);
-    r.git(&["checkout", "-q", "-b", "up"]);
-    r.write("src/a.c", "a1\nA2\na3\n");
-    r.commit("up: a");
-    r.git(&["tag", "up"]);
-    r.git(&["checkout", "-q", "main"]);
-    r.write("local.txt", "local\n");
-    r.commit("local");
-    r
-}
-
 #[test]
 fn bad_input_is_refused_and_changes_nothing() {
-    let r = small();
+    let r = small_upstream_repo();
     let err = refuses(&r, &["backport", "base..up", "src"]);
     assert!(err.contains("not managed by pq") && err.contains("pq init"), "{err}");
     let err = refuses(&r, &["init", "--base", "up"]);
@@ -157,7 +141,7 @@ fn bad_input_is_refused_and_changes_nothing() {
 
 #[test]
 fn dirty_changes_the_backport_would_overwrite() {
-    let r = small();
+    let r = small_upstream_repo();
     r.pq_ok(&["init", "--base", "base"]);
     r.write("src/a.c", "a1\na2\na3\nmine\n");
     let err = refuses(&r, &["backport", "base..up", "src"]);
@@ -186,7 +170,7 @@ fn dirty_changes_the_backport_would_overwrite() {
 
 #[test]
 fn detached_head_bare_and_mid_merge() {
-    let r = small();
+    let r = small_upstream_repo();
     r.pq_ok(&["init", "--base", "base"]);
     r.git(&["checkout", "-q", "--detach", "HEAD"]);
     let err = refuses(&r, &["backport", "base..up", "src"]);
@@ -224,7 +208,7 @@ fn detached_head_bare_and_mid_merge() {
 
 #[test]
 fn corrupted_state_ref() {
-    let r = small();
+    let r = small_upstream_repo();
     r.pq_ok(&["init", "--base", "base"]);
     // A state commit whose state.toml is not pq's.
     let blob = {
@@ -264,7 +248,7 @@ fn corrupted_state_ref() {
 
 #[test]
 fn state_disagreeing_with_history_names_adopt() {
-    let r = small();
+    let r = small_upstream_repo();
     r.pq_ok(&["init", "--base", "base"]);
     r.write("local.txt", "local\nby hand\n");
     let by_hand = r.commit("a commit made with git");
@@ -348,7 +332,7 @@ fn json_output_parses() {
 
 #[test]
 fn error_messages() {
-    let r = small();
+    let r = small_upstream_repo();
     let settings = insta_settings(&r);
     let _guard = settings.bind_to_scope();
     let (_, err) = text(&r.pq(&["backport", "base..up", "src"]));

@@ -37,23 +37,6 @@ fn refuses(r: &TestRepo, args: &[&str]) -> String {
     refuses_in(r, &r.dir, args)
 }
 
-/// base → up (changes src/a.c) and a local commit on main.
-fn small() -> TestRepo {
-    let r = TestRepo::new();
-    r.write("src/a.c", "a1\na2\na3\n");
-    r.write("src/b.c", "b1\n");
-    r.commit("base");
-    r.git(&["tag", "base"]);
-    r.git(&["checkout", "-q", "-b", "up"]);
-    r.write("src/a.c", "a1\nA2\na3\n");
-    r.commit("up: a");
-    r.git(&["tag", "up"]);
-    r.git(&["checkout", "-q", "main"]);
-    r.write("local.txt", "local\n");
-    r.commit("local");
-    r
-}
-
 // ---- 1. undo and redo act on the current branch ----
 
 #[test]
@@ -137,7 +120,7 @@ fn undo_is_scoped_to_the_branch_and_redo_reapplies() {
 
 #[test]
 fn series_names_and_rebase_targets_are_validated() {
-    let r = small();
+    let r = small_upstream_repo();
     for bad in ["", "a b", "../x", "x.lock", "a..b", ".hidden"] {
         let err = refuses(&r, &["init", "--base", "base", "--series", bad]);
         assert!(err.contains("invalid series name"), "{bad:?}: {err}");
@@ -183,7 +166,7 @@ fn series_names_and_rebase_targets_are_validated() {
 
 #[test]
 fn queue_edits_follow_the_same_rules() {
-    let r = small();
+    let r = small_upstream_repo();
     r.pq_ok(&["init", "--base", "base"]);
     r.pq_ok(&["backport", "base..up", "src"]);
     // Series names: the same rules as everywhere else.
@@ -410,7 +393,7 @@ fn an_import_checks_every_path_it_writes_before_any_change() {
 
 #[test]
 fn paths_are_relative_to_the_current_directory_like_git() {
-    let r = small();
+    let r = small_upstream_repo();
     r.pq_ok(&["init", "--base", "base"]);
     let src = r.path("src");
     // git's own view, for comparison: from src/, `a.c` is src/a.c.
@@ -563,7 +546,7 @@ fn ctrl_c_before_the_transaction_leaves_everything_as_it_was() {
     r.fsck();
 }
 
-/// What a kill between two of git's ref renames leaves of `pq undo` (of a backport on `small()`): the branch
+/// What a kill between two of git's ref renames leaves of `pq undo` (of a backport on `small_upstream_repo()`): the branch
 /// moved back, pq's state and log not yet, the work tree not brought along, the journal in place.
 fn undo_killed_between_ref_renames(r: &TestRepo) -> (Snapshot, Snapshot) {
     r.pq_ok(&["backport", "base..up", "src"]);
@@ -593,7 +576,7 @@ fn undo_killed_between_ref_renames(r: &TestRepo) -> (Snapshot, Snapshot) {
 #[test]
 fn an_undo_killed_between_ref_renames_is_aborted_or_finished_exactly() {
     // Abort: back to exactly where the user was before the undo.
-    let r = small();
+    let r = small_upstream_repo();
     r.pq_ok(&["init", "--base", "base"]);
     let (before, undone) = undo_killed_between_ref_renames(&r);
     let refused = refuses(&r, &["undo"]);
@@ -610,7 +593,7 @@ fn an_undo_killed_between_ref_renames_is_aborted_or_finished_exactly() {
     assert_same(&without_oplog(undone), &without_oplog(r.snapshot()), "undo run again");
 
     // Continue: the undo completes, refs, log and work tree.
-    let r = small();
+    let r = small_upstream_repo();
     r.pq_ok(&["init", "--base", "base"]);
     let (_, undone) = undo_killed_between_ref_renames(&r);
     r.pq_ok(&["continue"]);
@@ -664,7 +647,7 @@ fn a_stopped_operation_is_reported_as_it_is() {
 
 #[test]
 fn detached_head_hint_names_the_users_branch_and_log_works() {
-    let r = small();
+    let r = small_upstream_repo();
     r.git(&["switch", "-q", "-c", "mydistro"]);
     r.pq_ok(&["init", "--base", "base"]);
     r.git(&["checkout", "-q", "--detach", "HEAD~1"]);
@@ -735,7 +718,7 @@ fn contiguous_series(r: &TestRepo) -> Vec<(String, usize)> {
 
 #[test]
 fn adopt_places_new_commits_on_top_and_keeps_series_contiguous() {
-    let r = small();
+    let r = small_upstream_repo();
     r.pq_ok(&["init", "--base", "base"]);
     r.pq_ok(&["backport", "base..up", "src"]);
     r.write("fix.txt", "fix\n");

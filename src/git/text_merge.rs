@@ -267,6 +267,34 @@ struct Region {
     tn: isize,
 }
 
+impl Region {
+    /// Our change `x` alone; `t_at` is where its base lines sit in theirs.
+    fn ours(x: Change, t_at: isize) -> Region {
+        Region {
+            take: Take::Ours,
+            b: x.b,
+            bn: x.bn,
+            o: x.s,
+            on: x.sn,
+            t: t_at,
+            tn: x.bn,
+        }
+    }
+
+    /// Their change `y` alone; `o_at` is where its base lines sit in ours.
+    fn theirs(y: Change, o_at: isize) -> Region {
+        Region {
+            take: Take::Theirs,
+            b: y.b,
+            bn: y.bn,
+            o: o_at,
+            on: y.bn,
+            t: y.s,
+            tn: y.sn,
+        }
+    }
+}
+
 /// Lines `[at, at + n)` of a file.
 fn span<T>(items: &[T], at: isize, n: isize) -> &[T] {
     &items[at as usize..(at + n) as usize]
@@ -332,35 +360,13 @@ fn combine(ours: &[Change], theirs: &[Change], o: &File, t: &File, base_len: usi
         let (x, y) = (ours[i], theirs[j]);
         if x.b + x.bn < y.b {
             let t_at = y.s + x.b - y.b;
-            push(
-                &mut regions,
-                Region {
-                    take: Take::Ours,
-                    b: x.b,
-                    bn: x.bn,
-                    o: x.s,
-                    on: x.sn,
-                    t: t_at,
-                    tn: x.bn,
-                },
-            );
+            push(&mut regions, Region::ours(x, t_at));
             i += 1;
             continue;
         }
         if y.b + y.bn < x.b {
             let o_at = x.s + y.b - x.b;
-            push(
-                &mut regions,
-                Region {
-                    take: Take::Theirs,
-                    b: y.b,
-                    bn: y.bn,
-                    o: o_at,
-                    on: y.bn,
-                    t: y.s,
-                    tn: y.sn,
-                },
-            );
+            push(&mut regions, Region::theirs(y, o_at));
             j += 1;
             continue;
         }
@@ -398,33 +404,11 @@ fn combine(ours: &[Change], theirs: &[Change], o: &File, t: &File, base_len: usi
     let shift = |side: &File| side.lines.len() as isize - base_len as isize;
     for x in &ours[i..] {
         let t_at = x.b + shift(t);
-        push(
-            &mut regions,
-            Region {
-                take: Take::Ours,
-                b: x.b,
-                bn: x.bn,
-                o: x.s,
-                on: x.sn,
-                t: t_at,
-                tn: x.bn,
-            },
-        );
+        push(&mut regions, Region::ours(*x, t_at));
     }
     for y in &theirs[j..] {
         let o_at = y.b + shift(o);
-        push(
-            &mut regions,
-            Region {
-                take: Take::Theirs,
-                b: y.b,
-                bn: y.bn,
-                o: o_at,
-                on: y.bn,
-                t: y.s,
-                tn: y.sn,
-            },
-        );
+        push(&mut regions, Region::theirs(*y, o_at));
     }
     regions
 }

@@ -643,3 +643,20 @@ pub fn json_settings(r: &TestRepo) -> insta::Settings {
     s.add_filter(r#""time": \d+"#, r#""time": "[time]""#);
     s
 }
+
+/// A small repository: `base` → `up` (changes src/a.c) and a local commit on main.
+pub fn small_upstream_repo() -> TestRepo {
+    let r = TestRepo::new();
+    r.write("src/a.c", "a1\na2\na3\n");
+    r.write("src/b.c", "b1\n");
+    r.commit("base");
+    r.git(&["tag", "base"]);
+    r.git(&["checkout", "-q", "-b", "up"]);
+    r.write("src/a.c", "a1\nA2\na3\n");
+    r.commit("up: a");
+    r.git(&["tag", "up"]);
+    r.git(&["checkout", "-q", "main"]);
+    r.write("local.txt", "local\n");
+    r.commit("local");
+    r
+}

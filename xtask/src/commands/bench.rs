@@ -431,11 +431,7 @@ fn bench_backport(
         git_runs,
         pq: pq_t,
         pq_runs,
-        note: if git_tree == pq_tree {
-            "same tree".into()
-        } else {
-            "TREES DIFFER".into()
-        },
+        note: tree_note(git_tree == pq_tree),
     });
     Ok(())
 }
@@ -522,13 +518,7 @@ fn bench_rebase(
             )));
         }
     }
-    let note = |t: &String| {
-        if *t == pq_tree {
-            "same tree".to_string()
-        } else {
-            "TREES DIFFER".to_string()
-        }
-    };
+    let note = |t: &String| tree_note(*t == pq_tree);
     let job = if onto == "v6.7.2" { "rebase" } else { "rebase (major)" };
     rows.push(Row {
         job: job.into(),
@@ -656,11 +646,7 @@ fn bench_interop(
         git_runs: am_runs,
         pq: imp_t,
         pq_runs: imp_runs,
-        note: if git_tree == pq_tree {
-            "same tree".into()
-        } else {
-            "TREES DIFFER".into()
-        },
+        note: tree_note(git_tree == pq_tree),
     });
     Ok(())
 }
@@ -726,11 +712,7 @@ fn bench_drop(
         git_runs,
         pq: pq_t,
         pq_runs,
-        note: if git_tree == pq_tree {
-            "same tree".into()
-        } else {
-            "TREES DIFFER".into()
-        },
+        note: tree_note(git_tree == pq_tree),
     });
     Ok(())
 }
@@ -1411,4 +1393,9 @@ fn bench_fixes(b: &mut Bench, opts: &Options, rows: &mut Vec<Row>) -> Result<(),
         ),
     });
     Ok(())
+}
+
+/// A row's note on whether git and pq ended on the same tree.
+fn tree_note(same: bool) -> String {
+    if same { "same tree" } else { "TREES DIFFER" }.into()
 }
