@@ -11,6 +11,7 @@ use crate::git::{worktree, MergeOutcome, Oid, Person, RefUpdate, Repo};
 use crate::model::state::State;
 use crate::model::store;
 use crate::oplog::{self, Operation, RefChange};
+use crate::ops::run::Replay;
 use crate::ops::{check_work_tree, finish_materialise, Concluded, Finished, StopInfo, Workspace};
 use crate::sequencer::{self, Materialise, Stopped};
 
@@ -221,20 +222,18 @@ impl Transaction {
         Ok((updates, new_head))
     }
 
-    /// The shared tail of backport, rebase, continue and skip: refuse to overwrite uncommitted work (`dirty`
+    /// The end of every replay (see [`Replay::finish`]): refuse to overwrite uncommitted work (`dirty`
     /// against the tree the work tree shows), then commit the run or stop at its conflict with the rest of
-    /// `steps` still to do.
-    #[allow(clippy::too_many_arguments)]
+    /// the steps still to do.
     pub fn conclude(
         mut self,
         repo: &mut Repo,
         kind: &str,
         mut new_state: State,
-        run: Run,
-        steps: &[Step],
-        halt: Halt,
+        replay: Replay,
         dirty: &[BString],
     ) -> Result<Concluded> {
+        let Replay { run, steps, halt } = replay;
         match halt {
             Halt::Done => {
                 check_work_tree(repo, dirty, self.from_tree, run.tip_tree)?;
