@@ -16,6 +16,7 @@ use crate::ops::run::{chain, Bar, Replay};
 use crate::ops::{message_fields, StopInfo, Transaction, Workspace};
 use crate::progress::{Phase, PhaseGuard, Sink};
 
+#[derive(Clone)]
 pub struct BackportOptions {
     pub ranges: Vec<String>,
     pub paths: Vec<String>,
