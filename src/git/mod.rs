@@ -128,6 +128,19 @@ impl Repo {
         if inner.object_hash() != gix::hash::Kind::Sha1 {
             return Err(sha256());
         }
+        // Every text content merge of a tree merge is done by `text_merge` with git's rules
+        // (`merge_trees_full`); gix's own text merge would only be thrown away, and it is the costliest part
+        // of a tree merge. gix's binary driver takes our side and notes a conflict, which the redo then
+        // replaces with the real merge. A `merge` attribute or a configured default still wins.
+        if inner.config_snapshot().string("merge.default").is_none() {
+            let mut config = inner.config_snapshot_mut();
+            config
+                .set_value(&gix::config::tree::Merge::DEFAULT, "binary")
+                .map_err(|e| Error::internal(format!("setting merge.default: {e}")))?;
+            config
+                .commit()
+                .map_err(|e| Error::internal(format!("setting merge.default: {e}")))?;
+        }
         // Path lookups during merges and walks re-read the same trees; a cache keeps that cheap.
         inner.object_cache_size_if_unset(32 * 1024 * 1024);
         // Walks read thousands of trees that are deltas of one another; gix's default delta-base cache is a
