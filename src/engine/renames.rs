@@ -13,6 +13,7 @@
 //! left out; the tracker would have rejected it, so the pairing is the same.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use gix::bstr::{BString, ByteSlice};
 
@@ -43,6 +44,8 @@ pub fn destinations(
             out.push((p.clone(), *e));
         }
     };
+    // Each candidate's lines are counted once however many sources are compared with it.
+    let mut counted: HashMap<Oid, Lines> = HashMap::new();
     for (path, entry) in sources {
         let name = basename(path);
         let exact: Vec<&(BString, Entry)> = added.iter().filter(|(_, e)| e.id == entry.id).collect();
@@ -60,7 +63,7 @@ pub fn destinations(
         let Some(threshold) = threshold else { continue };
         let source = Lines::of(&repo.blob(entry.id)?);
         for (p, e) in &added {
-            if may_be_similar(repo, &source, e, threshold)? {
+            if may_be_similar(repo, &source, e, threshold, &mut counted)? {
                 push(p, e, &mut out);
             }
         }
@@ -68,19 +71,24 @@ pub fn destinations(
     Ok(out)
 }
 
-/// A text file as the multiset of its lines (with their line ends), or `None` for a binary file.
+/// A line's key: its hash and its length. Lines with equal keys are counted together, which can only
+/// raise the shared-bytes bound (equal lengths keep the bytes right), so the bound stays a bound.
+type LineKey = (u64, u32);
+
+/// A text file as the multiset of its lines (with their line ends), or `None` counts for a binary file.
 struct Lines {
     len: u64,
-    counts: Option<HashMap<Vec<u8>, u32>>,
+    counts: Option<HashMap<LineKey, u32, foldhash::fast::FixedState>>,
 }
 
 impl Lines {
     fn of(data: &[u8]) -> Lines {
         let binary = data[..data.len().min(8000)].contains(&0);
         let counts = (!binary).then(|| {
-            let mut counts: HashMap<Vec<u8>, u32> = HashMap::new();
+            let hasher = foldhash::fast::FixedState::default();
+            let mut counts: HashMap<LineKey, u32, _> = HashMap::with_hasher(hasher.clone());
             for l in data.split_inclusive(|&b| b == b'\n') {
-                *counts.entry(l.to_vec()).or_default() += 1;
+                *counts.entry((hasher.hash_one(l), l.len() as u32)).or_default() += 1;
             }
             counts
         });
@@ -92,7 +100,14 @@ impl Lines {
 }
 
 /// Whether `candidate` can reach `threshold` similarity with `source` (see the module's note on the bounds).
-fn may_be_similar(repo: &Repo, source: &Lines, candidate: &Entry, threshold: f32) -> Result<bool> {
+/// `counted` keeps the candidates' lines already counted.
+fn may_be_similar(
+    repo: &Repo,
+    source: &Lines,
+    candidate: &Entry,
+    threshold: f32,
+    counted: &mut HashMap<Oid, Lines>,
+) -> Result<bool> {
     if candidate.is_tree() || candidate.is_submodule() {
         return Ok(false);
     }
@@ -104,21 +119,16 @@ fn may_be_similar(repo: &Repo, source: &Lines, candidate: &Entry, threshold: f32
     let Some(source_counts) = &source.counts else {
         return Ok(true);
     };
-    let data = repo.blob(candidate.id)?;
-    if data[..data.len().min(8000)].contains(&0) {
+    let lines = match counted.entry(candidate.id) {
+        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+        std::collections::hash_map::Entry::Vacant(e) => e.insert(Lines::of(&repo.blob(candidate.id)?)),
+    };
+    let Some(counts) = &lines.counts else {
         return Ok(true);
-    }
-    let mut counts: HashMap<&[u8], u32> = HashMap::new();
-    for l in data.split_inclusive(|&b| b == b'\n') {
-        *counts.entry(l).or_default() += 1;
-    }
+    };
     let shared: u64 = counts
         .iter()
-        .map(|(l, n)| {
-            source_counts
-                .get(*l)
-                .map_or(0, |m| (*m).min(*n) as u64 * l.len() as u64)
-        })
+        .map(|(key, n)| source_counts.get(key).map_or(0, |m| (*m).min(*n) as u64 * key.1 as u64))
         .sum();
     Ok(shared as f32 >= threshold * larger)
 }

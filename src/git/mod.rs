@@ -102,6 +102,9 @@ pub struct Repo {
     pub(crate) inner: gix::Repository,
     /// Where long phases (selection, patch-ids, replay, checkout) report progress.
     progress: crate::progress::Sink,
+    /// Blob sizes already looked up: rename detection asks for the same candidates pick after pick, and a
+    /// packed blob's size costs a walk down its delta chain.
+    sizes: std::sync::Mutex<std::collections::HashMap<Oid, u64>>,
 }
 
 impl Repo {
@@ -156,6 +159,7 @@ impl Repo {
         Ok(Repo {
             inner,
             progress: crate::progress::silent(),
+            sizes: Default::default(),
         })
     }
 
@@ -449,11 +453,32 @@ impl Repo {
 
     /// A blob's size, from its header (without inflating it when it is packed whole).
     pub fn blob_size(&self, id: Oid) -> Result<u64> {
-        Ok(self
+        if let Some(size) = self.known_sizes().get(&id) {
+            return Ok(*size);
+        }
+        let size = self
             .inner
             .find_header(id)
             .ctx(format!("reading blob {}", short(&id)))?
-            .size())
+            .size();
+        self.known_sizes().insert(id, size);
+        Ok(size)
+    }
+
+    fn known_sizes(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<Oid, u64>> {
+        self.sizes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The blob sizes looked up so far (to keep across the stops of one operation), sorted by id.
+    pub fn blob_sizes_seen(&self) -> Vec<(Oid, u64)> {
+        let mut v: Vec<(Oid, u64)> = self.known_sizes().iter().map(|(k, v)| (*k, *v)).collect();
+        v.sort();
+        v
+    }
+
+    /// Blob sizes known from earlier (an object's size never changes, so they need no checking).
+    pub fn remember_blob_sizes(&self, sizes: impl IntoIterator<Item = (Oid, u64)>) {
+        self.known_sizes().extend(sizes);
     }
 
     /// The similarity (0..1) at which the tree merge pairs two different files as a rename, or `None` when

@@ -305,6 +305,7 @@ pub(crate) fn carry_on(
         tx.update_ref(update);
     }
     let rest = stopped.todo[1..].to_vec();
+    sequencer::memo::load(ws.repo.git_dir(), &ws.repo);
     let replay = Replay::execute(&ws.repo, run, rest, tx.who(), false, &Default::default(), Bar::Own)?;
     // The picks after the stop were never checked against the user's uncommitted changes (the first run
     // stopped before planning them): the transaction refuses, with nothing written, rather than overwrite

@@ -332,6 +332,7 @@ impl Transaction {
             std::fs::copy(&index_path, op_dir.join("index.orig"))?;
         }
         sequencer::save(&git_dir, &stopped)?;
+        sequencer::memo::save(&git_dir, repo)?;
         let short = crate::git::short(&step.source);
         repo.set_head(None, run.tip, &format!("pq: {command} (stopped at {short})"))?;
         // The files git's own tools read: `git status` shows a cherry-pick in progress and `git commit` offers

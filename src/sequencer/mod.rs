@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod memo;
 pub mod record;
 
 use crate::engine::replay::Step;
