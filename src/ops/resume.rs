@@ -479,7 +479,7 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
     )?;
     sequencer::clear(&git_dir)?;
     if let Ok(who) = ws.repo.committer() {
-        crate::oplog::append_event(
+        crate::oplog::append_abort_event(
             &ws.repo,
             &stopped.branch,
             &format!("pq abort ({})", stopped.command),
@@ -519,10 +519,12 @@ fn move_back(ws: &mut Workspace, j: &sequencer::Materialise) -> Result<Oid> {
             ws.repo.update_refs(&updates, &format!("pq: {command}"))?;
         }
         let who = ws.repo.committer()?;
-        crate::oplog::append_event(&ws.repo, &j.branch, &command, &who)?;
+        crate::oplog::append_abort_event(&ws.repo, &j.branch, &command, &who)?;
         return Ok(j.orig_head);
     }
     let mut tx = Transaction::begin(ws, &command)?;
+    // Its entries take the interrupted ones back for good: `pq redo` does not re-apply an aborted operation.
+    tx.aborts();
     for r in moved {
         if r.name == crate::oplog::OPLOG_REF {
             // The entries the interrupted transaction appended: from its new log tip back to the old one.
