@@ -414,6 +414,7 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
             let saved = sequencer::dir(&git_dir).join("index.orig");
             if stopped.is_some() && saved.exists() {
                 std::fs::copy(&saved, git_dir.join("index"))?;
+                ws.repo.reload_index()?;
             }
             if ws.repo.head_branch()?.as_deref() != Some(j.branch.as_str()) {
                 ws.repo
@@ -471,6 +472,7 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
     worktree::restore_paths(&ws.repo, orig_tree, &paths)?;
     if saved.exists() {
         std::fs::copy(&saved, git_dir.join("index"))?;
+        ws.repo.reload_index()?;
     }
     ws.repo.set_head(
         Some(&stopped.branch),
