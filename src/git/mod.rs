@@ -3,6 +3,7 @@
 
 pub mod commit_graph;
 pub mod id;
+mod index;
 pub mod lookup;
 pub mod status;
 pub mod text_merge;
@@ -105,6 +106,8 @@ pub struct Repo {
     /// Blob sizes already looked up: rename detection asks for the same candidates pick after pick, and a
     /// packed blob's size costs a walk down its delta chain.
     sizes: std::sync::Mutex<std::collections::HashMap<Oid, u64>>,
+    /// The index as pq last wrote it (see `index.rs`).
+    written_index: std::sync::Mutex<Option<gix::worktree::Index>>,
 }
 
 impl Repo {
@@ -160,6 +163,7 @@ impl Repo {
             inner,
             progress: crate::progress::silent(),
             sizes: Default::default(),
+            written_index: std::sync::Mutex::new(None),
         })
     }
 
