@@ -11,6 +11,7 @@ use crate::git::{worktree, MergeOutcome, Oid, Person, RefUpdate, Repo};
 use crate::model::state::State;
 use crate::model::store;
 use crate::oplog::{self, Operation, RefChange};
+use crate::ops::run::Replay;
 use crate::ops::{check_work_tree, finish_materialise, Concluded, Finished, StopInfo, Workspace};
 use crate::sequencer::{self, Materialise, Stopped};
 
@@ -50,13 +51,40 @@ pub struct Stop {
 impl Transaction {
     /// Start changing the workspace's branch; new objects stay in memory until the transaction ends.
     pub fn begin(ws: &mut Workspace, command: &str) -> Result<Transaction> {
+        let from_tree = ws.head_tree()?;
+        let (branch, head, state) = (ws.branch.clone(), ws.head, ws.state.as_ref().map(|(_, id)| *id));
+        Transaction::start(ws, command.to_string(), branch, head, state, from_tree)
+    }
+
+    /// Carry on a stopped operation (`how`: `pq continue`, `pq skip`), whose work tree shows `current_tree`.
+    pub fn resume(ws: &mut Workspace, stopped: &Stopped, how: &str, current_tree: Oid) -> Result<Transaction> {
+        let command = stopped.command.clone();
+        Ok(Transaction::start(
+            ws,
+            command,
+            stopped.branch.clone(),
+            stopped.orig_head,
+            stopped.orig_state,
+            current_tree,
+        )?
+        .finished_by(how))
+    }
+
+    fn start(
+        ws: &mut Workspace,
+        command: String,
+        branch: String,
+        orig_head: Oid,
+        orig_state: Option<Oid>,
+        from_tree: Oid,
+    ) -> Result<Transaction> {
         ws.repo.enable_object_memory();
         Ok(Transaction {
-            command: command.to_string(),
-            branch: ws.branch.clone(),
-            orig_head: ws.head,
-            orig_state: ws.state.as_ref().map(|(_, id)| *id),
-            from_tree: ws.head_tree()?,
+            command,
+            branch,
+            orig_head,
+            orig_state,
+            from_tree,
             who: ws.repo.committer()?,
             new_head: None,
             state: None,
@@ -64,25 +92,6 @@ impl Transaction {
             undoes: Vec::new(),
             redoes: None,
         })
-    }
-
-    /// Carry on a stopped operation (`how`: `pq continue`, `pq skip`), whose work tree shows `current_tree`.
-    pub fn resume(ws: &mut Workspace, stopped: &Stopped, how: &str, current_tree: Oid) -> Result<Transaction> {
-        ws.repo.enable_object_memory();
-        Ok(Transaction {
-            command: stopped.command.clone(),
-            branch: stopped.branch.clone(),
-            orig_head: stopped.orig_head,
-            orig_state: stopped.orig_state,
-            from_tree: current_tree,
-            who: ws.repo.committer()?,
-            new_head: None,
-            state: None,
-            refs: Vec::new(),
-            undoes: Vec::new(),
-            redoes: None,
-        }
-        .finished_by(how))
     }
 
     fn finished_by(mut self, how: &str) -> Self {
@@ -221,20 +230,18 @@ impl Transaction {
         Ok((updates, new_head))
     }
 
-    /// The shared tail of backport, rebase, continue and skip: refuse to overwrite uncommitted work (`dirty`
+    /// The end of every replay (see [`Replay::finish`]): refuse to overwrite uncommitted work (`dirty`
     /// against the tree the work tree shows), then commit the run or stop at its conflict with the rest of
-    /// `steps` still to do.
-    #[allow(clippy::too_many_arguments)]
+    /// the steps still to do.
     pub fn conclude(
         mut self,
         repo: &mut Repo,
         kind: &str,
         mut new_state: State,
-        run: Run,
-        steps: &[Step],
-        halt: Halt,
+        replay: Replay,
         dirty: &[BString],
     ) -> Result<Concluded> {
+        let Replay { run, steps, halt } = replay;
         match halt {
             Halt::Done => {
                 check_work_tree(repo, dirty, self.from_tree, run.tip_tree)?;
