@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use crate::engine::patch_id::PatchIds;
+use crate::engine::patch_id::{balances_agree, line_balance, PatchIds};
 use crate::engine::replay::{line, Outcome, ReportLine, Step};
 use crate::engine::select::{select, Range};
 use crate::error::{Error, Result};
@@ -299,7 +299,8 @@ impl Equivalents {
     }
 
     /// The new base's commit making the same change as our patch `commit`, if any (the last in selection
-    /// order when several do).
+    /// order when several do). A patch-id, which diffs blobs, is computed only for a candidate whose line
+    /// balance agrees with the patch's.
     fn same_change(&self, repo: &crate::git::Repo, commit: &Oid) -> Result<Option<Oid>> {
         let Some((pt, tree, ch)) = self.changes.get(commit) else {
             return Ok(None);
@@ -308,15 +309,30 @@ impl Equivalents {
             return Ok(None);
         };
         let mut cache = self.cache.borrow_mut();
-        let Some(pid) = cache.of_trees(repo, *pt, *tree, Some(ch))? else {
-            return Ok(None);
-        };
-        let mut found = None;
-        for (id, upt, utree) in candidates {
-            if cache.of_trees(repo, Some(*upt), *utree, None)? == Some(pid) {
-                found = Some(*id);
+        let mut balance = None;
+        for (id, upt, utree) in candidates.iter().rev() {
+            let (ours, theirs) = (cache.known(*pt, *tree), cache.known(Some(*upt), *utree));
+            let mut changes = None;
+            if ours.is_none() || theirs.is_none() {
+                if balance.is_none() {
+                    balance = Some(line_balance(repo, ch)?);
+                }
+                let theirs_changes = repo.diff_trees(Some(*upt), Some(*utree))?;
+                if !balances_agree(
+                    balance.as_deref().expect("set above"),
+                    &line_balance(repo, &theirs_changes)?,
+                ) {
+                    continue;
+                }
+                changes = Some(theirs_changes);
+            }
+            let Some(pid) = cache.of_trees(repo, *pt, *tree, Some(ch))? else {
+                return Ok(None);
+            };
+            if cache.of_trees(repo, Some(*upt), *utree, changes.as_deref())? == Some(pid) {
+                return Ok(Some(*id));
             }
         }
-        Ok(found)
+        Ok(None)
     }
 }
