@@ -379,6 +379,7 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
             let saved = sequencer::dir(&git_dir).join("index.orig");
             if stopped.is_some() && saved.exists() {
                 std::fs::copy(&saved, git_dir.join("index"))?;
+                ws.repo.reload_index()?;
             }
             if ws.repo.head_branch()?.as_deref() != Some(j.branch.as_str()) {
                 ws.repo
@@ -436,6 +437,7 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
     worktree::restore_paths(&ws.repo, orig_tree, &paths)?;
     if saved.exists() {
         std::fs::copy(&saved, git_dir.join("index"))?;
+        ws.repo.reload_index()?;
     }
     ws.repo.set_head(
         Some(&stopped.branch),
@@ -444,7 +446,7 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
     )?;
     sequencer::clear(&git_dir)?;
     if let Ok(who) = ws.repo.committer() {
-        crate::oplog::append_event(
+        crate::oplog::append_abort_event(
             &ws.repo,
             &stopped.branch,
             &format!("pq abort ({})", stopped.command),
@@ -484,10 +486,12 @@ fn move_back(ws: &mut Workspace, j: &sequencer::Materialise) -> Result<Oid> {
             ws.repo.update_refs(&updates, &format!("pq: {command}"))?;
         }
         let who = ws.repo.committer()?;
-        crate::oplog::append_event(&ws.repo, &j.branch, &command, &who)?;
+        crate::oplog::append_abort_event(&ws.repo, &j.branch, &command, &who)?;
         return Ok(j.orig_head);
     }
     let mut tx = Transaction::begin(ws, &command)?;
+    // Its entries take the interrupted ones back for good: `pq redo` does not re-apply an aborted operation.
+    tx.aborts();
     for r in moved {
         if r.name == crate::oplog::OPLOG_REF {
             // The entries the interrupted transaction appended: from its new log tip back to the old one.

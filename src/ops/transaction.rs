@@ -33,6 +33,8 @@ pub struct Transaction {
     undoes: Vec<Oid>,
     /// The undo entry this transaction re-applies (`pq redo`).
     redoes: Option<Oid>,
+    /// Written by `pq abort`: its log entries are not redone.
+    aborts: bool,
 }
 
 /// A conflict to stop at: the run so far, the steps left (the stopped one first), and the conflict.
@@ -91,6 +93,7 @@ impl Transaction {
             refs: Vec::new(),
             undoes: Vec::new(),
             redoes: None,
+            aborts: false,
         })
     }
 
@@ -128,6 +131,12 @@ impl Transaction {
         self.redoes = Some(entry);
     }
 
+    /// Mark the transaction as `pq abort` rolling back an interrupted operation: what it takes back is
+    /// not redone.
+    pub fn aborts(&mut self) {
+        self.aborts = true;
+    }
+
     /// Leave no trace: forget the objects written so far (a dry run, or nothing to do).
     pub fn discard(self, repo: &mut Repo) {
         repo.discard_objects();
@@ -158,6 +167,7 @@ impl Transaction {
         let to_tree = repo.commit_tree(new_head)?;
         // The last point where an interrupt leaves everything as it was; from the journal on, the operation
         // completes.
+        crate::interrupt::hold_for_test(crate::interrupt::HoldPoint::BeforeCommit);
         crate::interrupt::check()?;
         sequencer::save_journal(
             repo.git_dir(),
@@ -171,6 +181,7 @@ impl Transaction {
                 refs: updates.iter().map(RefChange::from).collect(),
             },
         )?;
+        crate::interrupt::hold_for_test(crate::interrupt::HoldPoint::AfterJournal);
         repo.update_refs(&updates, &format!("pq: {command}"))?;
         let files_changed = finish_materialise(repo)?;
         Ok(Finished {
@@ -224,6 +235,7 @@ impl Transaction {
             &updates,
             &self.undoes,
             self.redoes,
+            self.aborts,
         )?;
         updates.push(log);
         repo.persist_objects()?;
@@ -341,7 +353,7 @@ impl Transaction {
         worktree::checkout(repo, self.from_tree, conflict_tree, Some(&merge))?;
         let event = format!("{command} (stopped at {short})");
         let mut updates = self.refs;
-        let log = log_entries(repo, &event, &self.branch, &self.who, &updates, &[], None)?;
+        let log = log_entries(repo, &event, &self.branch, &self.who, &updates, &[], None, false)?;
         updates.push(log);
         repo.update_refs(&updates, &format!("pq: {event}"))?;
         Ok(StopInfo {
@@ -355,7 +367,8 @@ impl Transaction {
 
 /// The operation-log entries for `updates` on `branch` (objects only), and the update appending them to the
 /// log: one entry (for a redo, naming the undo it re-applies), or for an undo one per entry it takes back
-/// (the first carrying the ref changes).
+/// (the first carrying the ref changes); `aborts` marks them as written by `pq abort`.
+#[allow(clippy::too_many_arguments)]
 fn log_entries(
     repo: &Repo,
     command: &str,
@@ -364,6 +377,7 @@ fn log_entries(
     updates: &[RefUpdate],
     undoes: &[Oid],
     redoes: Option<Oid>,
+    aborts: bool,
 ) -> Result<RefUpdate> {
     let mut op = Operation::new(
         command,
@@ -372,6 +386,7 @@ fn log_entries(
         updates.iter().map(RefChange::from).collect(),
     );
     op.redoes = redoes;
+    op.aborts = aborts;
     let original = repo.ref_target(oplog::OPLOG_REF)?;
     let mut tip = original;
     if undoes.is_empty() {
