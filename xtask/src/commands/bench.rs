@@ -889,11 +889,16 @@ fn bench_cherry(
     let (t_graph_cold, _) = dry("commit-graph, first run", true)?;
     let (t_graph_warm, _) = dry("commit-graph, second run", false)?;
 
-    // Every commit git cherry finds upstream must be dropped by pq: the dropped lines' commits.
-    let dropped: Vec<String> = out
-        .split("{")
-        .filter(|obj| obj.contains("\"outcome\": \"dropped\""))
-        .flat_map(sources)
+    // Every commit git cherry finds upstream must be dropped by pq: the dropped lines' commits. (Parsed as
+    // JSON: a subject may hold braces, like `NS_GET_{PARENT,USERNS}`.)
+    let report: serde_json::Value =
+        serde_json::from_str(&out).map_err(|e| format!("pq rebase --dry-run --format json: {e}"))?;
+    let dropped: Vec<String> = report["patches"]
+        .as_array()
+        .ok_or("pq rebase --dry-run --format json: no patches")?
+        .iter()
+        .filter(|p| p["outcome"] == "dropped")
+        .filter_map(|p| p["source"].as_str().map(str::to_string))
         .collect();
     let missed: Vec<&&str> = equivalent
         .iter()
