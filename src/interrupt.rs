@@ -53,6 +53,38 @@ pub fn check() -> Result<()> {
     Ok(())
 }
 
+/// Where [`hold_for_test`] can pause an operation.
+#[derive(Clone, Copy)]
+pub enum HoldPoint {
+    /// Just before the last safe point of a transaction ([`check`] in `Transaction::commit`).
+    BeforeCommit,
+    /// Once the journal is written, just before the ref transaction: the operation now completes.
+    AfterJournal,
+}
+
+/// A test hook, inert unless the environment asks for it: with `PQ_TEST_HOLD_BEFORE_COMMIT` (or
+/// `PQ_TEST_HOLD_AFTER_JOURNAL`) set to a file path, pq writes its pid to that file on reaching the point and
+/// waits there for a signal (at most a minute), then carries on as it would have. A test can then deliver
+/// Ctrl-C at a known point instead of after a guessed delay, which lands before the handler is installed on a
+/// slow machine or after the operation finished on a fast one. Nothing else reads these variables; unset (as
+/// in any real use) the hook costs one environment lookup per transaction.
+pub fn hold_for_test(point: HoldPoint) {
+    let var = match point {
+        HoldPoint::BeforeCommit => "PQ_TEST_HOLD_BEFORE_COMMIT",
+        HoldPoint::AfterJournal => "PQ_TEST_HOLD_AFTER_JOURNAL",
+    };
+    let Some(path) = std::env::var_os(var).filter(|p| !p.is_empty()) else {
+        return;
+    };
+    if std::fs::write(&path, format!("{}\n", std::process::id())).is_err() {
+        return;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !requested() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 /// What to say when the interrupt came after the transaction began, so the operation was finished.
 pub fn finished_anyway() -> String {
     format!(

@@ -175,7 +175,10 @@ fn detached_head_bare_and_mid_merge() {
     r.git(&["checkout", "-q", "--detach", "HEAD"]);
     let err = refuses(&r, &["backport", "base..up", "src"]);
     assert!(err.contains("detached"), "{err}");
-    refuses(&r, &["status"]);
+    // Status reports a detached HEAD, as `git status` does.
+    let st = r.pq_json(&["status"], 0);
+    assert_eq!(st["detached"], true, "{st}");
+    assert_eq!(st["branch"], serde_json::Value::Null, "{st}");
     r.git(&["checkout", "-q", "main"]);
 
     // A conflicted `git merge` in progress.

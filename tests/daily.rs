@@ -466,83 +466,80 @@ fn many_picks(n: usize) -> TestRepo {
     r
 }
 
-/// Start pq, send it SIGINT after `delay`, and return its output.
-fn interrupted(r: &TestRepo, args: &[&str], delay: std::time::Duration) -> std::process::Output {
+/// Start pq with the test hook `hold` (`PQ_TEST_HOLD_BEFORE_COMMIT` or `PQ_TEST_HOLD_AFTER_JOURNAL`), send it
+/// SIGINT once it reports it has reached that point, and return its output.
+fn interrupted_at(r: &TestRepo, args: &[&str], hold: &str) -> std::process::Output {
     use assert_cmd::cargo::CommandCargoExt;
+    let marker = r.scratch.path().join(format!("held-{hold}"));
+    let _ = std::fs::remove_file(&marker);
     let mut cmd = std::process::Command::cargo_bin("pq").unwrap();
     cmd.current_dir(&r.dir).args(args);
     hermetic(&mut cmd, r.home(), NOW);
+    cmd.env(hold, &marker);
     let mut child = cmd
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let start = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() >= delay {
-            unsafe {
-                libc::kill(child.id() as i32, libc::SIGINT);
-            }
-            break;
-        }
+    // No deadline of ours: pq waits at the point for the signal (a minute at most), and a pq that never
+    // reaches it exits on its own and fails the assertions below.
+    while !marker.exists() && child.try_wait().unwrap().is_none() {
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    child.wait_with_output().unwrap()
+    if marker.exists() {
+        unsafe {
+            libc::kill(child.id() as i32, libc::SIGINT);
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(marker.exists(), "pq never reached {hold}: {:?}", text(&out));
+    out
 }
 
 #[test]
 fn ctrl_c_before_the_transaction_leaves_everything_as_it_was() {
-    let r = many_picks(400);
+    let r = many_picks(40);
     // An uncommitted change and an untracked file that must survive whatever happens.
     r.write("local.txt", "mine\nuncommitted\n");
     r.write("scratch.txt", "untracked\n");
     let before = r.snapshot();
     let lock = r.git_dir().join("pq/lock");
-    let (mut rolled_back, mut finished) = (0, 0);
-    for delay_ms in [100u64, 400, 60_000] {
-        let out = interrupted(
-            &r,
-            &["backport", "base..up", "d"],
-            std::time::Duration::from_millis(delay_ms),
-        );
-        let (stdout, stderr) = text(&out);
-        eprintln!(
-            "SIGINT at {delay_ms} ms: exit {:?}: {}",
-            out.status.code(),
-            stderr.lines().next().unwrap_or("")
-        );
-        // Released cleanly: an empty lock file (a pid left in it would mean the holder died holding it).
-        let held = std::fs::read_to_string(&lock).unwrap_or_default();
-        assert_eq!(held, "", "the lock was not released ({delay_ms} ms)");
-        match out.status.code() {
-            Some(130) if stderr.contains("stopped before changing anything") => {
-                // One error line and a hint naming the next step, and everything as it was.
-                assert!(stderr.starts_with("error: interrupted (Ctrl-C)"), "{stderr}");
-                assert!(stderr.contains("hint: run the command again"), "{stderr}");
-                assert_same(&before, &r.snapshot(), &format!("interrupted at {delay_ms} ms"));
-                rolled_back += 1;
-            }
-            Some(130) => {
-                assert!(stderr.contains("it was finished, work tree included"), "{stderr}");
-                finished += 1;
-            }
-            Some(0) => finished += 1,
-            other => panic!("exit {other:?} at {delay_ms} ms\n{stdout}\n{stderr}"),
-        }
-        if r.rev("main") != before.refs.lines().find(|l| l.starts_with("refs/heads/main ")).unwrap()[16..] {
-            // Finished: the work tree matches the branch and the user's changes are intact, then undo.
-            assert!(!r.git_dir().join("pq/materialise.toml").exists());
-            assert_eq!(r.read_string("local.txt"), "mine\nuncommitted\n");
-            assert_eq!(r.read_string("scratch.txt"), "untracked\n");
-            assert_eq!(r.read_string("d/f399.c"), "file 399\n");
-            r.pq_ok(&["undo"]);
-            assert_same(&without_oplog(before.clone()), &without_oplog(r.snapshot()), "undo");
-        }
-        if rolled_back > 0 && finished > 0 {
-            break;
-        }
-    }
-    assert!(rolled_back > 0, "no interrupt landed before the transaction");
+    let args = ["backport", "base..up", "d"];
+
+    // Ctrl-C at the last point before the transaction: nothing changes.
+    let out = interrupted_at(&r, &args, "PQ_TEST_HOLD_BEFORE_COMMIT");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(
+        stderr.starts_with("error: interrupted (Ctrl-C): stopped before changing anything"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: run the command again"), "{stderr}");
+    assert_same(&before, &r.snapshot(), "interrupted before the transaction");
+    // Released cleanly: an empty lock file (a pid left in it would mean the holder died holding it).
+    assert_eq!(
+        std::fs::read_to_string(&lock).unwrap_or_default(),
+        "",
+        "the lock was not released"
+    );
+
+    // Ctrl-C once the journal is written: the operation is finished, work tree included, and says so.
+    let out = interrupted_at(&r, &args, "PQ_TEST_HOLD_AFTER_JOURNAL");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(stderr.contains("it was finished, work tree included"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&lock).unwrap_or_default(),
+        "",
+        "the lock was not released"
+    );
+    assert!(!r.git_dir().join("pq/materialise.toml").exists());
+    assert_eq!(r.read_string("local.txt"), "mine\nuncommitted\n");
+    assert_eq!(r.read_string("scratch.txt"), "untracked\n");
+    assert_eq!(r.read_string("d/f39.c"), "file 39\n");
+    assert_eq!(r.git(&["status", "--porcelain"]), " M local.txt\n?? scratch.txt");
+    r.pq_ok(&["undo"]);
+    assert_same(&without_oplog(before.clone()), &without_oplog(r.snapshot()), "undo");
     r.fsck();
 }
 
@@ -825,4 +822,109 @@ fn readme_walk_through_runs_as_written() {
             s.exit
         );
     }
+}
+
+// ---- after a kill and `pq abort`, `pq redo` does not bring the aborted operation back ----
+
+/// Run `pq ARGS` to its end, then put back what a kill after its ref transaction and before its work-tree
+/// update leaves: every ref moved (branch, state, log), the index and work tree still at the old commit, the
+/// journal in place.
+fn killed_after_its_refs_moved(r: &TestRepo, args: &[&str]) {
+    let names = ["refs/heads/main", "refs/pq/state/main", "refs/pq/oplog"];
+    let before: Vec<String> = names.iter().map(|n| r.rev(n)).collect();
+    r.pq_ok(args);
+    let after: Vec<String> = names.iter().map(|n| r.rev(n)).collect();
+    r.git(&["read-tree", "-m", "-u", &after[0], &before[0]]);
+    let mut journal = format!(
+        "command = \"pq {}\"\nbranch = \"refs/heads/main\"\nfrom_tree = \"{}\"\nto_tree = \"{}\"\n\
+         orig_head = \"{}\"\nnew_head = \"{}\"\n",
+        args.join(" "),
+        r.tree(&before[0]),
+        r.tree(&after[0]),
+        before[0],
+        after[0],
+    );
+    for (i, n) in names.iter().enumerate() {
+        journal.push_str(&format!(
+            "\n[[refs]]\nname = \"{n}\"\nbefore = \"{}\"\nafter = \"{}\"\n",
+            before[i], after[i]
+        ));
+    }
+    std::fs::write(r.git_dir().join("pq/materialise.toml"), journal).unwrap();
+}
+
+#[test]
+fn redo_does_not_reapply_an_operation_aborted_after_a_kill() {
+    let r = small_upstream_repo();
+    r.pq_ok(&["init", "--base", "base"]);
+    let before = without_oplog(r.snapshot());
+    killed_after_its_refs_moved(&r, &["backport", "base..up", "src"]);
+    r.pq_ok(&["abort"]);
+    assert_same(&before, &without_oplog(r.snapshot()), "abort after a kill");
+    // The abort took the backport back for good: redo refuses and changes nothing.
+    let err = refuses(&r, &["redo"]);
+    assert!(err.contains("nothing to redo on branch main"), "{err}");
+    assert!(err.contains("pq abort (pq backport base..up src)"), "{err}");
+    // The log says what happened; undo takes back what came before the aborted backport (the init).
+    let log = r.pq_ok(&["log"]);
+    assert!(log.contains("pq abort (pq backport base..up src)"), "{log}");
+    r.pq_ok(&["undo"]);
+    assert_eq!(r.pq_json(&["status"], 0)["initialised"], false);
+    r.fsck();
+
+    // An operation begun after an undo and aborted after a kill ends what redo can bring back: the undo
+    // stays in effect, and the aborted backport stays out.
+    let r = small_upstream_repo();
+    r.pq_ok(&["init", "--base", "base"]);
+    r.pq_ok(&["backport", "base..up", "src"]);
+    r.pq_ok(&["undo"]);
+    let undone = without_oplog(r.snapshot());
+    killed_after_its_refs_moved(&r, &["backport", "base..up", "src"]);
+    r.pq_ok(&["abort"]);
+    assert_same(&undone, &without_oplog(r.snapshot()), "abort after a kill");
+    let err = refuses(&r, &["redo"]);
+    assert!(err.contains("gave up the last operation"), "{err}");
+    // A new operation is redone as usual once undone.
+    r.pq_ok(&["backport", "base..up", "src"]);
+    let done = without_oplog(r.snapshot());
+    r.pq_ok(&["undo"]);
+    r.pq_ok(&["redo"]);
+    assert_same(&done, &without_oplog(r.snapshot()), "redo of a later backport");
+    r.fsck();
+}
+
+// ---- `pq status` on a detached HEAD outside any pq operation ----
+
+#[test]
+fn status_on_a_detached_head_reports_it_and_exits_0() {
+    let r = small_upstream_repo();
+    r.pq_ok(&["init", "--base", "base"]);
+    let tip = r.rev("main");
+    r.git(&["checkout", "-q", "--detach", "main~1"]);
+    r.write("src/b.c", "b1\nmine\n");
+    let before = r.snapshot();
+    let text_out = r.pq_ok(&["status"]);
+    let head = r.rev("HEAD");
+    assert_ne!(head, tip);
+    let st = r.pq_json(&["status"], 0);
+    assert_same(&before, &r.snapshot(), "pq status on a detached HEAD");
+    assert_eq!(st["schema"], 2, "{st}");
+    assert_eq!(st["detached"], true, "{st}");
+    assert_eq!(st["head"], head, "{st}");
+    assert_eq!(st["branch"], serde_json::Value::Null, "{st}");
+    assert_eq!(st["branch_head"], serde_json::Value::Null, "{st}");
+    assert_eq!(st["switch_to"], "main", "{st}");
+    assert_eq!(st["initialised"], false, "{st}");
+    assert_eq!(st["stopped"], serde_json::Value::Null, "{st}");
+    assert_eq!(st["clean"], false, "{st}");
+    assert_eq!(st["dirty_paths"], serde_json::json!(["src/b.c"]), "{st}");
+    // What `git status` says of the same tree.
+    assert!(r
+        .git(&["status"])
+        .starts_with(&format!("HEAD detached at {}", &head[..7])));
+    let mut s = insta_settings(&r);
+    s.add_filter(r"\b[0-9a-f]{12}\b", "[short]");
+    s.bind(|| insta::assert_snapshot!("status_detached_no_branch", text_out));
+    let json_out = r.pq_ok(&["status", "--format", "json"]);
+    json_settings(&r).bind(|| insta::assert_snapshot!("status_detached_no_branch_json", json_out));
 }

@@ -4,21 +4,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
 use common::*;
-
-/// The corpus: `$PQ_CORPUS`, else `shared/corpus` in the first ancestor of the checkout that has one.
-fn corpus_dir() -> PathBuf {
-    if let Some(p) = std::env::var_os("PQ_CORPUS") {
-        return PathBuf::from(p);
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    root.ancestors()
-        .map(|a| a.join("shared/corpus"))
-        .find(|p| p.is_dir())
-        .unwrap_or_else(|| panic!("the corpus (shared/corpus above {}) is required", root.display()))
-}
 
 fn commits(r: &TestRepo, range: &str) -> Vec<String> {
     let out = r.git(&["log", "--reverse", "--format=%T%x00%an <%ae>%x00%ad%x00%B%x01", range]);
@@ -46,16 +32,7 @@ fn origins(r: &TestRepo) -> Vec<(Option<String>, Option<String>)> {
 
 #[test]
 fn xfsprogs_backports_round_trip_through_every_format() {
-    let bundle = corpus_dir().join("xfsprogs.bundle");
-    let scratch = TestRepo::new();
-    git_in(
-        scratch.home(),
-        scratch.scratch.path(),
-        &["clone", "-q", bundle.to_str().unwrap(), "xfsprogs"],
-    );
-    let r = scratch.sibling("xfsprogs");
-    r.git(&["checkout", "-q", "-b", "stable-6.1", "v6.1.0"]);
-    r.pq_ok(&["init", "--base", "v6.1.0"]);
+    let r = xfsprogs_stable_6_1();
     let stops = run_skipping(
         &r,
         &["backport", "v6.3.0..v6.5.0", "libxfs", "--series", "backport/libxfs"],

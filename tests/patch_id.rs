@@ -9,11 +9,6 @@ use std::process::{Command, Stdio};
 
 use common::*;
 
-fn bundle() -> std::path::PathBuf {
-    // The corpus sits next to the clone (`../shared/corpus`), as in CI.
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/xfsprogs.bundle")
-}
-
 fn git_patch_ids(r: &TestRepo, range: &str) -> HashMap<String, String> {
     let log = r.git_out(&[
         "log",
@@ -51,15 +46,7 @@ fn git_patch_ids(r: &TestRepo, range: &str) -> HashMap<String, String> {
 
 #[test]
 fn patch_ids_equal_git_patch_id_stable_on_xfsprogs() {
-    let bundle = bundle();
-    assert!(bundle.exists(), "the corpus is missing: {}", bundle.display());
-    let scratch = TestRepo::new();
-    git_in(
-        scratch.home(),
-        scratch.scratch.path(),
-        &["clone", "-q", bundle.to_str().unwrap(), "xfsprogs"],
-    );
-    let r = scratch.sibling("xfsprogs");
+    let r = xfsprogs();
     let range = "v6.0.0..v6.5.0";
     let commits = chain(&r, &format!("--no-merges {range}"));
     assert!(commits.len() > 200, "{}", commits.len());

@@ -243,16 +243,7 @@ fn prerequisites_at_rebase_and_continue_stops() {
 /// (reached one after another with `pq skip`), the named prerequisites equal the blame oracle.
 #[test]
 fn xfsprogs_prerequisites_match_git_blame_at_every_stop() {
-    let bundle = xtask::oracle::corpus_file("xfsprogs.bundle");
-    let scratch = TestRepo::new();
-    git_in(
-        scratch.home(),
-        scratch.scratch.path(),
-        &["clone", "-q", bundle.to_str().unwrap(), "xfsprogs"],
-    );
-    let r = scratch.sibling("xfsprogs");
-    r.git(&["checkout", "-q", "-b", "stable-6.1", "v6.1.0"]);
-    r.pq_ok(&["init", "--base", "v6.1.0"]);
+    let r = xfsprogs_stable_6_1();
     let mut v = r.pq_json(&["backport", "v6.3.0..v6.5.0", "libxfs"], 1);
     let mut stops = 0;
     let mut named_any = 0;

@@ -387,16 +387,7 @@ fn fixes_without_an_upstream_is_refused() {
 
 #[test]
 fn xfsprogs_fixes_match_the_oracle() {
-    let bundle = xtask::oracle::corpus_file("xfsprogs.bundle");
-    let scratch = TestRepo::new();
-    git_in(
-        scratch.home(),
-        scratch.scratch.path(),
-        &["clone", "-q", bundle.to_str().unwrap(), "xfsprogs"],
-    );
-    let r = scratch.sibling("xfsprogs");
-    r.git(&["checkout", "-q", "-b", "stable-6.1", "v6.1.0"]);
-    r.pq_ok(&["init", "--base", "v6.1.0"]);
+    let r = xfsprogs_stable_6_1();
     // Carry part of the libxfs sync (41 clean picks, 19 conflicts skipped).
     let stops = run_skipping(&r, &["backport", "v6.3.0..v6.5.0", "libxfs"]);
     assert_eq!(stops.len(), 19);

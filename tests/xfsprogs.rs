@@ -8,17 +8,7 @@ use common::*;
 
 #[test]
 fn xfsprogs_libxfs_backport_matches_git() {
-    // The corpus is found from the workspace (or $PQ_CORPUS); without it the test fails, it does not skip.
-    let bundle = xtask::oracle::corpus_file("xfsprogs.bundle");
-    let scratch = TestRepo::new();
-    git_in(
-        scratch.home(),
-        scratch.scratch.path(),
-        &["clone", "-q", bundle.to_str().unwrap(), "xfsprogs"],
-    );
-    let r = scratch.sibling("xfsprogs");
-    r.git(&["checkout", "-q", "-b", "stable-6.1", "v6.1.0"]);
-    r.pq_ok(&["init", "--base", "v6.1.0"]);
+    let r = xfsprogs_stable_6_1();
     let start = r.rev("HEAD");
 
     // git's own selection: with merges (pq reports them as skipped) and without.

@@ -13,16 +13,21 @@ pub fn run(dir: &Path, _a: &Args, out: &Output) -> crate::Result<i32> {
         out.print_json(&super::json::Status::from(&st));
         return Ok(EXIT_OK);
     }
+    let branch = st.branch.as_deref().unwrap_or_default();
     if st.detached {
-        let why = match &st.stopped {
-            Some(s) => format!("pq {} on branch {} is stopped", s.operation, st.branch),
-            None => format!("pq works on branch {}", st.branch),
+        let why = match (&st.stopped, &st.branch, &st.switch_to) {
+            (Some(s), _, _) => format!("pq {} on branch {branch} is stopped", s.operation),
+            (None, Some(b), _) => format!("pq works on branch {b}"),
+            (None, None, Some(b)) => format!("not on a branch; pq works on one: `git switch {b}`"),
+            (None, None, None) => "not on a branch; pq works on one: `git switch BRANCH`".to_string(),
         };
         println!("HEAD detached at {} ({why})", crate::git::short(&st.head));
     } else {
-        println!("On branch {}", st.branch);
+        println!("On branch {branch}");
     }
-    if !st.initialised {
+    if st.branch.is_none() {
+        // Nothing of pq's to show without a branch: the work tree below, as `git status` shows it.
+    } else if !st.initialised {
         println!("not managed by pq: adopt it with `pq init --base REV`");
     } else {
         let base = st.base.clone().unwrap_or_default();

@@ -3,6 +3,7 @@
 
 pub mod commit_graph;
 pub mod id;
+mod index;
 pub mod lookup;
 pub mod status;
 pub mod text_merge;
@@ -156,6 +157,8 @@ pub struct Repo {
     pub(crate) inner: gix::Repository,
     /// Where long phases (selection, patch-ids, replay, checkout) report progress.
     progress: crate::progress::Sink,
+    /// The index as pq last wrote it (see `index.rs`).
+    written_index: std::sync::Mutex<Option<gix::worktree::Index>>,
 }
 
 impl Repo {
@@ -197,6 +200,7 @@ impl Repo {
         Ok(Repo {
             inner,
             progress: crate::progress::silent(),
+            written_index: std::sync::Mutex::new(None),
         })
     }
 

@@ -6,12 +6,12 @@
 use gix::bstr::{BString, ByteSlice};
 use gix::index::entry::{Mode, Stage};
 
-use crate::error::{Result, ResultExt};
+use crate::error::Result;
 use crate::git::{Oid, Repo};
 
 /// Paths whose index differs from `head_tree`: changes staged but not committed.
 pub fn staged_paths(repo: &Repo, head_tree: Option<Oid>) -> Result<Vec<BString>> {
-    let index = repo.inner.index_or_empty().ctx("reading the index")?;
+    let index = repo.index()?;
     let mut staged_paths: Vec<BString> = Vec::new();
     staged(
         repo,
@@ -39,7 +39,7 @@ pub fn dirty_paths(repo: &Repo, head_tree: Option<Oid>) -> Result<Vec<BString>> 
     let Some(workdir) = repo.workdir().map(|p| p.to_path_buf()) else {
         return Ok(Vec::new());
     };
-    let index = repo.inner.index_or_empty().ctx("reading the index")?;
+    let index = repo.index()?;
     let mut dirty: Vec<BString> = Vec::new();
     // Staged: index differs from HEAD. Index and tree are walked together, directory by directory, and a
     // directory whose cache-tree entry is valid and names HEAD's subtree is skipped whole: that is how
@@ -88,7 +88,7 @@ pub fn dirty_among(repo: &Repo, head_tree: Oid, paths: &[BString]) -> Result<Vec
     let Some(workdir) = repo.workdir().map(|p| p.to_path_buf()) else {
         return Ok(Vec::new());
     };
-    let index = repo.inner.index_or_empty().ctx("reading the index")?;
+    let index = repo.index()?;
     let mut dirty = Vec::new();
     let mut check = Vec::new();
     for path in paths {

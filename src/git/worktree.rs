@@ -203,7 +203,7 @@ pub fn untracked_in_the_way(repo: &Repo, changes: &[TreeChange]) -> Result<Vec<B
     let Some(workdir) = repo.workdir() else {
         return Ok(Vec::new());
     };
-    let index = repo.inner.index_or_empty().ctx("reading the index")?;
+    let index = repo.index()?;
     let mut out = Vec::new();
     for c in changes {
         if c.old.is_none() && c.new.is_some() {
@@ -230,7 +230,7 @@ pub fn apply(repo: &Repo, changes: &[TreeChange], conflict: Option<&MergeOutcome
         .workdir()
         .ok_or_else(|| Error::input("this repository has no work tree").hint("run pq in a non-bare clone"))?
         .to_path_buf();
-    let mut index = repo.inner.index_or_empty().ctx("reading the index")?.as_ref().clone();
+    let mut index = repo.index_to_edit()?;
     // Deletions first, so a file can turn into a directory (and back) in one pass.
     for c in changes.iter().filter(|c| c.new.is_none()) {
         remove_path(&workdir, &to_fs_path(&workdir, &c.path)?)?;
@@ -278,10 +278,7 @@ pub fn apply(repo: &Repo, changes: &[TreeChange], conflict: Option<&MergeOutcome
         invalidate_cache_tree(&mut index, changes.iter().map(|c| c.path.as_slice()));
     }
     index.remove_resolve_undo();
-    crate::lock::note_git_locks(repo.git_dir(), &["index.lock".to_string()])?;
-    index
-        .write(gix::index::write::Options::default())
-        .ctx("writing the index")?;
+    repo.write_index(index)?;
     Ok(())
 }
 
@@ -291,7 +288,7 @@ pub fn restore_paths(repo: &Repo, tree: Oid, paths: &[BString]) -> Result<()> {
         .workdir()
         .ok_or_else(|| Error::input("this repository has no work tree"))?
         .to_path_buf();
-    let mut index = repo.inner.index_or_empty().ctx("reading the index")?.as_ref().clone();
+    let mut index = repo.index_to_edit()?;
     let mut new_entries = Vec::new();
     let mut writer = Writer::new(repo, &workdir);
     for p in paths {
@@ -310,10 +307,7 @@ pub fn restore_paths(repo: &Repo, tree: Oid, paths: &[BString]) -> Result<()> {
     }
     index.sort_entries();
     invalidate_cache_tree(&mut index, paths.iter().map(|p| p.as_slice()));
-    crate::lock::note_git_locks(repo.git_dir(), &["index.lock".to_string()])?;
-    index
-        .write(gix::index::write::Options::default())
-        .ctx("writing the index")?;
+    repo.write_index(index)?;
     Ok(())
 }
 
@@ -337,7 +331,7 @@ fn invalidate_cache_tree<'a>(index: &mut gix::index::State, paths: impl Iterator
 
 /// The conflicted paths the index still holds (entries at stages 1-3).
 pub fn unmerged_paths(repo: &Repo) -> Result<Vec<BString>> {
-    let index = repo.inner.index_or_empty().ctx("reading the index")?;
+    let index = repo.index()?;
     let mut out: Vec<BString> = Vec::new();
     for e in index.entries() {
         if e.stage() != Stage::Unconflicted {
@@ -352,7 +346,7 @@ pub fn unmerged_paths(repo: &Repo) -> Result<Vec<BString>> {
 
 /// A tree made from the index's stage-0 entries, built by editing `base` only where they differ from it.
 pub fn tree_from_index(repo: &Repo, base: Oid) -> Result<Oid> {
-    let index = repo.inner.index_or_empty().ctx("reading the index")?;
+    let index = repo.index()?;
     let base_files = repo.flatten_tree(base)?;
     let mut base_map: std::collections::HashMap<&[u8], Entry> =
         base_files.iter().map(|(p, e)| (p.as_slice(), *e)).collect();
@@ -380,7 +374,7 @@ pub fn tree_from_index(repo: &Repo, base: Oid) -> Result<Oid> {
 /// Paths whose entries (any stage, mode or object) differ between the repository's index and the index
 /// file at `other`: what an operation changed in the index since `other` was saved.
 pub fn index_paths_changed_since(repo: &Repo, other: &Path) -> Result<Vec<BString>> {
-    let current = repo.inner.index_or_empty().ctx("reading the index")?;
+    let current = repo.index()?;
     let saved = gix::index::File::at(other, repo.inner.object_hash(), false, Default::default())
         .map_err(|e| Error::internal(format!("reading {}: {e}", other.display())))?;
     let entries = |f: &gix::index::State| -> std::collections::BTreeMap<(BString, u32), (u32, Oid)> {

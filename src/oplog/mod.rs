@@ -42,6 +42,10 @@ pub struct Operation {
     /// The undo entry this one re-applied, for `pq redo`.
     #[serde(default, with = "crate::git::id::hex_opt", skip_serializing_if = "Option::is_none")]
     pub redoes: Option<Oid>,
+    /// Written by `pq abort`: an undo entry rolling back an interrupted operation, or the event of a stopped
+    /// one given up. What an abort took back is not redone (see [`Operation::is_abort`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub aborts: bool,
 }
 
 impl Operation {
@@ -56,7 +60,14 @@ impl Operation {
             undoes: None,
             branch: branch.map(str::to_string),
             redoes: None,
+            aborts: false,
         }
+    }
+
+    /// Whether `pq abort` wrote this entry. Entries written before the flag existed are known by the
+    /// command `pq abort` records (`pq abort`, or `pq abort (COMMAND)`).
+    pub fn is_abort(&self) -> bool {
+        self.aborts || self.command == "pq abort" || self.command.starts_with("pq abort (")
     }
 
     /// The branch the operation worked on: recorded, or else the branch (or pq state) ref it moved.
@@ -144,7 +155,19 @@ pub fn prepare_after(repo: &Repo, op: &Operation, who: &Person, previous: Option
 /// Log an event that moved no ref of the user's (a stop at a conflict, an abort), so `pq log` tells the
 /// whole story; undo passes over such entries.
 pub fn append_event(repo: &Repo, branch: &str, command: &str, who: &Person) -> Result<()> {
-    let op = Operation::new(command, who, Some(branch), Vec::new());
+    append(repo, Operation::new(command, who, Some(branch), Vec::new()), who)
+}
+
+/// Log that `pq abort` gave up an operation without moving a log entry back (a stop given up, or an
+/// interrupted operation whose own entry never landed): an event that also ends what `pq redo` can redo.
+pub fn append_abort_event(repo: &Repo, branch: &str, command: &str, who: &Person) -> Result<()> {
+    let mut op = Operation::new(command, who, Some(branch), Vec::new());
+    op.aborts = true;
+    append(repo, op, who)
+}
+
+fn append(repo: &Repo, op: Operation, who: &Person) -> Result<()> {
+    let command = op.command.clone();
     let update = prepare(repo, &op, who)?;
     repo.update_refs(&[update], &format!("pq: {command}"))
 }

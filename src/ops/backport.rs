@@ -6,15 +6,17 @@ use std::collections::{HashMap, HashSet};
 use gix::bstr::BString;
 
 use crate::engine::patch_id::PatchIds;
-use crate::engine::replay::{execute, line, Halt, Outcome, ReportLine, Run, Step, Who};
+use crate::engine::replay::{line, Outcome, ReportLine, Step, Who};
 use crate::engine::select::{select, Range, Selected};
 use crate::error::{Error, Result};
 use crate::git::{short, Oid, Repo};
 use crate::model::provenance::{self, Style};
 use crate::model::state::{PatchKind, State};
-use crate::ops::{message_fields, Concluded, StopInfo, Transaction, Workspace};
+use crate::ops::run::{chain, Bar, Replay};
+use crate::ops::{message_fields, StopInfo, Transaction, Workspace};
 use crate::progress::{Phase, PhaseGuard, Sink};
 
+#[derive(Clone)]
 pub struct BackportOptions {
     pub ranges: Vec<String>,
     pub paths: Vec<String>,
@@ -382,29 +384,13 @@ pub fn backport(dir: &std::path::Path, opts: &BackportOptions, progress: &Sink) 
 
     let tx = Transaction::begin(&mut ws, &opts.command)?;
     let repo = &ws.repo;
-    let mut run = Run {
-        tip: start,
-        tip_tree: repo.commit_tree(start)?,
-        patches: state.patches[..insert_at].to_vec(),
-        report: Vec::new(),
-    };
-    let total = steps.len();
-    let rerere = crate::engine::rerere::Rerere::load(repo)?;
-    let replaying = PhaseGuard::start(repo.progress(), Phase::Replaying, Some(total as u64));
-    let halt = execute(
-        repo,
-        &mut run,
-        &steps,
-        &who,
-        opts.dry_run,
-        &rerere,
-        &known_changes,
-        |i| replaying.set(i as u64),
-    )?;
-    drop(replaying);
+    let run = chain(repo, start, state.patches[..insert_at].to_vec(), Vec::new())?;
+    let replay = Replay::execute(repo, run, steps, &who, opts.dry_run, &known_changes, Bar::Own)?;
     let mut lines = report;
     lines.extend(
-        run.report
+        replay
+            .run
+            .report
             .iter()
             .filter(|l| l.series == series || l.outcome != Outcome::Applied)
             .cloned(),
@@ -412,37 +398,22 @@ pub fn backport(dir: &std::path::Path, opts: &BackportOptions, progress: &Sink) 
     // Report in selection order (oldest first), replays of the series above after the new picks.
     let order: HashMap<Oid, usize> = selected.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
     lines.sort_by_key(|l| order.get(&l.source).copied().unwrap_or(usize::MAX));
-    if opts.dry_run {
-        tx.discard(&mut ws.repo);
-        return Ok(BackportReport {
-            series,
-            lines,
-            stopped: None,
-            new_head: None,
-            dry_run: true,
-        });
-    }
-    if matches!(halt, Halt::Done) && run.patches.len() == state.patches.len() && run.tip == ws.head {
-        tx.discard(&mut ws.repo);
-        return Ok(BackportReport {
-            series,
-            lines,
-            stopped: None,
-            new_head: None,
-            dry_run: false,
-        });
-    }
-    crate::ops::declined::record(&mut new_state, &run.report, &steps);
-    let (new_head, stopped) = match tx.conclude(&mut ws.repo, "backport", new_state, run, &steps, halt, &dirty)? {
-        Concluded::Done(head) => (Some(head), None),
-        Concluded::Stopped(info) => (None, Some(info)),
-    };
+    let unchanged = replay.done() && replay.run.patches.len() == state.patches.len() && replay.run.tip == ws.head;
+    crate::ops::declined::record(&mut new_state, &replay.run.report, &replay.steps);
+    let ended = replay.finish(
+        tx,
+        &mut ws.repo,
+        "backport",
+        new_state,
+        &dirty,
+        opts.dry_run || unchanged,
+    )?;
     Ok(BackportReport {
         series,
         lines,
-        stopped,
-        new_head,
-        dry_run: false,
+        stopped: ended.stopped,
+        new_head: ended.new_head,
+        dry_run: opts.dry_run,
     })
 }
 

@@ -24,7 +24,7 @@ use crate::git::{short, status::dirty_paths, worktree, Oid};
 use crate::model::store;
 use crate::ops::rebase::{replay_onto, Replayed};
 use crate::ops::status::newer_in_line;
-use crate::ops::{check_work_tree, short_branch, Concluded, Transaction, Workspace};
+use crate::ops::{check_work_tree, short_branch, Transaction, Workspace};
 
 pub struct BumpOptions {
     /// Branches to bump (short or full names); empty: every branch pq manages.
@@ -176,7 +176,7 @@ pub fn bump(dir: &std::path::Path, opts: &BumpOptions, progress: &crate::progres
     }
 
     // The one branch to stop on: the current branch if it stops, otherwise the first that does.
-    let stops = |p: &Option<Planned>| matches!(p, Some(p) if matches!(p.replayed.halt, Halt::Conflict { .. }));
+    let stops = |p: &Option<Planned>| matches!(p, Some(p) if !p.replayed.replay.done());
     let stop_at = planned
         .iter()
         .position(|p| stops(p) && matches!(p, Some(p) if p.branch == current))
@@ -199,17 +199,15 @@ pub fn bump(dir: &std::path::Path, opts: &BumpOptions, progress: &crate::progres
     let dirty = dirty_paths(&ws.repo, Some(current_tree))?;
     let mut work_tree_at = current_tree;
     for p in planned.iter().flatten() {
-        if p.branch == current && matches!(p.replayed.halt, Halt::Done) {
-            check_work_tree(&ws.repo, &dirty, current_tree, p.replayed.run.tip_tree)?;
-            work_tree_at = p.replayed.run.tip_tree;
+        if p.branch == current && p.replayed.replay.done() {
+            check_work_tree(&ws.repo, &dirty, current_tree, p.replayed.replay.run.tip_tree)?;
+            work_tree_at = p.replayed.replay.run.tip_tree;
         }
     }
     if let Some(Some(p)) = stop_at.map(|i| &planned[i]) {
-        let Halt::Conflict { tree, .. } = &p.replayed.halt else {
-            unreachable!("chosen because it stops")
-        };
+        let tree = p.replayed.replay.target_tree();
         if p.branch == current {
-            check_work_tree(&ws.repo, &dirty, current_tree, *tree)?;
+            check_work_tree(&ws.repo, &dirty, current_tree, tree)?;
         } else {
             if let Some(first) = dirty.first() {
                 let more = if dirty.len() > 1 {
@@ -225,7 +223,7 @@ pub fn bump(dir: &std::path::Path, opts: &BumpOptions, progress: &crate::progres
             }
             let branch_tree = ws.repo.commit_tree(p.head)?;
             check_work_tree(&ws.repo, &[], work_tree_at, branch_tree)?;
-            check_work_tree(&ws.repo, &[], branch_tree, *tree)?;
+            check_work_tree(&ws.repo, &[], branch_tree, tree)?;
         }
     }
 
@@ -245,23 +243,18 @@ pub fn bump(dir: &std::path::Path, opts: &BumpOptions, progress: &crate::progres
             replayed,
         } = p;
         let Replayed {
-            steps,
-            run,
-            halt,
-            mut new_state,
-            ..
+            replay, mut new_state, ..
         } = replayed;
-        match halt {
+        match &replay.halt {
             Halt::Done if branch == current => {
-                match tx.conclude(&mut ws.repo, "rebase", new_state, run, &steps, halt, &dirty)? {
-                    Concluded::Done(h) => entry.head = Some(h),
-                    Concluded::Stopped(_) => unreachable!("a finished replay does not stop"),
-                }
+                entry.head = replay
+                    .finish(tx, &mut ws.repo, "rebase", new_state, &dirty, false)?
+                    .new_head;
                 entry.outcome = BumpOutcome::Bumped;
             }
             Halt::Done => {
-                new_state.patches = run.patches;
-                tx.move_branch(run.tip);
+                new_state.patches = replay.run.patches;
+                tx.move_branch(replay.run.tip);
                 tx.set_state(new_state);
                 entry.head = Some(tx.commit_refs(&mut ws.repo)?);
                 entry.outcome = BumpOutcome::Bumped;
@@ -281,21 +274,21 @@ pub fn bump(dir: &std::path::Path, opts: &BumpOptions, progress: &crate::progres
                         ),
                     )?;
                 }
-                match tx.conclude(&mut ws.repo, "rebase", new_state, run, &steps, halt, &[])? {
-                    Concluded::Stopped(info) => {
-                        let prerequisites = match crate::sequencer::load(ws.repo.git_dir())? {
-                            Some(stopped) => crate::ops::prereqs::of_stopped(&ws.repo, &stopped)?,
-                            None => Vec::new(),
-                        };
-                        entry.stopped = Some(BumpStop {
-                            commit: info.source,
-                            subject: info.subject,
-                            series: info.series,
-                            conflicts: info.paths,
-                            prerequisites,
-                        });
-                    }
-                    Concluded::Done(_) => unreachable!("a conflict stops"),
+                if let Some(info) = replay
+                    .finish(tx, &mut ws.repo, "rebase", new_state, &[], false)?
+                    .stopped
+                {
+                    let prerequisites = match crate::sequencer::load(ws.repo.git_dir())? {
+                        Some(stopped) => crate::ops::prereqs::of_stopped(&ws.repo, &stopped)?,
+                        None => Vec::new(),
+                    };
+                    entry.stopped = Some(BumpStop {
+                        commit: info.source,
+                        subject: info.subject,
+                        series: info.series,
+                        conflicts: info.paths,
+                        prerequisites,
+                    });
                 }
                 entry.outcome = BumpOutcome::Stopped;
                 entry.next = Some(if branch == current {

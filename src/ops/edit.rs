@@ -2,7 +2,7 @@
 //! amend it (or split it) with plain git. `pq continue` takes whatever HEAD then holds on top of the
 //! patch's parent as the patch and replays the rest of the stack; `pq abort` puts everything back.
 
-use crate::engine::replay::{push_commit, Outcome, Run};
+use crate::engine::replay::{push_commit, Outcome};
 use crate::error::{Error, Result};
 use crate::git::short;
 use crate::git::{worktree, Oid};
@@ -117,12 +117,7 @@ pub fn continue_edit(mut ws: Workspace, stopped: Stopped) -> Result<ResumeReport
     }
     refuse_uncommitted(&ws, &stopped, head)?;
     let new_commits = linear_commits(&ws.repo, parent, head)?;
-    let mut run = Run {
-        tip: parent,
-        tip_tree: ws.repo.commit_tree(parent)?,
-        patches: stopped.state.patches.clone(),
-        report: Vec::new(),
-    };
+    let mut run = crate::ops::run::chain(&ws.repo, parent, stopped.state.patches.clone(), Vec::new())?;
     for (n, c) in new_commits.iter().enumerate() {
         let mut step = edited.clone();
         if n > 0 {

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::engine::replay::{execute, Halt, ReportLine, Run, Step, Who};
+use crate::engine::replay::{ReportLine, Step, Who};
 use crate::error::{Error, Result};
 use crate::git::Person;
 use crate::interop::apply::{apply, parse_diff, Applied};
@@ -13,7 +13,8 @@ use crate::interop::import::{origin_and_via, read_queue};
 use crate::interop::Format;
 use crate::model::provenance;
 use crate::model::state::PatchKind;
-use crate::ops::{Concluded, StopInfo, Transaction, Workspace};
+use crate::ops::run::{chain, Bar, Replay};
+use crate::ops::{StopInfo, Transaction, Workspace};
 
 pub struct ImportOptions {
     pub path: PathBuf,
@@ -182,63 +183,28 @@ pub fn import(dir: &Path, opts: &ImportOptions, progress: &crate::progress::Sink
             }
         }
     }
-    let mut run = Run {
-        tip: ws.head,
-        tip_tree: ws.head_tree()?,
-        patches: state.patches.clone(),
-        report: Vec::new(),
-    };
-    let rerere = crate::engine::rerere::Rerere::load(&ws.repo)?;
-    let halt = execute(
+    let run = chain(&ws.repo, ws.head, state.patches.clone(), Vec::new())?;
+    let replay = Replay::execute(
         &ws.repo,
-        &mut run,
-        &steps,
+        run,
+        steps,
         &who,
         opts.dry_run,
-        &rerere,
         &Default::default(),
-        |i| replaying.set((total + i) as u64),
+        Bar::Within(&replaying, total),
     )?;
     drop(replaying);
-    let lines = run.report.clone();
-    if opts.dry_run {
-        tx.discard(&mut ws.repo);
-        return Ok(ImportReport {
-            format: queue.format,
-            lines,
-            files: files_of,
-            series: series_order,
-            notes: queue.notes,
-            stopped: None,
-            new_head: None,
-            dry_run: true,
-        });
-    }
-    if matches!(halt, Halt::Done) && run.tip == ws.head {
-        tx.discard(&mut ws.repo);
-        return Ok(ImportReport {
-            format: queue.format,
-            lines,
-            files: files_of,
-            series: series_order,
-            notes: queue.notes,
-            stopped: None,
-            new_head: None,
-            dry_run: false,
-        });
-    }
-    let (new_head, stopped) = match tx.conclude(&mut ws.repo, "import", new_state, run, &steps, halt, &dirty)? {
-        Concluded::Done(h) => (Some(h), None),
-        Concluded::Stopped(info) => (None, Some(info)),
-    };
+    let lines = replay.run.report.clone();
+    let unchanged = replay.done() && replay.run.tip == ws.head;
+    let ended = replay.finish(tx, &mut ws.repo, "import", new_state, &dirty, opts.dry_run || unchanged)?;
     Ok(ImportReport {
         format: queue.format,
         lines,
         files: files_of,
         series: series_order,
         notes: queue.notes,
-        stopped,
-        new_head,
-        dry_run: false,
+        stopped: ended.stopped,
+        new_head: ended.new_head,
+        dry_run: opts.dry_run,
     })
 }

@@ -30,6 +30,7 @@ pub mod undo;
 pub mod validate;
 
 pub mod bump;
+pub mod run;
 
 use std::path::Path;
 

@@ -175,15 +175,9 @@ pub fn backport_with_prereqs(
         let plan = backport(
             dir,
             &BackportOptions {
-                ranges: opts.ranges.clone(),
-                paths: opts.paths.clone(),
-                series: opts.series.clone(),
-                style: opts.style,
-                mainline: opts.mainline,
                 dry_run: true,
-                retry: opts.retry,
-                command: opts.command.clone(),
                 extra: extra.clone(),
+                ..opts.clone()
             },
             progress,
         )?;
@@ -209,21 +203,7 @@ pub fn backport_with_prereqs(
         extra.extend(new.iter().map(|p| p.commit));
         added.extend(new);
     }
-    let report = backport(
-        dir,
-        &BackportOptions {
-            ranges: opts.ranges.clone(),
-            paths: opts.paths.clone(),
-            series: opts.series.clone(),
-            style: opts.style,
-            mainline: opts.mainline,
-            dry_run: opts.dry_run,
-            retry: opts.retry,
-            command: opts.command.clone(),
-            extra,
-        },
-        progress,
-    )?;
+    let report = backport(dir, &BackportOptions { extra, ..opts.clone() }, progress)?;
     let order: HashMap<Oid, usize> = report.lines.iter().enumerate().map(|(i, l)| (l.source, i)).collect();
     added.sort_by_key(|p| order.get(&p.commit).copied().unwrap_or(usize::MAX));
     Ok((report, added))

@@ -5,13 +5,14 @@
 
 use std::collections::HashMap;
 
-use crate::engine::replay::{execute, line, Halt, Outcome, ReportLine, Run};
+use crate::engine::replay::{line, Outcome, ReportLine};
 use crate::error::{Error, Result};
 use crate::git::short;
 use crate::git::{Oid, Repo};
 use crate::model::state::{Dropped, Patch, Series, State};
 use crate::ops::backport::replay_step;
-use crate::ops::{message_fields, short_branch, Concluded, StopInfo, Transaction, Workspace};
+use crate::ops::run::{chain, Bar, Replay};
+use crate::ops::{message_fields, short_branch, StopInfo, Transaction, Workspace};
 
 /// The kind recorded for a queue edit stopped at a conflict.
 pub const KIND: &str = "queue edit";
@@ -131,42 +132,37 @@ pub fn rewrite(
 
     let tx = Transaction::begin(&mut ws, command)?;
     let repo = &ws.repo;
-    let mut run = Run {
-        tip: start,
-        tip_tree: repo.commit_tree(start)?,
-        patches: items[..keep].iter().map(|i| i.patch.clone()).collect(),
-        report: Vec::new(),
-    };
-    let rerere = crate::engine::rerere::Rerere::load(repo)?;
-    let halt = execute(repo, &mut run, &steps, &who, false, &rerere, &HashMap::new(), |_| {})?;
-    lines.extend(run.report.iter().cloned());
-    if let Halt::Done = halt {
+    let run = chain(
+        repo,
+        start,
+        items[..keep].iter().map(|i| i.patch.clone()).collect(),
+        Vec::new(),
+    )?;
+    let replay = Replay::execute(repo, run, steps, &who, false, &HashMap::new(), Bar::Own)?;
+    lines.extend(replay.run.report.iter().cloned());
+    if replay.done() {
         // Release commits that were replayed are known by their new ids.
-        let moved: HashMap<Oid, Oid> = run.report.iter().filter_map(|l| l.new.map(|n| (l.source, n))).collect();
+        let moved: HashMap<Oid, Oid> = replay
+            .run
+            .report
+            .iter()
+            .filter_map(|l| l.new.map(|n| (l.source, n)))
+            .collect();
         for r in &mut new_state.releases {
             if let Some(n) = moved.get(&r.commit) {
                 r.commit = *n;
             }
         }
     }
-    let kind = KIND;
     let _ = state_commit;
-    match tx.conclude(&mut ws.repo, kind, new_state, run, &steps, halt, &dirty)? {
-        Concluded::Done(head) => Ok(QueueReport {
-            lines,
-            stopped: None,
-            new_head: Some(head),
-            unchanged: false,
-            series: names,
-        }),
-        Concluded::Stopped(info) => Ok(QueueReport {
-            lines,
-            stopped: Some(info),
-            new_head: None,
-            unchanged: false,
-            series: names,
-        }),
-    }
+    let ended = replay.finish(tx, &mut ws.repo, KIND, new_state, &dirty, false)?;
+    Ok(QueueReport {
+        lines,
+        stopped: ended.stopped,
+        new_head: ended.new_head,
+        unchanged: false,
+        series: names,
+    })
 }
 
 /// The stack grouped by series in the order of `series`, each series' patches in their current order.

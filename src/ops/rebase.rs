@@ -9,14 +9,15 @@
 use std::collections::HashMap;
 
 use crate::engine::patch_id::{PatchId, PatchIds};
-use crate::engine::replay::{execute, line, Halt, Outcome, ReportLine, Run, Step};
+use crate::engine::replay::{line, Outcome, ReportLine, Step};
 use crate::engine::select::{select, Range};
 use crate::error::{Error, Result};
 use crate::git::{short, Oid, Person, Repo};
 use crate::model::provenance;
 use crate::model::state::{Dropped, PatchKind, State};
 use crate::ops::backport::replay_step;
-use crate::ops::{Concluded, StopInfo, Transaction, Workspace};
+use crate::ops::run::{chain, Bar, Replay};
+use crate::ops::{StopInfo, Transaction, Workspace};
 use crate::progress::{Phase, PhaseGuard, Sink};
 
 pub struct RebaseOptions {
@@ -71,28 +72,19 @@ pub fn rebase(dir: &std::path::Path, opts: &RebaseOptions, progress: &Sink) -> R
     let Replayed {
         lines,
         mapping,
-        steps,
-        run,
-        halt,
+        replay,
         new_state,
     } = replay_onto(&ws.repo, &state, &opts.onto, new_base, &who, opts.dry_run)?;
-    let result = |lines, stopped, new_head, mapping| RebaseReport {
+    let ended = replay.finish(tx, &mut ws.repo, "rebase", new_state, &dirty, opts.dry_run)?;
+    Ok(RebaseReport {
         old_base: state.base.clone(),
         new_base: opts.onto.clone(),
         lines,
-        stopped,
-        new_head,
+        stopped: ended.stopped,
+        new_head: ended.new_head,
         dry_run: opts.dry_run,
         mapping,
-    };
-    if opts.dry_run {
-        tx.discard(&mut ws.repo);
-        return Ok(result(lines, None, None, mapping));
-    }
-    match tx.conclude(&mut ws.repo, "rebase", new_state, run, &steps, halt, &dirty)? {
-        Concluded::Done(head) => Ok(result(lines, None, Some(head), mapping)),
-        Concluded::Stopped(info) => Ok(result(lines, Some(info), None, mapping)),
-    }
+    })
 }
 
 /// A rebase worked out on objects (kept in memory by the caller's transaction): every patch's outcome in
@@ -101,9 +93,7 @@ pub(crate) struct Replayed {
     pub lines: Vec<ReportLine>,
     /// old commit → new commit, for range-diff.
     pub mapping: Vec<(Oid, Option<Oid>)>,
-    pub steps: Vec<Step>,
-    pub run: Run,
-    pub halt: Halt,
+    pub replay: Replay,
     pub new_state: State,
 }
 
@@ -195,21 +185,10 @@ pub(crate) fn replay_onto(
         }
     }
 
-    let mut run = Run {
-        tip: new_base,
-        tip_tree: repo.commit_tree(new_base)?,
-        patches: Vec::new(),
-        report: Vec::new(),
-    };
-    let total = steps.len();
-    let rerere = crate::engine::rerere::Rerere::load(repo)?;
-    let replaying = PhaseGuard::start(repo.progress(), Phase::Replaying, Some(total as u64));
-    let halt = execute(repo, &mut run, &steps, who, dry_run, &rerere, &HashMap::new(), |i| {
-        replaying.set(i as u64)
-    })?;
-    drop(replaying);
+    let run = chain(repo, new_base, Vec::new(), Vec::new())?;
+    let replay = Replay::execute(repo, run, steps, who, dry_run, &HashMap::new(), Bar::Own)?;
     // Replays that came out empty are drops too.
-    for l in &run.report {
+    for l in &replay.run.report {
         if l.outcome == Outcome::Dropped {
             dropped.push(Dropped {
                 commit: l.source,
@@ -222,7 +201,7 @@ pub(crate) fn replay_onto(
         }
     }
     let mut lines = report;
-    lines.extend(run.report.iter().cloned());
+    lines.extend(replay.run.report.iter().cloned());
     // Report in stack order.
     let order: HashMap<Oid, usize> = state.patches.iter().enumerate().map(|(i, p)| (p.commit, i)).collect();
     lines.sort_by_key(|l| order.get(&l.source).copied().unwrap_or(usize::MAX));
@@ -234,9 +213,7 @@ pub(crate) fn replay_onto(
     Ok(Replayed {
         lines,
         mapping,
-        steps,
-        run,
-        halt,
+        replay,
         new_state,
     })
 }

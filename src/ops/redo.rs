@@ -14,7 +14,13 @@ pub fn redo(dir: &std::path::Path, command: &str) -> Result<UndoReport> {
     let here = |e: &&LogEntry| e.op.branch().as_deref() == Some(ws.branch.as_str());
     let position = |e: &LogEntry| log.iter().position(|l| l.id == e.id).unwrap_or(usize::MAX);
     let Some(last_undo) = eff.undos.iter().copied().find(here) else {
-        return Err(match eff.live.iter().copied().find(here) {
+        let newest_live = eff.live.iter().copied().find(here);
+        if let Some(abort) = log.iter().filter(here).find(|e| e.op.is_abort()) {
+            if newest_live.is_none_or(|l| position(abort) < position(l)) {
+                return Err(aborted_since(&ws, abort));
+            }
+        }
+        return Err(match newest_live {
             Some(_) => Error::input(format!(
                 "nothing to redo on branch {}: no undo is in effect",
                 short_branch(&ws.branch)
@@ -23,6 +29,15 @@ pub fn redo(dir: &std::path::Path, command: &str) -> Result<UndoReport> {
             None => nothing_here(&ws, &eff.live, "redo"),
         });
     };
+    // An operation begun after the undo and then given up with `pq abort` ends the chain too: the abort took
+    // it back for good, and what the undo took back stays undone.
+    if let Some(abort) = log
+        .iter()
+        .filter(here)
+        .find(|e| e.op.is_abort() && position(e) < position(last_undo))
+    {
+        return Err(aborted_since(&ws, abort));
+    }
     // Redos themselves do not end the chain; any other operation made after the undo does.
     if let Some(newer) = eff
         .live
@@ -66,4 +81,14 @@ pub fn redo(dir: &std::path::Path, command: &str) -> Result<UndoReport> {
         })
         .collect();
     Ok(UndoReport { undone: redone, head })
+}
+
+/// Nothing to redo: the newest thing on the branch that redo could act on is an abort.
+fn aborted_since(ws: &Workspace, abort: &LogEntry) -> Error {
+    Error::input(format!(
+        "nothing to redo on branch {}: `{}` gave up the last operation, and an abort is not redone",
+        short_branch(&ws.branch),
+        abort.op.command
+    ))
+    .hint("run the operation again to do it; `pq log` lists the operations")
 }

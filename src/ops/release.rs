@@ -678,14 +678,10 @@ fn release_source_git(mut ws: Workspace, state: State, config: Config, opts: &Re
         release: plan.release.clone(),
         tag: plan.tag.clone(),
         changelog: plan.entry.clone().unwrap_or_default(),
-        debian_changelog: None,
         files: plan.files.clone(),
         warnings: plan.warnings.clone(),
-        commit: None,
         dry_run: opts.dry_run,
-        nothing_changed: None,
-        signed: None,
-        srpm: None,
+        ..Default::default()
     };
     if opts.dry_run {
         return Ok(report);
@@ -748,14 +744,10 @@ fn release_debian(mut ws: Workspace, state: State, opts: &ReleaseOptions, ubuntu
             .map_or(String::new(), |(_, r)| r.to_string()),
         tag: plan.tag.clone(),
         changelog: plan.entry.clone(),
-        debian_changelog: None,
         files: plan.files.clone(),
         warnings: plan.warnings.clone(),
-        commit: None,
         dry_run: opts.dry_run,
-        nothing_changed: None,
-        signed: None,
-        srpm: None,
+        ..Default::default()
     };
     if opts.dry_run {
         return Ok(report);

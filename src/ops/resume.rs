@@ -3,10 +3,11 @@
 
 use gix::bstr::BString;
 
-use crate::engine::replay::{execute, line, push_commit, Halt, Outcome, ReportLine, Run};
+use crate::engine::replay::{line, push_commit, Outcome, ReportLine, Run};
 use crate::error::{Error, Result};
 use crate::git::{worktree, Oid, Person, RefUpdate};
-use crate::ops::{finish_materialise, Concluded, StopInfo, Transaction, Workspace};
+use crate::ops::run::{chain, Bar, Replay};
+use crate::ops::{finish_materialise, StopInfo, Transaction, Workspace};
 use crate::sequencer::{self, Stopped};
 
 pub struct ResumeReport {
@@ -152,12 +153,7 @@ pub fn continue_(dir: &std::path::Path, progress: &crate::progress::Sink) -> Res
     stopped
         .report
         .retain(|l| !(l.outcome == Outcome::Conflict && l.source == step.source));
-    let mut run = Run {
-        tip,
-        tip_tree: ws.repo.commit_tree(tip)?,
-        patches: stopped.state.patches.clone(),
-        report: stopped.report.clone(),
-    };
+    let mut run = chain(&ws.repo, tip, stopped.state.patches.clone(), stopped.report.clone())?;
     let mut ws = ws;
     let resolutions;
     if head != tip {
@@ -298,7 +294,7 @@ pub(crate) fn carry_on(
     ws: &mut Workspace,
     how: &str,
     stopped: Stopped,
-    mut run: Run,
+    run: Run,
     resolutions: Option<RefUpdate>,
 ) -> Result<ResumeReport> {
     // The work tree currently shows the stopped tip plus the resolution (the index's tree).
@@ -309,31 +305,11 @@ pub(crate) fn carry_on(
         tx.update_ref(update);
     }
     let rest = stopped.todo[1..].to_vec();
-    let total = rest.len();
-    let rerere = crate::engine::rerere::Rerere::load(&ws.repo)?;
-    let replaying = crate::progress::PhaseGuard::start(
-        ws.repo.progress(),
-        crate::progress::Phase::Replaying,
-        Some(total as u64),
-    );
-    let halt = execute(
-        &ws.repo,
-        &mut run,
-        &rest,
-        tx.who(),
-        false,
-        &rerere,
-        &Default::default(),
-        |i| replaying.set(i as u64),
-    )?;
-    drop(replaying);
+    let replay = Replay::execute(&ws.repo, run, rest, tx.who(), false, &Default::default(), Bar::Own)?;
     // The picks after the stop were never checked against the user's uncommitted changes (the first run
     // stopped before planning them): the transaction refuses, with nothing written, rather than overwrite
     // a modified file. Only the paths the work tree is about to change can clash, so only they are looked at.
-    let target = match &halt {
-        Halt::Done => run.tip_tree,
-        Halt::Conflict { tree, .. } => *tree,
-    };
+    let target = replay.target_tree();
     let changing: Vec<BString> = ws
         .repo
         .diff_trees(Some(current_tree), Some(target))?
@@ -342,33 +318,22 @@ pub(crate) fn carry_on(
         .collect();
     let dirty = crate::git::status::dirty_among(&ws.repo, current_tree, &changing)?;
     // Checked here as well as in the transaction, for the hint naming how to carry on.
-    let target = match &halt {
-        Halt::Done => run.tip_tree,
-        Halt::Conflict { tree, .. } => *tree,
-    };
     crate::ops::check_work_tree(&ws.repo, &dirty, current_tree, target)
         .map_err(|e| e.hint(crate::ops::preflight::resume_hint(how)))?;
     let mut state = stopped.state.clone();
     if stopped.kind == "backport" {
-        crate::ops::declined::record(&mut state, &run.report, &stopped.todo);
+        crate::ops::declined::record(&mut state, &replay.run.report, &stopped.todo);
     }
-    let lines = run.report.clone();
+    let lines = replay.run.report.clone();
     // A new stop rewrites the stopped state and git's files; the index saved at the first stop survives
     // for `pq abort`.
-    match tx.conclude(&mut ws.repo, &stopped.kind, state, run, &rest, halt, &dirty)? {
-        Concluded::Done(head) => Ok(ResumeReport {
-            kind: stopped.kind,
-            lines,
-            stopped: None,
-            new_head: Some(head),
-        }),
-        Concluded::Stopped(info) => Ok(ResumeReport {
-            kind: stopped.kind,
-            lines,
-            stopped: Some(info),
-            new_head: None,
-        }),
-    }
+    let ended = replay.finish(tx, &mut ws.repo, &stopped.kind, state, &dirty, false)?;
+    Ok(ResumeReport {
+        kind: stopped.kind,
+        lines,
+        stopped: ended.stopped,
+        new_head: ended.new_head,
+    })
 }
 
 pub struct AbortReport {
@@ -414,6 +379,7 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
             let saved = sequencer::dir(&git_dir).join("index.orig");
             if stopped.is_some() && saved.exists() {
                 std::fs::copy(&saved, git_dir.join("index"))?;
+                ws.repo.reload_index()?;
             }
             if ws.repo.head_branch()?.as_deref() != Some(j.branch.as_str()) {
                 ws.repo
@@ -471,6 +437,7 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
     worktree::restore_paths(&ws.repo, orig_tree, &paths)?;
     if saved.exists() {
         std::fs::copy(&saved, git_dir.join("index"))?;
+        ws.repo.reload_index()?;
     }
     ws.repo.set_head(
         Some(&stopped.branch),
@@ -479,7 +446,7 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
     )?;
     sequencer::clear(&git_dir)?;
     if let Ok(who) = ws.repo.committer() {
-        crate::oplog::append_event(
+        crate::oplog::append_abort_event(
             &ws.repo,
             &stopped.branch,
             &format!("pq abort ({})", stopped.command),
@@ -519,10 +486,12 @@ fn move_back(ws: &mut Workspace, j: &sequencer::Materialise) -> Result<Oid> {
             ws.repo.update_refs(&updates, &format!("pq: {command}"))?;
         }
         let who = ws.repo.committer()?;
-        crate::oplog::append_event(&ws.repo, &j.branch, &command, &who)?;
+        crate::oplog::append_abort_event(&ws.repo, &j.branch, &command, &who)?;
         return Ok(j.orig_head);
     }
     let mut tx = Transaction::begin(ws, &command)?;
+    // Its entries take the interrupted ones back for good: `pq redo` does not re-apply an aborted operation.
+    tx.aborts();
     for r in moved {
         if r.name == crate::oplog::OPLOG_REF {
             // The entries the interrupted transaction appended: from its new log tip back to the old one.

@@ -29,15 +29,19 @@ pub struct StoppedSummary {
 
 #[derive(Debug, Serialize)]
 pub struct Status {
-    pub branch: String,
+    /// The branch pq works on; None on a detached HEAD with no pq operation stopped (see `switch_to`).
+    pub branch: Option<String>,
     /// The commit HEAD is at (while an operation is stopped: the detached last good pick).
     #[serde(with = "crate::git::id::hex")]
     pub head: Oid,
     /// HEAD is detached (an operation stopped at a conflict detaches it, as git's sequencer does).
     pub detached: bool,
     /// The branch's own commit.
-    #[serde(with = "crate::git::id::hex")]
-    pub branch_head: Oid,
+    #[serde(with = "crate::git::id::hex_opt")]
+    pub branch_head: Option<Oid>,
+    /// With no branch: the one the user most likely means to go back to (the one they left, else one at
+    /// HEAD, else one pq manages).
+    pub switch_to: Option<String>,
     pub initialised: bool,
     pub base: Option<String>,
     #[serde(with = "crate::git::id::hex_opt")]
@@ -143,21 +147,23 @@ pub fn newer_in_line(repo: &Repo, base: &str) -> Result<Vec<String>> {
 }
 
 pub fn status(dir: &std::path::Path) -> Result<Status> {
+    {
+        // A detached HEAD with no pq operation stopped: no branch to describe, but the work tree is there, as
+        // `git status` reports it.
+        let repo = Repo::discover(dir)?;
+        if repo.head_branch()?.is_none() && sequencer::load(repo.git_dir())?.is_none() {
+            if let Some(head) = repo.head_commit()? {
+                return detached_status(&repo, head);
+            }
+        }
+    }
     let ws = Workspace::open(dir)?;
     let repo = &ws.repo;
     let stopped = sequencer::load(repo.git_dir())?;
     let interrupted = sequencer::load_journal(repo.git_dir())?.is_some();
     let head = repo.head_commit()?.unwrap_or(ws.head);
     let detached = repo.head_branch()?.is_none();
-    let unmerged: Vec<String> = crate::git::worktree::unmerged_paths(repo)?
-        .iter()
-        .map(|p| p.to_string())
-        .collect();
-    // Against HEAD, as `git status` compares: while stopped that is the last good pick, not the branch.
-    let dirty: Vec<String> = crate::git::status::dirty_paths(repo, Some(repo.commit_tree(head)?))?
-        .iter()
-        .map(|p| p.to_string())
-        .collect();
+    let (dirty, unmerged) = work_tree_status(repo, head)?;
     let pick_abandoned = stopped.as_ref().is_some_and(|s| {
         !repo.git_dir().join("CHERRY_PICK_HEAD").exists()
             && unmerged.is_empty()
@@ -165,10 +171,11 @@ pub fn status(dir: &std::path::Path) -> Result<Status> {
             && dirty.iter().all(|d| !s.conflicts.contains(d))
     });
     let mut st = Status {
-        branch: short_branch(&ws.branch).to_string(),
+        branch: Some(short_branch(&ws.branch).to_string()),
         head,
         detached,
-        branch_head: ws.head,
+        branch_head: Some(ws.head),
+        switch_to: None,
         initialised: ws.state.is_some(),
         base: None,
         base_commit: None,
@@ -212,6 +219,48 @@ pub fn status(dir: &std::path::Path) -> Result<Status> {
         }
     }
     Ok(st)
+}
+
+/// Paths with uncommitted changes against `head` (as `git status` compares: while stopped that is the last
+/// good pick, not the branch), and paths with unresolved conflicts.
+fn work_tree_status(repo: &Repo, head: Oid) -> Result<(Vec<String>, Vec<String>)> {
+    let unmerged: Vec<String> = crate::git::worktree::unmerged_paths(repo)?
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    let dirty: Vec<String> = crate::git::status::dirty_paths(repo, Some(repo.commit_tree(head)?))?
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    Ok((dirty, unmerged))
+}
+
+/// The status of a detached HEAD outside any pq operation: the commit, the work tree, and the branch to go
+/// back to.
+fn detached_status(repo: &Repo, head: Oid) -> Result<Status> {
+    let (dirty, unmerged) = work_tree_status(repo, head)?;
+    Ok(Status {
+        branch: None,
+        head,
+        detached: true,
+        branch_head: None,
+        switch_to: crate::ops::detached::branch_to_suggest(repo),
+        initialised: false,
+        base: None,
+        base_commit: None,
+        newer_tags: Vec::new(),
+        series: Vec::new(),
+        releases: 0,
+        last_release: None,
+        disagreement: None,
+        stopped: None,
+        interrupted: sequencer::load_journal(repo.git_dir())?.is_some(),
+        clean: dirty.is_empty() && unmerged.is_empty(),
+        dirty_paths: dirty,
+        unmerged_paths: unmerged,
+        pick_abandoned: false,
+        commit_graph: commit_graph_status(repo),
+    })
 }
 
 #[derive(Debug, Serialize)]

@@ -11,6 +11,7 @@ use crate::git::{worktree, MergeOutcome, Oid, Person, RefUpdate, Repo};
 use crate::model::state::State;
 use crate::model::store;
 use crate::oplog::{self, Operation, RefChange};
+use crate::ops::run::Replay;
 use crate::ops::{check_work_tree, finish_materialise, Concluded, Finished, StopInfo, Workspace};
 use crate::sequencer::{self, Materialise, Stopped};
 
@@ -32,6 +33,8 @@ pub struct Transaction {
     undoes: Vec<Oid>,
     /// The undo entry this transaction re-applies (`pq redo`).
     redoes: Option<Oid>,
+    /// Written by `pq abort`: its log entries are not redone.
+    aborts: bool,
 }
 
 /// A conflict to stop at: the run so far, the steps left (the stopped one first), and the conflict.
@@ -50,39 +53,48 @@ pub struct Stop {
 impl Transaction {
     /// Start changing the workspace's branch; new objects stay in memory until the transaction ends.
     pub fn begin(ws: &mut Workspace, command: &str) -> Result<Transaction> {
-        ws.repo.enable_object_memory();
-        Ok(Transaction {
-            command: command.to_string(),
-            branch: ws.branch.clone(),
-            orig_head: ws.head,
-            orig_state: ws.state.as_ref().map(|(_, id)| *id),
-            from_tree: ws.head_tree()?,
-            who: ws.repo.committer()?,
-            new_head: None,
-            state: None,
-            refs: Vec::new(),
-            undoes: Vec::new(),
-            redoes: None,
-        })
+        let from_tree = ws.head_tree()?;
+        let (branch, head, state) = (ws.branch.clone(), ws.head, ws.state.as_ref().map(|(_, id)| *id));
+        Transaction::start(ws, command.to_string(), branch, head, state, from_tree)
     }
 
     /// Carry on a stopped operation (`how`: `pq continue`, `pq skip`), whose work tree shows `current_tree`.
     pub fn resume(ws: &mut Workspace, stopped: &Stopped, how: &str, current_tree: Oid) -> Result<Transaction> {
+        let command = stopped.command.clone();
+        Ok(Transaction::start(
+            ws,
+            command,
+            stopped.branch.clone(),
+            stopped.orig_head,
+            stopped.orig_state,
+            current_tree,
+        )?
+        .finished_by(how))
+    }
+
+    fn start(
+        ws: &mut Workspace,
+        command: String,
+        branch: String,
+        orig_head: Oid,
+        orig_state: Option<Oid>,
+        from_tree: Oid,
+    ) -> Result<Transaction> {
         ws.repo.enable_object_memory();
         Ok(Transaction {
-            command: stopped.command.clone(),
-            branch: stopped.branch.clone(),
-            orig_head: stopped.orig_head,
-            orig_state: stopped.orig_state,
-            from_tree: current_tree,
+            command,
+            branch,
+            orig_head,
+            orig_state,
+            from_tree,
             who: ws.repo.committer()?,
             new_head: None,
             state: None,
             refs: Vec::new(),
             undoes: Vec::new(),
             redoes: None,
-        }
-        .finished_by(how))
+            aborts: false,
+        })
     }
 
     fn finished_by(mut self, how: &str) -> Self {
@@ -119,6 +131,12 @@ impl Transaction {
         self.redoes = Some(entry);
     }
 
+    /// Mark the transaction as `pq abort` rolling back an interrupted operation: what it takes back is
+    /// not redone.
+    pub fn aborts(&mut self) {
+        self.aborts = true;
+    }
+
     /// Leave no trace: forget the objects written so far (a dry run, or nothing to do).
     pub fn discard(self, repo: &mut Repo) {
         repo.discard_objects();
@@ -149,6 +167,7 @@ impl Transaction {
         let to_tree = repo.commit_tree(new_head)?;
         // The last point where an interrupt leaves everything as it was; from the journal on, the operation
         // completes.
+        crate::interrupt::hold_for_test(crate::interrupt::HoldPoint::BeforeCommit);
         crate::interrupt::check()?;
         sequencer::save_journal(
             repo.git_dir(),
@@ -162,6 +181,7 @@ impl Transaction {
                 refs: updates.iter().map(RefChange::from).collect(),
             },
         )?;
+        crate::interrupt::hold_for_test(crate::interrupt::HoldPoint::AfterJournal);
         repo.update_refs(&updates, &format!("pq: {command}"))?;
         let files_changed = finish_materialise(repo)?;
         Ok(Finished {
@@ -215,26 +235,25 @@ impl Transaction {
             &updates,
             &self.undoes,
             self.redoes,
+            self.aborts,
         )?;
         updates.push(log);
         repo.persist_objects()?;
         Ok((updates, new_head))
     }
 
-    /// The shared tail of backport, rebase, continue and skip: refuse to overwrite uncommitted work (`dirty`
+    /// The end of every replay (see [`Replay::finish`]): refuse to overwrite uncommitted work (`dirty`
     /// against the tree the work tree shows), then commit the run or stop at its conflict with the rest of
-    /// `steps` still to do.
-    #[allow(clippy::too_many_arguments)]
+    /// the steps still to do.
     pub fn conclude(
         mut self,
         repo: &mut Repo,
         kind: &str,
         mut new_state: State,
-        run: Run,
-        steps: &[Step],
-        halt: Halt,
+        replay: Replay,
         dirty: &[BString],
     ) -> Result<Concluded> {
+        let Replay { run, steps, halt } = replay;
         match halt {
             Halt::Done => {
                 check_work_tree(repo, dirty, self.from_tree, run.tip_tree)?;
@@ -334,7 +353,7 @@ impl Transaction {
         worktree::checkout(repo, self.from_tree, conflict_tree, Some(&merge))?;
         let event = format!("{command} (stopped at {short})");
         let mut updates = self.refs;
-        let log = log_entries(repo, &event, &self.branch, &self.who, &updates, &[], None)?;
+        let log = log_entries(repo, &event, &self.branch, &self.who, &updates, &[], None, false)?;
         updates.push(log);
         repo.update_refs(&updates, &format!("pq: {event}"))?;
         Ok(StopInfo {
@@ -348,7 +367,8 @@ impl Transaction {
 
 /// The operation-log entries for `updates` on `branch` (objects only), and the update appending them to the
 /// log: one entry (for a redo, naming the undo it re-applies), or for an undo one per entry it takes back
-/// (the first carrying the ref changes).
+/// (the first carrying the ref changes); `aborts` marks them as written by `pq abort`.
+#[allow(clippy::too_many_arguments)]
 fn log_entries(
     repo: &Repo,
     command: &str,
@@ -357,6 +377,7 @@ fn log_entries(
     updates: &[RefUpdate],
     undoes: &[Oid],
     redoes: Option<Oid>,
+    aborts: bool,
 ) -> Result<RefUpdate> {
     let mut op = Operation::new(
         command,
@@ -365,6 +386,7 @@ fn log_entries(
         updates.iter().map(RefChange::from).collect(),
     );
     op.redoes = redoes;
+    op.aborts = aborts;
     let original = repo.ref_target(oplog::OPLOG_REF)?;
     let mut tip = original;
     if undoes.is_empty() {

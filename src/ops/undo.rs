@@ -29,7 +29,7 @@ pub(crate) fn same_group(a: &Operation, b: &Operation) -> bool {
 pub(crate) struct Effect<'a> {
     /// Operations still in effect (undo entries, events and what was undone left out), newest first.
     pub live: Vec<&'a LogEntry>,
-    /// Undo entries still in effect (not undone, not redone), newest first.
+    /// Undo entries still in effect (not undone, not redone), newest first; `pq abort`'s are not among them.
     pub undos: Vec<&'a LogEntry>,
 }
 
@@ -49,6 +49,12 @@ pub(crate) fn effect(log: &[LogEntry]) -> Effect<'_> {
             continue;
         }
         if let Some(u) = &e.op.undoes {
+            if e.op.is_abort() {
+                // `pq abort` rolling back an interrupted operation: taken back for good, nothing to redo.
+                cancelling = None;
+                undone.insert(*u);
+                continue;
+            }
             let cancelled = redone.contains(&e.id) || cancelling.is_some_and(|c| same_group(c, &e.op));
             if cancelled {
                 cancelling = Some(&e.op);
@@ -144,7 +150,13 @@ pub fn undo(dir: &std::path::Path, to: Option<&str>, command: &str, refs_only: b
         }
     }
     let undoes = targets.iter().map(|t| t.id).collect();
-    let head = move_refs(&mut ws, &wanted, LogChange::Undoes(undoes), command, refs_only)?;
+    // Only `pq abort` moves refs alone (rolling back an interrupted operation): its entries are not redone.
+    let change = if refs_only {
+        LogChange::Aborts(undoes)
+    } else {
+        LogChange::Undoes(undoes)
+    };
+    let head = move_refs(&mut ws, &wanted, change, command, refs_only)?;
     Ok(UndoReport {
         undone: targets
             .iter()
@@ -160,6 +172,8 @@ pub(crate) enum LogChange {
     Undoes(Vec<Oid>),
     /// The undo entry a redo re-applies.
     Redoes(Oid),
+    /// The entries `pq abort` takes back (an interrupted operation's): like an undo, never redone.
+    Aborts(Vec<Oid>),
 }
 
 /// Move every ref in `wanted` to its value (None: delete) and log `change`, in one transaction, bringing the
@@ -216,6 +230,10 @@ pub(crate) fn move_refs(
     match change {
         LogChange::Undoes(ids) => tx.undoes(ids),
         LogChange::Redoes(id) => tx.redoes(id),
+        LogChange::Aborts(ids) => {
+            tx.undoes(ids);
+            tx.aborts();
+        }
     }
     if refs_only {
         tx.commit_refs(&mut ws.repo)?;

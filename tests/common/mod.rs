@@ -660,3 +660,24 @@ pub fn small_upstream_repo() -> TestRepo {
     r.commit("local");
     r
 }
+
+/// A clone of the corpus's xfsprogs history (the corpus found by `xtask::oracle`; without it the test fails,
+/// it does not skip).
+pub fn xfsprogs() -> TestRepo {
+    let bundle = xtask::oracle::corpus_file("xfsprogs.bundle");
+    let scratch = TestRepo::new();
+    git_in(
+        scratch.home(),
+        scratch.scratch.path(),
+        &["clone", "-q", bundle.to_str().unwrap(), "xfsprogs"],
+    );
+    scratch.sibling("xfsprogs")
+}
+
+/// [`xfsprogs`] on a branch `stable-6.1` at v6.1.0, adopted by pq.
+pub fn xfsprogs_stable_6_1() -> TestRepo {
+    let r = xfsprogs();
+    r.git(&["checkout", "-q", "-b", "stable-6.1", "v6.1.0"]);
+    r.pq_ok(&["init", "--base", "v6.1.0"]);
+    r
+}

@@ -9,12 +9,15 @@ use crate::ops::status::{SeriesView, Status as StatusView};
 /// `pq status`.
 #[derive(Serialize)]
 pub struct Status {
-    pub branch: String,
+    /// The branch pq works on; null on a detached HEAD with no pq operation stopped (schema 2).
+    pub branch: Option<String>,
     /// The commit HEAD is at (while an operation is stopped, the detached last good pick).
     pub head: String,
     pub detached: bool,
-    /// The branch's own commit.
-    pub branch_head: String,
+    /// The branch's own commit; null with no branch (schema 2).
+    pub branch_head: Option<String>,
+    /// With no branch: the branch to go back to (`git switch` it), if one is found.
+    pub switch_to: Option<String>,
     /// Whether pq manages the branch.
     pub initialised: bool,
     pub base: Option<String>,
@@ -48,7 +51,11 @@ pub struct CommitGraph {
     /// The command that makes one, when it is missing or lacks the filters (or that lets it be used).
     pub suggest: Option<String>,
 }
-impl Report for Status {}
+/// Schema 2: `branch` and `branch_head` are null on a detached HEAD with no stopped operation (schema 1
+/// refused to report one).
+impl Report for Status {
+    const SCHEMA: u32 = 2;
+}
 
 #[derive(Serialize)]
 pub struct SeriesCount {
@@ -75,7 +82,8 @@ impl From<&StatusView> for Status {
             branch: s.branch.clone(),
             head: super::id(&s.head),
             detached: s.detached,
-            branch_head: super::id(&s.branch_head),
+            branch_head: s.branch_head.as_ref().map(super::id),
+            switch_to: s.switch_to.clone(),
             initialised: s.initialised,
             base: s.base.clone(),
             base_commit: s.base_commit.as_ref().map(super::id),
