@@ -1,8 +1,9 @@
-//! `cargo xtask bench [backport|rebase|select|interop|drop|fixes|bump|stops|all] [--files N --commits N] [--picks N] [--runs N] [--keep DIR]`
+//! `cargo xtask bench [backport|rebase|select|interop|drop|fixes|bump|stops|all] [--files N --commits N] [--picks N] [--runs N] [--clone fresh|graph|both] [--keep DIR]`
 //!
-//! Runs pq and the git CLI on the same generated repository, side by side, and prints wall times, the cost
-//! per pick and the ratio git / pq. Each measurement runs on a fresh clone (with a commit-graph carrying
-//! Bloom filters, as a maintainer's clone has after `git maintenance`), and the trees both tools produce are
+//! Runs pq and the git CLI on the same generated repository, side by side, and prints wall and CPU times,
+//! the cost per pick and the ratios git / pq. Each measurement runs on a fresh clone: the backport and rebase
+//! jobs both as cloned (no commit-graph) and with a commit-graph carrying Bloom filters (as a maintainer's
+//! clone has after `git maintenance`), the other jobs with the commit-graph. The trees both tools produce are
 //! compared: a benchmark of a wrong answer is worthless. Results also go to `target/bench/results.md`.
 
 use std::io::Write as _;
