@@ -59,6 +59,46 @@ pub fn commit_patch_id(repo: &Repo, commit: Oid) -> Result<Option<PatchId>> {
     patch_id(repo, &changes)
 }
 
+/// Per changed path (sorted), the lines its diff adds minus the lines it removes, which is the new file's
+/// line count minus the old one's and needs no diff; None where the patch-id shows no lines (a binary
+/// file, a submodule, a change of kind). The hashed text keeps every line's `+`/`-` marker, so two changes
+/// with the same patch-id have the same balance on every path where both have one, and this rules out
+/// most candidates for equality at the cost of reading blobs. (The hash joins lines without a separator:
+/// a change whose stripped lines, joined, spell another's with other line breaks would be equal to git
+/// and not here. Real changes do not do that.)
+pub fn line_balance(repo: &Repo, changes: &[TreeChange]) -> Result<Vec<Option<i64>>> {
+    let mut sorted: Vec<&TreeChange> = changes.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut out = Vec::with_capacity(sorted.len());
+    for c in sorted {
+        let text_side = |e: Option<Entry>| e.is_none_or(|e| !e.is_submodule());
+        if let (Some(o), Some(n)) = (c.old, c.new) {
+            if kind(o.mode) != kind(n.mode) || o.id == n.id {
+                out.push((o.id == n.id).then_some(0));
+                continue;
+            }
+        }
+        if !text_side(c.old) || !text_side(c.new) {
+            out.push(None);
+            continue;
+        }
+        let (a, b) = (content(repo, c.old)?, content(repo, c.new)?);
+        out.push((!is_binary(&a) && !is_binary(&b)).then(|| line_count(&b) - line_count(&a)));
+    }
+    Ok(out)
+}
+
+/// Lines as the diff counts them: a last line without a newline is a line.
+fn line_count(data: &[u8]) -> i64 {
+    let newlines = data.iter().filter(|&&b| b == b'\n').count();
+    (newlines + usize::from(data.last().is_some_and(|&b| b != b'\n'))) as i64
+}
+
+/// Whether two changes' balances allow the same patch-id.
+pub fn balances_agree(a: &[Option<i64>], b: &[Option<i64>]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.is_none() || y.is_none() || x == y)
+}
+
 fn kind(mode: u32) -> u32 {
     mode & 0o170000
 }
@@ -374,6 +414,12 @@ impl PatchIds {
         Ok(pid)
     }
 
+    /// The patch-id of the change from `parent_tree` to `tree` if this cache knows it.
+    pub fn known(&self, parent_tree: Option<Oid>, tree: Oid) -> Option<Option<PatchId>> {
+        let empty = Oid::empty_tree(gix::hash::Kind::Sha1);
+        self.known.get(&(parent_tree.unwrap_or(empty), tree)).copied()
+    }
+
     /// The patch-id of a commit against its first parent.
     pub fn of_commit(&mut self, repo: &Repo, commit: Oid) -> Result<Option<PatchId>> {
         let c = repo.commit(commit)?;
@@ -432,6 +478,15 @@ mod tests {
         v.clear();
         push_quoted(&mut v, b"b/", b"plain name.c");
         assert_eq!(v, b"b/plain name.c");
+    }
+
+    #[test]
+    fn line_counts_include_an_unterminated_last_line() {
+        assert_eq!(line_count(b""), 0);
+        assert_eq!(line_count(b"a\n"), 1);
+        assert_eq!(line_count(b"a\nb"), 2);
+        assert!(balances_agree(&[Some(1), None], &[Some(1), Some(7)]));
+        assert!(!balances_agree(&[Some(1), Some(2)], &[Some(1), Some(3)]));
     }
 
     #[test]

@@ -99,6 +99,60 @@ pub fn describe_in_progress(state: gix::state::InProgress) -> &'static str {
     }
 }
 
+/// git keeps fewer objects than this loose and packs the others (`transfer.unpackLimit`'s default).
+const UNPACK_LIMIT: usize = 100;
+
+/// Write `objects` as one pack with its index into `pack_dir`, as `git index-pack` would from a fetch: each
+/// object deflated whole, at the speed-first level git uses for loose objects. The pack becomes visible
+/// when its index is renamed into place; a kill before leaves only a temporary file.
+fn write_pack(pack_dir: &Path, objects: &gix::odb::memory::Storage) -> Result<()> {
+    use gix_pack::data::output;
+    let internal = |what: &str, e: &dyn std::fmt::Display| Error::internal(format!("{what}: {e}"));
+    let entries = objects
+        .iter()
+        .map(|(id, (kind, data))| {
+            output::Entry::from_data(
+                &output::Count::from_data(*id, None),
+                &gix::objs::Data::new(data, *kind, gix::hash::Kind::Sha1),
+                gix::zlib::Compression::BEST_SPEED,
+            )
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| internal("compressing objects", &e))?;
+    let count = u32::try_from(entries.len()).map_err(|e| internal("too many objects", &e))?;
+    let mut pack = Vec::new();
+    let mut writer = output::bytes::FromEntriesIter::new(
+        std::iter::once(Ok(entries)),
+        &mut pack,
+        count,
+        gix_pack::data::Version::V2,
+        gix::hash::Kind::Sha1,
+    );
+    for written in &mut writer {
+        written.map_err(|e| internal("writing the pack", &e))?;
+    }
+    drop(writer);
+    let outcome = gix_pack::Bundle::write_to_directory(
+        &mut pack.as_slice(),
+        Some(pack_dir),
+        &mut gix::progress::Discard,
+        &std::sync::atomic::AtomicBool::new(false),
+        None::<gix::objs::find::Never>,
+        gix::hash::Kind::Sha1,
+        gix_pack::bundle::write::Options {
+            thread_limit: Some(1),
+            ..Default::default()
+        },
+    )
+    .map_err(|e| internal(&format!("writing a pack into {}", pack_dir.display()), &e))?;
+    // The `.keep` guards a fetched pack until refs point into it; these objects are as safe as loose ones
+    // until the transaction that follows makes them reachable.
+    if let Some(keep) = outcome.keep_path {
+        std::fs::remove_file(&keep).ctx(format!("removing {}", keep.display()))?;
+    }
+    Ok(())
+}
+
 pub struct Repo {
     pub(crate) inner: gix::Repository,
     /// Where long phases (selection, patch-ids, replay, checkout) report progress.
@@ -204,16 +258,21 @@ impl Repo {
     pub fn enable_object_memory(&mut self) {
         self.inner.objects.enable_object_memory();
     }
-    /// Write every object held in memory to the object database and stop buffering.
+    /// Write every object held in memory to the object database and stop buffering: as loose objects when
+    /// they are few, else as one pack (a backport of hundreds of commits makes thousands of trees, and a
+    /// file per object costs more than the picks themselves), following git's `transfer.unpackLimit`.
     pub fn persist_objects(&mut self) -> Result<usize> {
         let Some(memory) = self.inner.objects.take_object_memory() else {
             return Ok(0);
         };
-        let mut n = 0;
-        for (id, (kind, data)) in memory.iter() {
-            let written = self.inner.write_buf(*kind, data).ctx("writing objects")?;
-            debug_assert_eq!(written, *id);
-            n += 1;
+        let n = memory.len();
+        if n < UNPACK_LIMIT {
+            for (id, (kind, data)) in memory.iter() {
+                let written = self.inner.write_buf(*kind, data).ctx("writing objects")?;
+                debug_assert_eq!(written, *id);
+            }
+        } else {
+            write_pack(&self.inner.objects.store_ref().path().join("pack"), &memory)?;
         }
         Ok(n)
     }
@@ -864,5 +923,80 @@ fn entry_kind(mode: u32) -> gix::object::tree::EntryKind {
         0o120000 => EntryKind::Link,
         0o160000 => EntryKind::Commit,
         _ => EntryKind::Blob,
+    }
+}
+
+#[cfg(test)]
+mod persist_tests {
+    use super::*;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `n` blobs written in memory and persisted; the same handle must still read them afterwards.
+    fn persist(n: usize) -> (tempfile::TempDir, Vec<Oid>) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        git(dir.path(), &["init", "-q"]);
+        let mut repo = Repo::discover(dir.path()).expect("open");
+        repo.enable_object_memory();
+        let ids: Vec<Oid> = (0..n)
+            .map(|i| repo.write_blob(format!("blob {i}\n").as_bytes()).expect("write"))
+            .collect();
+        assert_eq!(repo.persist_objects().expect("persist"), n);
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(repo.blob(*id).expect("read back"), format!("blob {i}\n").into_bytes());
+        }
+        (dir, ids)
+    }
+
+    fn count(dir: &Path, field: &str) -> usize {
+        let counts = git(dir, &["count-objects", "-v"]);
+        counts
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{field}: ")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {field} in {counts}"))
+    }
+
+    #[test]
+    fn many_objects_become_one_pack_that_git_reads() {
+        let n = UNPACK_LIMIT + 50;
+        let (dir, ids) = persist(n);
+        assert_eq!(count(dir.path(), "count"), 0);
+        assert_eq!(count(dir.path(), "in-pack"), n);
+        assert_eq!(count(dir.path(), "packs"), 1);
+        git(dir.path(), &["fsck", "--full", "--no-dangling"]);
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(
+                git(dir.path(), &["cat-file", "-p", &id.to_string()]),
+                format!("blob {i}\n")
+            );
+        }
+        let pack_dir = dir.path().join(".git/objects/pack");
+        let keep = std::fs::read_dir(&pack_dir)
+            .expect("pack dir")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "keep"))
+            .count();
+        assert_eq!(keep, 0, "no .keep file is left behind");
+    }
+
+    #[test]
+    fn few_objects_stay_loose() {
+        let (dir, _) = persist(3);
+        assert_eq!(count(dir.path(), "count"), 3);
+        assert_eq!(count(dir.path(), "in-pack"), 0);
     }
 }

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use crate::engine::patch_id::{PatchId, PatchIds};
+use crate::engine::patch_id::{balances_agree, line_balance, PatchIds};
 use crate::engine::replay::{line, Outcome, ReportLine, Step};
 use crate::engine::select::{select, Range};
 use crate::error::{Error, Result};
@@ -122,6 +122,25 @@ pub(crate) fn replay_onto(
         }
     }
     drop(reading);
+    // Why a patch is dropped by its provenance alone (its upstream commit, or a backport of it, is in the
+    // new base's own commits: exactly `fresh`, since an upstream commit the old base lacked is an ancestor
+    // of the new base precisely when it is one of them).
+    let by_provenance = |p: &crate::model::state::Patch| -> Option<String> {
+        for id in [&p.origin, &p.via].into_iter().flatten() {
+            if in_base.contains(id) {
+                return Some(format!("upstream {} is in {}", short(id), onto));
+            }
+            if let Some(by) = upstream_named.get(id) {
+                return Some(format!(
+                    "{} in {} is a backport of its upstream {}",
+                    short(by),
+                    onto,
+                    short(id)
+                ));
+            }
+        }
+        None
+    };
     let mut equivalents: Option<Equivalents> = None;
 
     let mut report: Vec<ReportLine> = Vec::new();
@@ -138,27 +157,15 @@ pub(crate) fn replay_onto(
             ));
             continue;
         }
-        let mut why: Option<String> = None;
-        for id in [&p.origin, &p.via].into_iter().flatten() {
-            // The new base's own commits are exactly `fresh`: an upstream commit the old base lacked is an
-            // ancestor of the new base precisely when it is one of them.
-            if in_base.contains(id) {
-                why = Some(format!("upstream {} is in {}", short(id), onto));
-                break;
-            }
-            if let Some(by) = upstream_named.get(id) {
-                why = Some(format!(
-                    "{} in {} is a backport of its upstream {}",
-                    short(by),
-                    onto,
-                    short(id)
-                ));
-                break;
-            }
-        }
+        let mut why = by_provenance(p);
         if why.is_none() && p.kind == PatchKind::Patch {
             if equivalents.is_none() {
-                equivalents = Some(Equivalents::build(repo, &state.patches, new_base, old_base)?);
+                // Only the patches provenance does not settle can be dropped by patch-id.
+                let open = state
+                    .patches
+                    .iter()
+                    .filter(|q| q.kind == PatchKind::Patch && by_provenance(q).is_none());
+                equivalents = Some(Equivalents::build(repo, open, new_base, old_base)?);
             }
             let eq = equivalents.as_ref().expect("built above");
             if let Some(by) = eq.same_change(repo, &p.commit)? {
@@ -219,27 +226,38 @@ pub(crate) fn replay_onto(
 }
 
 /// Patch-id equivalence between our patches and the new base's commits, computed only where it can
-/// matter: an equal change touches the same paths, so only the new base's commits touching our patches'
-/// paths (found by the Bloom-filtered selection walk) are diffed, and only patches sharing a path with one
-/// of them get a patch-id.
+/// matter, as `git cherry` does: two changes with the same patch-id change the same set of paths (each
+/// file's `diff --git` line is part of what is hashed), so the new base's commits touching our patches'
+/// paths (found by the Bloom-filtered selection walk) are only diffed tree against tree, and a patch-id,
+/// which diffs the blobs, is computed only for a patch and the commits changing exactly its set of paths.
 struct Equivalents {
     /// Our patches' changes, with the trees they go between (the patch-id cache's key).
     changes: HashMap<Oid, (Option<Oid>, Oid, Vec<crate::git::TreeChange>)>,
     cache: std::cell::RefCell<PatchIds>,
-    fresh_paths: std::collections::HashSet<gix::bstr::BString>,
-    pids: HashMap<PatchId, Oid>,
+    /// The new base's commits by the set of paths they change, in selection order: (commit, parent tree,
+    /// tree).
+    by_paths: HashMap<Vec<gix::bstr::BString>, Vec<(Oid, Oid, Oid)>>,
+}
+
+/// The sorted paths of a change: equal for any two changes with the same patch-id.
+fn path_set(changes: &[crate::git::TreeChange]) -> Vec<gix::bstr::BString> {
+    let mut paths: Vec<gix::bstr::BString> = changes.iter().map(|c| c.path.clone()).collect();
+    paths.sort();
+    paths.dedup();
+    paths
 }
 
 impl Equivalents {
-    fn build(
+    fn build<'a>(
         repo: &crate::git::Repo,
-        patches: &[crate::model::state::Patch],
+        patches: impl Iterator<Item = &'a crate::model::state::Patch>,
         new_base: Oid,
         old_base: Oid,
     ) -> Result<Self> {
         let mut changes = HashMap::new();
         let mut paths: Vec<Vec<u8>> = Vec::new();
-        for q in patches.iter().filter(|q| q.kind == PatchKind::Patch) {
+        let mut wanted: std::collections::HashSet<Vec<gix::bstr::BString>> = std::collections::HashSet::new();
+        for q in patches {
             let c = repo.commit(q.commit)?;
             let pt = match c.parents.first() {
                 Some(pp) => Some(repo.commit_tree(*pp)?),
@@ -247,13 +265,12 @@ impl Equivalents {
             };
             let ch = repo.diff_trees(pt, Some(c.tree))?;
             paths.extend(ch.iter().map(|c| c.path.to_vec()));
+            wanted.insert(path_set(&ch));
             changes.insert(q.commit, (pt, c.tree, ch));
         }
         paths.sort();
         paths.dedup();
-        let mut fresh_paths = std::collections::HashSet::new();
-        let mut pids = HashMap::new();
-        let mut cache = PatchIds::open(repo);
+        let mut by_paths: HashMap<Vec<gix::bstr::BString>, Vec<(Oid, Oid, Oid)>> = HashMap::new();
         if !paths.is_empty() {
             let range = Range {
                 include: vec![new_base],
@@ -266,33 +283,56 @@ impl Equivalents {
                 if sel.parents.len() != 1 {
                     continue;
                 }
-                let c = repo.commit(sel.id)?;
+                let tree = repo.commit_tree(sel.id)?;
                 let pt = repo.commit_tree(sel.parents[0])?;
-                let ch = repo.diff_trees(Some(pt), Some(c.tree))?;
-                fresh_paths.extend(ch.iter().map(|c| c.path.clone()));
-                if let Some(pid) = cache.of_trees(repo, Some(pt), c.tree, Some(&ch))? {
-                    pids.insert(pid, sel.id);
+                let key = path_set(&repo.diff_trees(Some(pt), Some(tree))?);
+                if wanted.contains(&key) {
+                    by_paths.entry(key).or_default().push((sel.id, pt, tree));
                 }
             }
         }
-        cache.save();
         Ok(Equivalents {
             changes,
-            cache: std::cell::RefCell::new(cache),
-            fresh_paths,
-            pids,
+            cache: std::cell::RefCell::new(PatchIds::open(repo)),
+            by_paths,
         })
     }
 
-    /// The new base's commit making the same change as our patch `commit`, if any.
+    /// The new base's commit making the same change as our patch `commit`, if any (the last in selection
+    /// order when several do). A patch-id, which diffs blobs, is computed only for a candidate whose line
+    /// balance agrees with the patch's.
     fn same_change(&self, repo: &crate::git::Repo, commit: &Oid) -> Result<Option<Oid>> {
         let Some((pt, tree, ch)) = self.changes.get(commit) else {
             return Ok(None);
         };
-        if !ch.iter().any(|c| self.fresh_paths.contains(&c.path)) {
+        let Some(candidates) = self.by_paths.get(&path_set(ch)) else {
             return Ok(None);
+        };
+        let mut cache = self.cache.borrow_mut();
+        let mut balance = None;
+        for (id, upt, utree) in candidates.iter().rev() {
+            let (ours, theirs) = (cache.known(*pt, *tree), cache.known(Some(*upt), *utree));
+            let mut changes = None;
+            if ours.is_none() || theirs.is_none() {
+                if balance.is_none() {
+                    balance = Some(line_balance(repo, ch)?);
+                }
+                let theirs_changes = repo.diff_trees(Some(*upt), Some(*utree))?;
+                if !balances_agree(
+                    balance.as_deref().expect("set above"),
+                    &line_balance(repo, &theirs_changes)?,
+                ) {
+                    continue;
+                }
+                changes = Some(theirs_changes);
+            }
+            let Some(pid) = cache.of_trees(repo, *pt, *tree, Some(ch))? else {
+                return Ok(None);
+            };
+            if cache.of_trees(repo, Some(*upt), *utree, changes.as_deref())? == Some(pid) {
+                return Ok(Some(*id));
+            }
         }
-        let pid = self.cache.borrow_mut().of_trees(repo, *pt, *tree, Some(ch))?;
-        Ok(pid.and_then(|pid| self.pids.get(&pid).copied()))
+        Ok(None)
     }
 }

@@ -1,17 +1,19 @@
-//! `cargo xtask bench [backport|rebase|select|interop|drop|fixes|bump|stops|all] [--files N --commits N] [--picks N] [--runs N] [--keep DIR]`
+//! `cargo xtask bench [backport|rebase|select|interop|drop|fixes|bump|stops|all] [--files N --commits N] [--picks N] [--runs N] [--clone fresh|graph|both] [--keep DIR]`
 //!
-//! Runs pq and the git CLI on the same generated repository, side by side, and prints wall times, the cost
-//! per pick and the ratio git / pq. Each measurement runs on a fresh clone (with a commit-graph carrying
-//! Bloom filters, as a maintainer's clone has after `git maintenance`), and the trees both tools produce are
+//! Runs pq and the git CLI on the same generated repository, side by side, and prints wall and CPU times,
+//! the cost per pick and the ratios git / pq. Each measurement runs on a fresh clone: the backport and rebase
+//! jobs both as cloned (no commit-graph) and with a commit-graph carrying Bloom filters (as a maintainer's
+//! clone has after `git maintenance`), the other jobs with the commit-graph. The trees both tools produce are
 //! compared: a benchmark of a wrong answer is worthless. Results also go to `target/bench/results.md`.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use xtask::fixture::{kernel, KernelFixture, KernelOptions};
 
+use super::clock::{Clock, Time};
 use super::workspace_root;
 
 const USAGE: &str =
@@ -23,6 +25,10 @@ const USAGE: &str =
   --picks N               backport only the first N commits of the range (default: all of them)
   --runs N                runs per measurement, the median is reported (default 3; a git run over 20 s
                           is not repeated)
+  --clone fresh|graph|both
+                          how the backport and rebase jobs' clones are prepared: as cloned (no
+                          commit-graph), with `git commit-graph write --reachable --changed-paths`, or
+                          both, one row each (default both; the other jobs always have the commit-graph)
   --keep DIR              generate the fixtures and clones in DIR and keep them
   --pq BIN                time this pq binary instead of building target/release/pq (before/after comparisons)
 
@@ -49,7 +55,27 @@ struct Options {
     runs: usize,
     keep: Option<PathBuf>,
     pq: Option<PathBuf>,
+    /// The clone preparations the backport and rebase jobs run under.
+    graphs: Vec<Graph>,
     external: External,
+}
+
+/// How a benchmark clone is prepared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Graph {
+    /// As `git clone` leaves it: no commit-graph, so every commit and tree is read from the pack.
+    Fresh,
+    /// With `git commit-graph write --reachable --changed-paths`, as `git maintenance` leaves it.
+    Bloom,
+}
+
+impl Graph {
+    fn label(self) -> &'static str {
+        match self {
+            Graph::Fresh => "fresh",
+            Graph::Bloom => "commit-graph",
+        }
+    }
 }
 
 /// The real repository of the `cherry` and `stops` jobs.
@@ -74,6 +100,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         runs: 3,
         keep: None,
         pq: None,
+        graphs: vec![Graph::Fresh, Graph::Bloom],
         external: External::default(),
     };
     let mut i = 0;
@@ -113,6 +140,14 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--runs" => o.runs = number(value(&mut i, a)?, a)?.max(1),
             "--keep" => o.keep = Some(PathBuf::from(value(&mut i, a)?)),
             "--pq" => o.pq = Some(PathBuf::from(value(&mut i, a)?)),
+            "--clone" => {
+                o.graphs = match value(&mut i, a)?.as_str() {
+                    "fresh" => vec![Graph::Fresh],
+                    "graph" => vec![Graph::Bloom],
+                    "both" => vec![Graph::Fresh, Graph::Bloom],
+                    other => return Err(format!("--clone: expected fresh, graph or both, got {other:?}")),
+                }
+            }
             "cherry" | "stops" => o.jobs.push(a.to_string()),
             "--range" => o.external.range = Some(value(&mut i, a)?),
             "--path" => o.external.paths.push(value(&mut i, a)?),
@@ -174,15 +209,15 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
 }
 
 /// Times one run of a command; stdout is discarded, stderr kept for the error.
-fn timed(cmd: &mut Command, what: &str) -> Result<Duration, String> {
-    let start = Instant::now();
+fn timed(cmd: &mut Command, what: &str) -> Result<Time, String> {
+    let clock = Clock::start();
     let out = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .output()
         .map_err(|e| format!("{what}: {e}"))?;
-    let t = start.elapsed();
+    let t = clock.stop();
     if !out.status.success() {
         return Err(format!(
             "{what} failed ({}): {}",
@@ -194,8 +229,8 @@ fn timed(cmd: &mut Command, what: &str) -> Result<Duration, String> {
 }
 
 /// Times `git rev-list ... | git cherry-pick -x --stdin`, the whole pipeline.
-fn timed_git_pipeline(dir: &Path, rev_list: &[&str], cherry_pick: &[&str]) -> Result<Duration, String> {
-    let start = Instant::now();
+fn timed_git_pipeline(dir: &Path, rev_list: &[&str], cherry_pick: &[&str]) -> Result<Time, String> {
+    let clock = Clock::start();
     let mut producer = xtask::git::git(dir)
         .args(rev_list)
         .stdin(Stdio::null())
@@ -211,7 +246,7 @@ fn timed_git_pipeline(dir: &Path, rev_list: &[&str], cherry_pick: &[&str]) -> Re
         .output()
         .map_err(|e| format!("git cherry-pick: {e}"))?;
     let produced = producer.wait().map_err(|e| format!("git rev-list: {e}"))?;
-    let t = start.elapsed();
+    let t = clock.stop();
     if !out.status.success() || !produced.success() {
         return Err(format!(
             "git {} | git {} failed: {}",
@@ -233,6 +268,12 @@ impl Bench {
     /// A fresh clone of `fx` on `branch`, with local branches for everything the jobs name and a commit-graph
     /// with changed-path Bloom filters (pq's selection and git's rev-list both use it).
     fn clone(&mut self, fx: &KernelFixture, branch: &str) -> Result<PathBuf, String> {
+        self.clone_with(fx, branch, Graph::Bloom)
+    }
+
+    /// A fresh clone of `fx` on `branch`, with local branches for everything the jobs name, prepared as
+    /// `graph` says.
+    fn clone_with(&mut self, fx: &KernelFixture, branch: &str, graph: Graph) -> Result<PathBuf, String> {
         self.clones += 1;
         let dir = self.work.join(format!("clone-{}", self.clones));
         // A clone left by an earlier run with --keep is stale: start from scratch.
@@ -247,7 +288,14 @@ impl Bench {
                 git(&dir, &["branch", "-q", b, &format!("origin/{b}")])?;
             }
         }
-        git(&dir, &["commit-graph", "write", "--reachable", "--changed-paths"])?;
+        // A local clone copies the source's objects directory, its commit-graph included: remove it, then
+        // write one where asked, so both preparations are what their names say.
+        let info = dir.join(".git/objects/info");
+        let _ = std::fs::remove_file(info.join("commit-graph"));
+        let _ = std::fs::remove_dir_all(info.join("commit-graphs"));
+        if graph == Graph::Bloom {
+            git(&dir, &["commit-graph", "write", "--reachable", "--changed-paths"])?;
+        }
         settle();
         Ok(dir)
     }
@@ -286,8 +334,21 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// The median wall time and the median CPU time of several runs.
+fn median_time(v: &[Time]) -> Time {
+    Time {
+        wall: median(v.iter().map(|t| t.wall).collect()),
+        cpu: median(v.iter().map(|t| t.cpu).collect()),
+    }
+}
+
 fn secs(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64())
+}
+
+/// `wall / CPU` seconds.
+fn both(t: Time) -> String {
+    format!("{} / {}", secs(t.wall), secs(t.cpu))
 }
 
 fn per_pick(d: Duration, n: usize) -> String {
@@ -301,33 +362,38 @@ fn per_pick(d: Duration, n: usize) -> String {
 struct Row {
     job: String,
     tree: String,
+    /// How the clones were prepared: [`Graph::label`].
+    clone: &'static str,
     what: String,
     n: usize,
-    git: Duration,
+    git: Time,
     git_runs: usize,
-    pq: Duration,
+    pq: Time,
     pq_runs: usize,
     note: String,
 }
 
+fn ratio(git: Duration, pq: Duration) -> String {
+    format!("{:.1}×", git.as_secs_f64() / pq.as_secs_f64().max(1e-9))
+}
+
 impl Row {
-    fn ratio(&self) -> String {
-        format!("{:.1}×", self.git.as_secs_f64() / self.pq.as_secs_f64().max(1e-9))
-    }
     fn markdown(&self) -> String {
         format!(
-            "| {} | {} | {} | {} | {} ({}) | {} ({}) | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} ({}) | {} ({}) | {} | {} | {} | {} | {} |",
             self.job,
             self.tree,
+            self.clone,
             self.what,
             self.n,
-            secs(self.git),
+            both(self.git),
             runs(self.git_runs),
-            secs(self.pq),
+            both(self.pq),
             runs(self.pq_runs),
-            per_pick(self.git, self.n),
-            per_pick(self.pq, self.n),
-            self.ratio(),
+            per_pick(self.git.wall, self.n),
+            per_pick(self.pq.wall, self.n),
+            ratio(self.git.wall, self.pq.wall),
+            ratio(self.git.cpu, self.pq.cpu),
             self.note
         )
     }
@@ -342,23 +408,22 @@ fn runs(n: usize) -> String {
 }
 
 const HEADER: &str =
-    "| job | tree | git command vs pq command | picks | git s | pq s | git ms/pick | pq ms/pick | git / pq | note |
-|---|---|---|---|---|---|---|---|---|---|";
+    "| job | tree | clone | git command vs pq command | picks | git s wall / CPU | pq s wall / CPU | git ms/pick | pq ms/pick | git / pq wall | git / pq CPU | note |
+|---|---|---|---|---|---|---|---|---|---|---|---|";
 
 struct Mismatch(String);
 
-/// Repeats `f` up to `runs` times (once when a run is longer than [`LONG_RUN`]) and returns the median.
-fn measure(runs: usize, mut f: impl FnMut(usize) -> Result<Duration, String>) -> Result<(Duration, usize), String> {
+/// Repeats `f` up to `runs` times (once when a run is longer than [`LONG_RUN`]) and returns the medians.
+fn measure(runs: usize, mut f: impl FnMut(usize) -> Result<Time, String>) -> Result<(Time, usize), String> {
     let mut times = Vec::new();
     for i in 0..runs {
         let t = f(i)?;
         times.push(t);
-        if t > LONG_RUN {
+        if t.wall > LONG_RUN {
             break;
         }
     }
-    let n = times.len();
-    Ok((median(times), n))
+    Ok((median_time(&times), times.len()))
 }
 
 fn tree_label(fx: &KernelFixture) -> String {
@@ -371,6 +436,7 @@ fn bench_backport(
     opts: &Options,
     rows: &mut Vec<Row>,
     mismatches: &mut Vec<Mismatch>,
+    graph: Graph,
 ) -> Result<(), String> {
     let path = fx.clean_backport_path.clone();
     let tip = match opts.picks {
@@ -386,25 +452,26 @@ fn bench_backport(
         .parse()
         .map_err(|e| format!("rev-list --count: {e}"))?;
     println!(
-        "backport: {count} commits of {range} -- {path} onto fedora-6.7 ({})",
-        tree_label(fx)
+        "backport: {count} commits of {range} -- {path} onto fedora-6.7 ({}, {})",
+        tree_label(fx),
+        graph.label()
     );
     let mut git_tree = String::new();
     let (git_t, git_runs) = measure(opts.runs, |i| {
-        let dir = b.clone(fx, "fedora-6.7")?;
+        let dir = b.clone_with(fx, "fedora-6.7", graph)?;
         let t = timed_git_pipeline(
             &dir,
             &["rev-list", "--reverse", "--no-merges", &range, "--", &path],
             &["cherry-pick", "-x", "--stdin"],
         )?;
         git_tree = tree_of(&dir, "HEAD")?;
-        println!("  git cherry-pick run {}: {} s", i + 1, secs(t));
+        println!("  git cherry-pick run {}: {} s", i + 1, both(t));
         b.remove(&dir);
         Ok(t)
     })?;
     let mut pq_tree = String::new();
     let (pq_t, pq_runs) = measure(opts.runs, |i| {
-        let dir = b.clone(fx, "fedora-6.7")?;
+        let dir = b.clone_with(fx, "fedora-6.7", graph)?;
         b.pq_init(&dir, "v6.7.1")?;
         let t = timed(b.pq(&dir).args(["backport", &range, &path]), "pq backport")?;
         pq_tree = tree_of(&dir, "fedora-6.7")?;
@@ -412,19 +479,21 @@ fn bench_backport(
         if head != pq_tree {
             return Err("pq left HEAD off the branch".into());
         }
-        println!("  pq backport run {}: {} s", i + 1, secs(t));
+        println!("  pq backport run {}: {} s", i + 1, both(t));
         b.remove(&dir);
         Ok(t)
     })?;
     if git_tree != pq_tree {
         mismatches.push(Mismatch(format!(
-            "backport on {}: git's tree {git_tree} != pq's tree {pq_tree}",
-            tree_label(fx)
+            "backport on {} ({}): git's tree {git_tree} != pq's tree {pq_tree}",
+            tree_label(fx),
+            graph.label()
         )));
     }
     rows.push(Row {
         job: "backport".into(),
         tree: tree_label(fx),
+        clone: graph.label(),
         what: "`git rev-list …` piped to `git cherry-pick -x --stdin` vs `pq backport RANGE PATH`".into(),
         n: count,
         git: git_t,
@@ -445,14 +514,14 @@ fn bench_rebase(
     opts: &Options,
     rows: &mut Vec<Row>,
     mismatches: &mut Vec<Mismatch>,
-    onto: &str,
-    keep: Option<usize>,
+    (onto, keep): (&str, Option<usize>),
+    graph: Graph,
 ) -> Result<(), String> {
     let branch = fx.stack_branch.clone();
     let n = keep.unwrap_or(fx.stack_patches);
     // A clone on the stack branch, cut to its first `keep` patches.
     let clone = |b: &mut Bench| -> Result<PathBuf, String> {
-        let dir = b.clone(fx, &branch)?;
+        let dir = b.clone_with(fx, &branch, graph)?;
         if let Some(k) = keep {
             let list = git(&dir, &["rev-list", "--reverse", &format!("v6.7.1..{branch}")])?;
             let cut = list
@@ -466,8 +535,9 @@ fn bench_rebase(
         Ok(dir)
     };
     println!(
-        "rebase: {branch} ({n} patch(es) on v6.7.1) onto {onto} ({})",
-        tree_label(fx)
+        "rebase: {branch} ({n} patch(es) on v6.7.1) onto {onto} ({}, {})",
+        tree_label(fx),
+        graph.label()
     );
     let mut git_tree = String::new();
     let (git_t, git_runs) = measure(opts.runs, |i| {
@@ -477,7 +547,7 @@ fn bench_rebase(
             "git rebase",
         )?;
         git_tree = tree_of(&dir, "HEAD")?;
-        println!("  git rebase run {}: {} s", i + 1, secs(t));
+        println!("  git rebase run {}: {} s", i + 1, both(t));
         b.remove(&dir);
         Ok(t)
     })?;
@@ -485,7 +555,7 @@ fn bench_rebase(
     let (replay_t, replay_runs) = measure(opts.runs, |i| {
         let dir = clone(b)?;
         let old = git(&dir, &["rev-parse", "HEAD"])?;
-        let start = Instant::now();
+        let clock = Clock::start();
         let updates = git(&dir, &["replay", "--onto", onto, &format!("v6.7.1..{branch}")])?;
         // `update refs/heads/B NEW OLD`
         let new = updates
@@ -494,9 +564,9 @@ fn bench_rebase(
             .ok_or("git replay printed no ref update")?;
         git(&dir, &["update-ref", &format!("refs/heads/{branch}"), &new, &old])?;
         git(&dir, &["read-tree", "-m", "-u", &old, &new])?;
-        let t = start.elapsed();
+        let t = clock.stop();
         replay_tree = tree_of(&dir, "HEAD")?;
-        println!("  git replay + read-tree run {}: {} s", i + 1, secs(t));
+        println!("  git replay + read-tree run {}: {} s", i + 1, both(t));
         b.remove(&dir);
         Ok(t)
     })?;
@@ -506,15 +576,16 @@ fn bench_rebase(
         b.pq_init(&dir, "v6.7.1")?;
         let t = timed(b.pq(&dir).args(["rebase", onto]), "pq rebase")?;
         pq_tree = tree_of(&dir, "HEAD")?;
-        println!("  pq rebase run {}: {} s", i + 1, secs(t));
+        println!("  pq rebase run {}: {} s", i + 1, both(t));
         b.remove(&dir);
         Ok(t)
     })?;
     for (name, tree) in [("git rebase", &git_tree), ("git replay", &replay_tree)] {
         if *tree != pq_tree {
             mismatches.push(Mismatch(format!(
-                "rebase on {}: {name}'s tree {tree} != pq's tree {pq_tree}",
-                tree_label(fx)
+                "rebase onto {onto} on {} ({}): {name}'s tree {tree} != pq's tree {pq_tree}",
+                tree_label(fx),
+                graph.label()
             )));
         }
     }
@@ -523,6 +594,7 @@ fn bench_rebase(
     rows.push(Row {
         job: job.into(),
         tree: tree_label(fx),
+        clone: graph.label(),
         what: format!("`git rebase --onto {onto} v6.7.1` vs `pq rebase {onto}`"),
         n,
         git: git_t,
@@ -534,6 +606,7 @@ fn bench_rebase(
     rows.push(Row {
         job: format!("{job} (floor)"),
         tree: tree_label(fx),
+        clone: graph.label(),
         what: format!("`git replay` + `git read-tree -m -u` vs `pq rebase {onto}`"),
         n,
         git: replay_t,
@@ -574,7 +647,7 @@ fn bench_interop(
             ]),
             "git format-patch",
         )?;
-        println!("  git format-patch run {}: {} s", i + 1, secs(t));
+        println!("  git format-patch run {}: {} s", i + 1, both(t));
         Ok(t)
     })?;
     let mbox = b.work.join("interop.mbox");
@@ -588,7 +661,7 @@ fn bench_interop(
                     .args(["export", "--format", format, "-o", target.to_str().unwrap()]),
                 "pq export",
             )?;
-            println!("  pq export --format {format} run {}: {} s", i + 1, secs(t));
+            println!("  pq export --format {format} run {}: {} s", i + 1, both(t));
             Ok(t)
         })?;
         exported = std::fs::read(&mbox)
@@ -597,6 +670,7 @@ fn bench_interop(
         rows.push(Row {
             job: "export".into(),
             tree: tree_label(fx),
+            clone: Graph::Bloom.label(),
             what: format!("`git format-patch` vs `pq export --format {format}`"),
             n,
             git: git_t,
@@ -617,7 +691,7 @@ fn bench_interop(
             "git am",
         )?;
         git_tree = tree_of(&dir, "HEAD")?;
-        println!("  git am run {}: {} s", i + 1, secs(t));
+        println!("  git am run {}: {} s", i + 1, both(t));
         b.remove(&dir);
         Ok(t)
     })?;
@@ -628,7 +702,7 @@ fn bench_interop(
         b.pq_init(&dir, "v6.7.1")?;
         let t = timed(b.pq(&dir).args(["import", mbox.to_str().unwrap()]), "pq import")?;
         pq_tree = tree_of(&dir, "HEAD")?;
-        println!("  pq import run {}: {} s", i + 1, secs(t));
+        println!("  pq import run {}: {} s", i + 1, both(t));
         b.remove(&dir);
         Ok(t)
     })?;
@@ -640,6 +714,7 @@ fn bench_interop(
     rows.push(Row {
         job: "import".into(),
         tree: tree_label(fx),
+        clone: Graph::Bloom.label(),
         what: "`git am` vs `pq import` (the same mbox)".into(),
         n: exported,
         git: am_t,
@@ -682,7 +757,7 @@ fn bench_drop(
             "git rebase -i",
         )?;
         git_tree = tree_of(&dir, "HEAD")?;
-        println!("  git rebase -i run {}: {} s", i + 1, secs(t));
+        println!("  git rebase -i run {}: {} s", i + 1, both(t));
         b.remove(&dir);
         Ok(t)
     })?;
@@ -693,7 +768,7 @@ fn bench_drop(
         let id = second(&dir)?;
         let t = timed(b.pq(&dir).args(["drop", &id]), "pq drop")?;
         pq_tree = tree_of(&dir, "HEAD")?;
-        println!("  pq drop run {}: {} s", i + 1, secs(t));
+        println!("  pq drop run {}: {} s", i + 1, both(t));
         b.remove(&dir);
         Ok(t)
     })?;
@@ -706,6 +781,7 @@ fn bench_drop(
     rows.push(Row {
         job: "drop".into(),
         tree: tree_label(fx),
+        clone: Graph::Bloom.label(),
         what: "`git rebase -i v6.7.1` with the 2nd todo line deleted vs `pq drop <2nd patch>`".into(),
         n: n.saturating_sub(2),
         git: git_t,
@@ -792,10 +868,15 @@ fn bench_select(
             let (pq_t, pq_runs) = measure(opts.runs, |_| {
                 timed(b.pq(&dir).args(&backport), "pq backport --dry-run")
             })?;
-            println!("  git rev-list {} s, pq dry run {} s", secs(git_t), secs(pq_t));
+            println!("  git rev-list {} s, pq dry run {} s", both(git_t), both(pq_t));
             rows.push(Row {
-                job: format!("select ({label})"),
+                job: "select".into(),
                 tree: tree_label(fx),
+                clone: if graph {
+                    Graph::Bloom.label()
+                } else {
+                    Graph::Fresh.label()
+                },
                 what: format!(
                     "`git rev-list --reverse v6.7..v6.8 -- {shown}` vs `pq backport --dry-run --format json`"
                 ),
@@ -857,7 +938,7 @@ fn bench_cherry(
     println!("cherry: {name} {branch} ({n} commits, {merges} merges on {base}) onto {onto}");
 
     let t_init = timed(b.pq(&dir).args(["init", "--base", base]), "pq init")?;
-    println!("  pq init {} s", secs(t_init));
+    println!("  pq init {} s", both(t_init));
     let (t_cherry, cherry_runs) = measure(opts.runs, |_| {
         timed(xtask::git::git(&dir).args(["cherry", onto, "HEAD", base]), "git cherry")
     })?;
@@ -865,22 +946,22 @@ fn bench_cherry(
     let equivalent: Vec<&str> = cherry.lines().filter_map(|l| l.strip_prefix("- ")).collect();
     println!(
         "  git cherry {} s ({} of {n} found upstream)",
-        secs(t_cherry),
+        both(t_cherry),
         equivalent.len()
     );
 
     let cache = dir.join(".git/pq/cache");
-    let dry = |label: &str, cold: bool| -> Result<(Duration, String), String> {
+    let dry = |label: &str, cold: bool| -> Result<(Time, String), String> {
         if cold {
             let _ = std::fs::remove_dir_all(&cache);
         }
-        let start = Instant::now();
+        let clock = Clock::start();
         let out = run_ok(
             b.pq(&dir).args(["rebase", onto, "--dry-run", "--format", "json"]),
             "pq rebase --dry-run",
         )?;
-        let t = start.elapsed();
-        println!("  pq rebase --dry-run ({label}) {} s", secs(t));
+        let t = clock.stop();
+        println!("  pq rebase --dry-run ({label}) {} s", both(t));
         Ok((t, out))
     };
     let (t_cold, out) = dry("no commit-graph, first run", true)?;
@@ -889,11 +970,16 @@ fn bench_cherry(
     let (t_graph_cold, _) = dry("commit-graph, first run", true)?;
     let (t_graph_warm, _) = dry("commit-graph, second run", false)?;
 
-    // Every commit git cherry finds upstream must be dropped by pq: the dropped lines' commits.
-    let dropped: Vec<String> = out
-        .split("{")
-        .filter(|obj| obj.contains("\"outcome\": \"dropped\""))
-        .flat_map(sources)
+    // Every commit git cherry finds upstream must be dropped by pq: the dropped lines' commits. (Parsed as
+    // JSON: a subject may hold braces, like `NS_GET_{PARENT,USERNS}`.)
+    let report: serde_json::Value =
+        serde_json::from_str(&out).map_err(|e| format!("pq rebase --dry-run --format json: {e}"))?;
+    let dropped: Vec<String> = report["patches"]
+        .as_array()
+        .ok_or("pq rebase --dry-run --format json: no patches")?
+        .iter()
+        .filter(|p| p["outcome"] == "dropped")
+        .filter_map(|p| p["source"].as_str().map(str::to_string))
         .collect();
     let missed: Vec<&&str> = equivalent
         .iter()
@@ -914,15 +1000,16 @@ fn bench_cherry(
         if missed.is_empty() { "" } else { "; PQ MISSES SOME" }
     );
     let what = |w: &str| format!("`git cherry {onto} HEAD {base}` vs `pq rebase {onto} --dry-run` ({w})");
-    for (w, t) in [
-        ("no commit-graph, cold cache", t_cold),
-        ("no commit-graph, cached", t_warm),
-        ("commit-graph, cold cache", t_graph_cold),
-        ("commit-graph, cached", t_graph_warm),
+    for (w, graph, t) in [
+        ("cold cache", Graph::Fresh, t_cold),
+        ("cached", Graph::Fresh, t_warm),
+        ("cold cache", Graph::Bloom, t_graph_cold),
+        ("cached", Graph::Bloom, t_graph_warm),
     ] {
         rows.push(Row {
             job: "cherry".into(),
             tree: name.clone(),
+            clone: graph.label(),
             what: what(w),
             n,
             git: t_cherry,
@@ -935,6 +1022,7 @@ fn bench_cherry(
     rows.push(Row {
         job: "init".into(),
         tree: name.clone(),
+        clone: Graph::Fresh.label(),
         what: format!("`git cherry {onto} HEAD {base}` vs `pq init --base {base}` (on {branch})"),
         n,
         git: t_cherry,
@@ -996,13 +1084,13 @@ fn bench_stops(
         println!(
             "  run {}: git {} s, pq {} s ({} stops)",
             i + 1,
-            secs(c.git_time),
-            secs(c.pq_time),
+            both(c.git_time),
+            both(c.pq_time),
             c.stops
         );
         git_times.push(c.git_time);
         pq_times.push(c.pq_time);
-        let long = c.git_time > LONG_RUN;
+        let long = c.git_time.wall > LONG_RUN;
         last = Some(c);
         if long {
             break;
@@ -1015,6 +1103,7 @@ fn bench_stops(
     rows.push(Row {
         job: "stops".into(),
         tree,
+        clone: Graph::Fresh.label(),
         what: format!(
             "`git cherry-pick -x` per commit + `--skip` at each stop vs `pq backport` + `pq skip` ({range} -- {}, {} stops; fresh clones without a commit-graph)",
             paths.join(" "),
@@ -1022,9 +1111,9 @@ fn bench_stops(
         ),
         n: c.commits,
         git_runs: git_times.len(),
-        git: median(git_times),
+        git: median_time(&git_times),
         pq_runs: pq_times.len(),
-        pq: median(pq_times),
+        pq: median_time(&pq_times),
         note: if c.differences.is_empty() {
             "same picks, stops and trees".into()
         } else {
@@ -1128,13 +1217,23 @@ fn run_jobs(b: &mut Bench, opts: &Options) -> Result<(), String> {
     for job in &opts.jobs {
         match job.as_str() {
             "backport" => {
-                if let Some(s) = &small {
-                    bench_backport(b, s, opts, &mut rows, &mut mismatches)?;
+                for &graph in &opts.graphs {
+                    if let Some(s) = &small {
+                        bench_backport(b, s, opts, &mut rows, &mut mismatches, graph)?;
+                    }
+                    bench_backport(b, &main, opts, &mut rows, &mut mismatches, graph)?;
                 }
-                bench_backport(b, &main, opts, &mut rows, &mut mismatches)?;
             }
-            "rebase" => bench_rebase(b, &main, opts, &mut rows, &mut mismatches, "v6.7.2", None)?,
-            "rebase-major" => bench_rebase(b, &main, opts, &mut rows, &mut mismatches, "v6.8", Some(1))?,
+            "rebase" => {
+                for &graph in &opts.graphs {
+                    bench_rebase(b, &main, opts, &mut rows, &mut mismatches, ("v6.7.2", None), graph)?;
+                }
+            }
+            "rebase-major" => {
+                for &graph in &opts.graphs {
+                    bench_rebase(b, &main, opts, &mut rows, &mut mismatches, ("v6.8", Some(1)), graph)?;
+                }
+            }
             "select" => bench_select(b, &main, opts, &mut rows, &mut mismatches)?,
             "drop" => bench_drop(b, &main, opts, &mut rows, &mut mismatches)?,
             "interop" => bench_interop(b, &main, opts, &mut rows, &mut mismatches)?,
@@ -1151,7 +1250,7 @@ fn run_jobs(b: &mut Bench, opts: &Options) -> Result<(), String> {
 fn report(b: &Bench, rows: Vec<Row>, mismatches: Vec<Mismatch>) -> Result<(), String> {
     let git_version = git(&b.work, &["--version"])?;
     let machine = format!(
-        "{} CPU(s), {}; {}; wall times of whole commands, each on a fresh clone with a commit-graph",
+        "{} CPU(s), {}; {}; wall and CPU (user + system) times of whole commands, each on a fresh clone, as cloned (\"fresh\": no commit-graph) or with a commit-graph with changed-path Bloom filters",
         cpu_count(),
         cpu_model(),
         git_version
@@ -1220,16 +1319,16 @@ fn bench_bump(
     let mut git_trees = Vec::new();
     let (git_t, git_runs) = measure(opts.runs, |i| {
         let dir = prepare(b)?;
-        let start = Instant::now();
+        let clock = Clock::start();
         for br in all {
             run_ok(
                 xtask::git::git(&dir).args(["rebase", "-q", "--onto", "v6.7.2", "v6.7.1", br]),
                 "git rebase",
             )?;
         }
-        let t = start.elapsed();
+        let t = clock.stop();
         git_trees = all.iter().map(|br| tree_of(&dir, br)).collect::<Result<_, _>>()?;
-        println!("  3 × git rebase run {}: {} s", i + 1, secs(t));
+        println!("  3 × git rebase run {}: {} s", i + 1, both(t));
         b.remove(&dir);
         Ok(t)
     })?;
@@ -1244,7 +1343,7 @@ fn bench_bump(
         b.pq_init(&dir, "v6.7.1")?;
         let t = timed(b.pq(&dir).args(["bump", others[0], others[1], current]), "pq bump")?;
         pq_trees = all.iter().map(|br| tree_of(&dir, br)).collect::<Result<_, _>>()?;
-        println!("  pq bump run {}: {} s", i + 1, secs(t));
+        println!("  pq bump run {}: {} s", i + 1, both(t));
         b.remove(&dir);
         Ok(t)
     })?;
@@ -1258,6 +1357,7 @@ fn bench_bump(
     rows.push(Row {
         job: "bump (3 branches)".into(),
         tree: tree_label(fx),
+        clone: Graph::Bloom.label(),
         what: "3 × `git rebase --onto v6.7.2 v6.7.1 BRANCH` vs `pq bump B1 B2 B3`".into(),
         n,
         git: git_t,
@@ -1328,7 +1428,7 @@ fn bench_fixes(b: &mut Bench, opts: &Options, rows: &mut Vec<Row>) -> Result<(),
     );
     let mut loop_found: std::collections::BTreeSet<String> = Default::default();
     let (git_t, git_runs) = measure(opts.runs, |_| {
-        let start = Instant::now();
+        let clock = Clock::start();
         for id in &ids {
             let out = git(
                 &dir,
@@ -1342,16 +1442,16 @@ fn bench_fixes(b: &mut Bench, opts: &Options, rows: &mut Vec<Row>) -> Result<(),
             )?;
             loop_found.extend(out.lines().map(str::to_string));
         }
-        Ok(start.elapsed())
+        Ok(clock.stop())
     })?;
     let mut pq_json = String::new();
     let (pq_t, pq_runs) = measure(opts.runs, |_| {
-        let start = Instant::now();
+        let clock = Clock::start();
         pq_json = run_ok(
             b.pq(&dir).args(["fixes", "--upstream", "v6.5.0", "--format", "json"]),
             "pq fixes",
         )?;
-        Ok(start.elapsed())
+        Ok(clock.stop())
     })?;
     let v: serde_json::Value = serde_json::from_str(&pq_json).map_err(|e| format!("pq fixes json: {e}"))?;
     let fixes = v["fixes"].as_array().cloned().unwrap_or_default();
@@ -1363,9 +1463,9 @@ fn bench_fixes(b: &mut Bench, opts: &Options, rows: &mut Vec<Row>) -> Result<(),
     let in_base = fixes.iter().filter(|f| f["in_base"] == true).count();
     println!(
         "  git loop {} s ({} ids), pq fixes {} s: pq {} follow-ups ({} of carried patches, {in_base} of base commits), the loop's grep {}",
-        secs(git_t),
+        both(git_t),
         ids.len(),
-        secs(pq_t),
+        both(pq_t),
         fixes.len(),
         of_carried.len(),
         loop_found.len()
@@ -1374,6 +1474,7 @@ fn bench_fixes(b: &mut Bench, opts: &Options, rows: &mut Vec<Row>) -> Result<(),
     rows.push(Row {
         job: "fixes".into(),
         tree: "xfsprogs".into(),
+        clone: Graph::Bloom.label(),
         what: format!("{} × `git log -i --grep='^fixes: ID' {range}` vs `pq fixes --upstream v6.5.0`", ids.len()),
         n: ids.len(),
         git: git_t,

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use super::clock::{Clock, Time};
 use super::{build_pq_release, workspace_root};
 
 const USAGE: &str =
@@ -111,6 +112,10 @@ fn clone(src: &Path, dst: &Path, onto: &str) -> Result<(), String> {
     let (s, d) = (src.to_string_lossy(), dst.to_string_lossy());
     git(Path::new("."), &["clone", "-q", "--no-checkout", &s, &d])?;
     git(dst, &["checkout", "-q", "-b", "compare", onto])?;
+    // A local clone copies the source's commit-graph; a fresh clone over the network has none.
+    let info = dst.join(".git/objects/info");
+    let _ = std::fs::remove_file(info.join("commit-graph"));
+    let _ = std::fs::remove_dir_all(info.join("commit-graphs"));
     Ok(())
 }
 
@@ -132,9 +137,9 @@ fn picked_trees(dir: &Path, onto: &str) -> Result<HashMap<String, String>, Strin
     Ok(out)
 }
 
-fn git_loop(dir: &Path, commits: &[String]) -> Result<(HashMap<String, Pick>, Duration), String> {
+fn git_loop(dir: &Path, commits: &[String]) -> Result<(HashMap<String, Pick>, Time), String> {
     let mut result = HashMap::new();
-    let start = Instant::now();
+    let clock = Clock::start();
     for c in commits {
         let out = output(xtask::git::git(dir).args(["cherry-pick", "-x", c]), "git cherry-pick")?;
         if out.status.success() {
@@ -147,12 +152,12 @@ fn git_loop(dir: &Path, commits: &[String]) -> Result<(HashMap<String, Pick>, Du
         result.insert(c.clone(), if empty { Pick::Nothing } else { Pick::Stopped });
         git(dir, &["cherry-pick", "--skip"])?;
     }
-    Ok((result, start.elapsed()))
+    Ok((result, clock.stop()))
 }
 
 struct PqRun {
     picks: HashMap<String, Pick>,
-    total: Duration,
+    total: Time,
     skips: Vec<Duration>,
 }
 
@@ -171,7 +176,7 @@ fn pq_loop(pq: &Path, dir: &Path, o: &Options, commits: &[String]) -> Result<PqR
     let mut skips = Vec::new();
     let mut args = vec!["backport", o.range.as_str()];
     args.extend(o.paths.iter().map(String::as_str));
-    let start = Instant::now();
+    let clock = Clock::start();
     let mut out = output(&mut cmd(&args), "pq backport")?;
     loop {
         match out.status.code() {
@@ -187,7 +192,7 @@ fn pq_loop(pq: &Path, dir: &Path, o: &Options, commits: &[String]) -> Result<PqR
             _ => return Err(format!("pq failed: {}", String::from_utf8_lossy(&out.stderr))),
         }
     }
-    let total = start.elapsed();
+    let total = clock.stop();
     let trees = picked_trees(dir, &o.onto)?;
     let mut picks = HashMap::new();
     for c in commits {
@@ -230,8 +235,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
 /// A backport with its stops done both ways on fresh clones of `repo` in `work`.
 pub struct Comparison {
     pub commits: usize,
-    pub git_time: Duration,
-    pub pq_time: Duration,
+    pub git_time: Time,
+    pub pq_time: Time,
     pub skips: Vec<Duration>,
     pub stops: usize,
     /// Picks with the same outcome (and the same tree when applied) both ways, and the others, described.
@@ -301,10 +306,10 @@ fn compare(pq: &Path, repo: &Path, work: &Path, o: &Options) -> Result<(), Strin
     println!("{} -- {} onto {}", o.range, o.paths.join(" "), o.onto);
     let c = backport_with_stops(pq, repo, work, &o.onto, &o.range, &o.paths)?;
     println!("{} commits", c.commits);
-    println!("git cherry-pick -x loop: {:.2} s", c.git_time.as_secs_f64());
+    println!("git cherry-pick -x loop: {:.2} s", c.git_time.wall.as_secs_f64());
     println!(
         "pq backport + pq skip:   {:.2} s ({} skips, mean {:.3} s, max {:.3} s)",
-        c.pq_time.as_secs_f64(),
+        c.pq_time.wall.as_secs_f64(),
         c.skips.len(),
         mean(&c.skips),
         c.skips.iter().max().copied().unwrap_or_default().as_secs_f64()
@@ -319,9 +324,9 @@ fn compare(pq: &Path, repo: &Path, work: &Path, o: &Options) -> Result<(), Strin
         "{} same, {} different; git {:.2} s, pq {:.2} s ({:.1}x)",
         c.same,
         c.differences.len(),
-        c.git_time.as_secs_f64(),
-        c.pq_time.as_secs_f64(),
-        c.git_time.as_secs_f64() / c.pq_time.as_secs_f64().max(1e-9)
+        c.git_time.wall.as_secs_f64(),
+        c.pq_time.wall.as_secs_f64(),
+        c.git_time.wall.as_secs_f64() / c.pq_time.wall.as_secs_f64().max(1e-9)
     );
     if !c.differences.is_empty() {
         return Err(format!("{} picks differ", c.differences.len()));

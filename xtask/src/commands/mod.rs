@@ -1,6 +1,7 @@
 //! Subcommands of the xtask binary, one module each.
 
 pub mod bench;
+pub mod clock;
 pub mod compare;
 pub mod demo;
 pub mod fixture;
