@@ -1,7 +1,7 @@
 //! Is the work tree clean? Which paths carry the user's uncommitted changes (staged or not)?
 //!
-//! pq refuses to touch a path that holds uncommitted work; it compares the index with HEAD and the files
-//! with the index (by stat first, by content when the stat is inconclusive), as `git status` does.
+//! pq refuses to touch a path that holds uncommitted work; it compares the index with HEAD (here, see
+//! [`staged`]) and the files with the index (gix's index-worktree status: stat, racy-git, filters, exec bit).
 
 use gix::bstr::{BString, ByteSlice};
 use gix::index::entry::{Mode, Stage};
@@ -36,47 +36,16 @@ pub fn staged_paths_in(repo: &Repo, index_path: &std::path::Path, head_tree: Opt
 
 /// Paths whose index or work-tree state differs from `head_tree` (untracked files are not counted).
 pub fn dirty_paths(repo: &Repo, head_tree: Option<Oid>) -> Result<Vec<BString>> {
-    let Some(workdir) = repo.workdir().map(|p| p.to_path_buf()) else {
+    if repo.workdir().is_none() {
         return Ok(Vec::new());
-    };
+    }
     let index = repo.index()?;
     let mut dirty: Vec<BString> = Vec::new();
     // Staged: index differs from HEAD. Index and tree are walked together, directory by directory, and a
     // directory whose cache-tree entry is valid and names HEAD's subtree is skipped whole: that is how
     // `git status` avoids reading every tree of a 70k-file checkout.
     staged(repo, &index, head_tree, index.tree(), b"", index.entries(), &mut dirty)?;
-    // Unstaged: file differs from the index. One lstat per file, spread over the CPUs as git's preload-index
-    // does.
-    let candidates: Vec<&gix::index::Entry> = index
-        .entries()
-        .iter()
-        .filter(|e| e.stage() == Stage::Unconflicted && e.mode != Mode::COMMIT)
-        .collect();
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(8);
-    let chunk = candidates.len().div_ceil(threads).max(2000);
-    let workdir = workdir.as_path();
-    let index_ref = &index;
-    let results: Vec<Result<Vec<BString>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = candidates
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || unstaged(index_ref, workdir, part)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(crate::error::Error::internal("status thread panicked")))
-            })
-            .collect()
-    });
-    let mut unstaged_dirty = Vec::new();
-    for r in results {
-        unstaged_dirty.extend(r?);
-    }
-    dirty.extend(same_after_conversion(repo, &index, workdir, unstaged_dirty)?);
+    dirty.extend(unstaged(repo, &index)?);
     dirty.sort();
     dirty.dedup();
     Ok(dirty)
@@ -85,12 +54,15 @@ pub fn dirty_paths(repo: &Repo, head_tree: Option<Oid>) -> Result<Vec<BString>> 
 /// Which of `paths` carry uncommitted changes against `head_tree`: what [`dirty_paths`] would report among
 /// them, looking only at those paths (a command that will write a few files need not stat every one).
 pub fn dirty_among(repo: &Repo, head_tree: Oid, paths: &[BString]) -> Result<Vec<BString>> {
-    let Some(workdir) = repo.workdir().map(|p| p.to_path_buf()) else {
+    if repo.workdir().is_none() {
         return Ok(Vec::new());
-    };
+    }
     let index = repo.index()?;
     let mut dirty = Vec::new();
-    let mut check = Vec::new();
+    // gix's status walks every entry of the index it is given (a pathspec only filters them one by one), so
+    // it is given an index holding only the entries to check: the cost grows with `paths`, not the tree.
+    let mut check = gix::index::State::new(index.object_hash());
+    check.set_timestamp(index.timestamp());
     for path in paths {
         let range = index.entry_range(path.as_bstr()).unwrap_or(0..0);
         let entries = &index.entries()[range];
@@ -104,18 +76,18 @@ pub fn dirty_among(repo: &Repo, head_tree: Oid, paths: &[BString]) -> Result<Vec
             dirty.push(path.clone());
         } else if let [e] = entries {
             if e.mode != Mode::COMMIT {
-                check.push(e);
+                check.dangerously_push_entry(e.stat, e.id, e.flags, e.mode, e.path(&index));
             }
         }
     }
-    // As in `dirty_paths`: a file that differs only by what checkout conversion (eol, filters) does is clean.
-    let unstaged_dirty = unstaged(&index, &workdir, &check)?;
-    dirty.extend(same_after_conversion(repo, &index, &workdir, unstaged_dirty)?);
+    check.sort_entries();
+    dirty.extend(unstaged(repo, &check)?);
     dirty.sort();
     dirty.dedup();
     Ok(dirty)
 }
 
+// Kept: the tree entry mode an index entry would be committed with, to compare with `Repo::entry_at`.
 fn entry_mode(mode: Mode) -> u32 {
     match mode {
         Mode::FILE_EXECUTABLE => 0o100755,
@@ -127,6 +99,7 @@ fn entry_mode(mode: Mode) -> u32 {
 
 /// Compare the index `entries` under directory `prefix` (empty or ending in `/`) with `tree`, pushing the
 /// paths that differ.
+// Kept: gix's tree-index status first turns the whole tree into an index and ignores the cache-tree.
 fn staged(
     repo: &Repo,
     index: &gix::index::State,
@@ -214,110 +187,51 @@ fn staged(
     Ok(())
 }
 
-/// Entries whose file no longer matches the index: by stat, then by content when the stat cannot tell.
-/// Of the paths whose bytes differ from the index, those that still differ once converted as `git add`
-/// would (`.gitattributes` eol/text, `core.autocrlf`): a file checked out with CRLF is not a change.
-fn same_after_conversion(
-    repo: &Repo,
-    index: &gix::index::State,
-    workdir: &std::path::Path,
-    candidates: Vec<BString>,
-) -> Result<Vec<BString>> {
-    if candidates.is_empty() {
-        return Ok(candidates);
-    }
-    let (mut pipeline, _) = repo
-        .inner
-        .filter_pipeline(None)
-        .map_err(|e| crate::error::Error::internal(format!("reading .gitattributes: {e}")))?;
-    let mut out = Vec::new();
-    for path in candidates {
-        let same = (|| -> Option<bool> {
-            let e = index.entry_by_path(path.as_bstr())?;
-            let rel = gix::path::from_bstr(path.as_bstr()).ok()?;
-            let file = workdir.join(&rel);
-            let meta = gix::index::fs::Metadata::from_path_no_follow(&file).ok()?;
-            if meta.is_symlink() || !exec_bit_matches(&meta, e.mode) {
-                return Some(false);
+/// Paths of `index` whose file no longer matches its entry, as gix's index-worktree status sees them: stat
+/// first, content through the `.gitattributes`/`core.autocrlf` conversion when the stat is inconclusive
+/// (racy-git), exec bit per `core.fileMode`. Submodules are not looked into (pq never writes inside one).
+fn unstaged(repo: &Repo, index: &gix::index::State) -> Result<Vec<BString>> {
+    use gix::status::plumbing::index_as_worktree::{traits::HashEq, EntryStatus};
+    use gix::status::plumbing::index_as_worktree_with_renames::{Entry, Recorder};
+    let mut recorder = Recorder { records: Vec::new() };
+    let interrupt = std::sync::atomic::AtomicBool::new(false);
+    repo.inner
+        .index_worktree_status(
+            index,
+            None::<&str>,
+            &mut recorder,
+            // Always hash (through the filters) when the stat differs: a CRLF checkout has another size.
+            HashEq,
+            NoSubmodules,
+            &mut gix::progress::Discard,
+            &interrupt,
+            gix::status::index_worktree::Options::default(),
+        )
+        .map_err(|e| crate::error::Error::internal(format!("comparing the work tree with the index: {e}")))?;
+    Ok(recorder
+        .records
+        .into_iter()
+        .filter_map(|r| match r {
+            Entry::Modification {
+                entry,
+                rela_path,
+                status,
+                ..
+            } if entry.mode != Mode::COMMIT && !matches!(status, EntryStatus::NeedsUpdate(_)) => {
+                Some(rela_path.to_owned())
             }
-            let f = std::fs::File::open(&file).ok()?;
-            let mut bytes = Vec::new();
-            use gix::filter::plumbing::pipeline::convert::ToGitOutcome;
-            use std::io::Read as _;
-            match pipeline.convert_to_git(f, &rel, index).ok()? {
-                ToGitOutcome::Unchanged(mut r) => r.read_to_end(&mut bytes).ok()?,
-                ToGitOutcome::Process(mut r) => r.read_to_end(&mut bytes).ok()?,
-                ToGitOutcome::Buffer(b) => {
-                    bytes.extend_from_slice(b);
-                    b.len()
-                }
-            };
-            let id = gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::object::Kind::Blob, &bytes).ok()?;
-            Some(id == e.id)
-        })()
-        .unwrap_or(false);
-        if !same {
-            out.push(path);
-        }
-    }
-    Ok(out)
+            _ => None,
+        })
+        .collect())
 }
 
-fn unstaged(
-    index: &gix::index::State,
-    workdir: &std::path::Path,
-    entries: &[&gix::index::Entry],
-) -> Result<Vec<BString>> {
-    let stat_options = gix::index::entry::stat::Options::default();
-    let index_time = index.timestamp();
-    let mut dirty = Vec::new();
-    for e in entries {
-        let path = e.path(index);
-        let Ok(rel) = gix::path::from_bstr(path) else { continue };
-        let file = workdir.join(rel);
-        let Ok(meta) = gix::index::fs::Metadata::from_path_no_follow(&file) else {
-            dirty.push(path.to_owned());
-            continue;
-        };
-        let Ok(stat) = gix::index::entry::Stat::from_fs(&meta) else {
-            dirty.push(path.to_owned());
-            continue;
-        };
-        let racy = i64::from(stat.mtime.secs) >= index_time.seconds();
-        if !racy && e.stat.matches(&stat, stat_options) {
-            continue;
-        }
-        let actual = if meta.is_symlink() {
-            std::fs::read_link(&file)
-                .ok()
-                .and_then(|t| gix::path::into_bstr(t).ok().map(|b| b.to_vec()))
-        } else {
-            std::fs::read(&file).ok()
-        };
-        let same = match actual {
-            Some(bytes) => {
-                let id = gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::object::Kind::Blob, &bytes)
-                    .map_err(|e| crate::error::Error::internal(format!("hashing: {e}")))?;
-                id == e.id && exec_bit_matches(&meta, e.mode)
-            }
-            None => false,
-        };
-        if !same {
-            dirty.push(path.to_owned());
-        }
-    }
-    Ok(dirty)
-}
+/// Submodules count as clean, as pq has always treated them: gix's own submodule status would open each one.
+#[derive(Clone)]
+struct NoSubmodules;
 
-#[cfg(unix)]
-fn exec_bit_matches(meta: &gix::index::fs::Metadata, mode: Mode) -> bool {
-    if mode == Mode::SYMLINK {
-        return true;
+impl gix::status::plumbing::index_as_worktree::traits::SubmoduleStatus for NoSubmodules {
+    type Output = ();
+    fn status(&mut self, _: &gix::index::Entry, _: &gix::bstr::BStr) -> gix::error::Result<Option<()>> {
+        Ok(None)
     }
-    meta.is_executable() == (mode == Mode::FILE_EXECUTABLE)
-}
-
-#[cfg(not(unix))]
-fn exec_bit_matches(_meta: &gix::index::fs::Metadata, _mode: Mode) -> bool {
-    true
 }
