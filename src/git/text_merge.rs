@@ -571,6 +571,64 @@ fn is_binary(data: &[u8]) -> bool {
     data[..data.len().min(8000)].contains(&0)
 }
 
+/// One content merge to redo: its conflict's position, gix's result, the (base, ours, theirs) blobs and
+/// labels, and the (ours, theirs) paths.
+struct Job {
+    index: usize,
+    previous: ContentMerge,
+    data: [Vec<u8>; 3],
+    labels: [Vec<u8>; 3],
+    at: [BString; 2],
+}
+
+impl Job {
+    fn run(&self, options: &Options) -> Merged {
+        let [b, o, t] = &self.data;
+        let [lb, lo, lt] = &self.labels;
+        let labels = Labels {
+            base: Some(lb),
+            ours: Some(lo),
+            theirs: Some(lt),
+        };
+        merge(b, o, t, &labels, options)
+    }
+}
+
+/// Every job's merge, in job order, over up to `available_parallelism` threads; each thread takes the
+/// next job not yet taken, so one large file does not hold back a share of small ones.
+fn merge_all(jobs: &[Job], options: &Options) -> Vec<Merged> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len());
+    if threads <= 1 {
+        return jobs.iter().map(|j| j.run(options)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<Option<Merged>> = (0..jobs.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else { break };
+                        done.push((i, job.run(options)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for worker in workers {
+            let done = worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for (i, m) in done {
+                results[i] = Some(m);
+            }
+        }
+    });
+    results.into_iter().map(|m| m.expect("every job ran")).collect()
+}
+
 /// Redo every text content merge of a gix tree merge (`conflicts`, both resolved and not) with [`merge`],
 /// correcting the recorded resolution; returns the edits that put the redone blobs into `merged_tree`.
 /// `labels` are (base, ours, theirs); like git, they get `:path` appended when the sides' paths differ.
@@ -593,8 +651,11 @@ pub(crate) fn redo_content_merges(
         },
         marker_size: marker_size.get() as usize,
     };
-    let mut edits = Vec::new();
-    for conflict in conflicts.iter_mut() {
+    // Read every blob first (one repository handle), then run the merges, which are independent per file
+    // and pure, over all cores, then apply the results in conflict order: the outcome is the same bytes as
+    // a sequential run.
+    let mut jobs = Vec::new();
+    for (index, conflict) in conflicts.iter().enumerate() {
         let Some(previous) = conflict.content_merge() else {
             continue;
         };
@@ -626,22 +687,24 @@ pub(crate) fn redo_content_merges(
             }
             l
         };
-        let (lb, lo, lt) = (
+        let labels = [
             label(labels.0, &base_at),
             label(labels.1, &ours_at),
             label(labels.2, &theirs_at),
-        );
-        let merged = merge(
-            &base_data,
-            &ours_data,
-            &theirs_data,
-            &Labels {
-                base: Some(&lb),
-                ours: Some(&lo),
-                theirs: Some(&lt),
-            },
-            &options,
-        );
+        ];
+        jobs.push(Job {
+            index,
+            previous,
+            data: [base_data, ours_data, theirs_data],
+            labels,
+            at: [ours_at, theirs_at],
+        });
+    }
+    let merged = merge_all(&jobs, &options);
+
+    let mut edits = Vec::new();
+    for (job, merged) in jobs.into_iter().zip(merged) {
+        let (previous, conflict) = (job.previous, &mut conflicts[job.index]);
         let id = repo.write_blob(&merged.content)?;
         let resolution = if merged.conflicted {
             gix::merge::blob::Resolution::Conflict
@@ -667,7 +730,7 @@ pub(crate) fn redo_content_merges(
             _ => continue,
         };
         *slot = redone;
-        for at in [&ours_at, &theirs_at] {
+        for at in &job.at {
             if let Some(e) = repo.entry_at(merged_tree, at)? {
                 if e.id == previous.merged_blob_id {
                     edits.push((at.clone(), Some(Entry { mode: e.mode, id })));
