@@ -7,7 +7,7 @@ use crate::engine::replay::Outcome;
 use crate::model::provenance::Style;
 use crate::ops::backport::{backport, BackportOptions};
 use crate::ops::count;
-use crate::ops::prereqs::{at_stop, backport_with_prereqs, Prerequisite};
+use crate::ops::prereqs::{backport_with_prereqs, Prerequisite};
 
 /// Cherry-pick upstream commits touching PATHs, oldest first, into a series
 #[derive(clap::Args, Debug)]
@@ -83,7 +83,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
     } else {
         (backport(dir, &opts, &progress)?, Vec::new())
     };
-    let prereqs = if r.stopped.is_some() { at_stop(dir)? } else { Vec::new() };
+    let prereqs = r.stopped.as_ref().map(|s| s.prerequisites.clone()).unwrap_or_default();
     if out.json() {
         let mut stopped = json::stopped(r.stopped.as_ref());
         if let Some(s) = &mut stopped {

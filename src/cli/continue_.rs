@@ -11,15 +11,11 @@ pub struct Args {}
 pub fn run(dir: &Path, _a: &Args, out: &Output) -> crate::Result<i32> {
     let progress = out.progress();
     let r = crate::ops::resume::continue_(dir, &progress)?;
-    report(dir, out, &r)
+    report(out, &r)
 }
 
-pub fn report(dir: &Path, out: &Output, r: &crate::ops::resume::ResumeReport) -> crate::Result<i32> {
-    let prereqs = if r.stopped.is_some() {
-        crate::ops::prereqs::at_stop(dir)?
-    } else {
-        Vec::new()
-    };
+pub fn report(out: &Output, r: &crate::ops::resume::ResumeReport) -> crate::Result<i32> {
+    let prereqs = r.stopped.as_ref().map(|s| s.prerequisites.clone()).unwrap_or_default();
     if out.json() {
         out.print_json(&super::json::Resumed {
             operation: r.kind.clone(),

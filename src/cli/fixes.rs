@@ -37,11 +37,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
     )?;
     let stopped = r.applied.iter().find_map(|b| b.stopped.as_ref());
     // A fix that stops names its prerequisites like any backport stop.
-    let prereqs = if stopped.is_some() {
-        crate::ops::prereqs::at_stop(dir)?
-    } else {
-        Vec::new()
-    };
+    let prereqs = stopped.map(|s| s.prerequisites.clone()).unwrap_or_default();
     if out.json() {
         use super::json;
         out.print_json(&json::Fixes {

@@ -34,11 +34,7 @@ pub fn run(dir: &Path, a: &Args, out: &Output, cmd: &str) -> crate::Result<i32> 
         },
         &progress,
     )?;
-    let prereqs = if r.stopped.is_some() {
-        crate::ops::prereqs::at_stop(dir)?
-    } else {
-        Vec::new()
-    };
+    let prereqs = r.stopped.as_ref().map(|s| s.prerequisites.clone()).unwrap_or_default();
     if out.json() {
         out.print_json(&super::json::Rebase {
             old_base: r.old_base.clone(),

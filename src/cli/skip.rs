@@ -10,5 +10,5 @@ pub struct Args {}
 pub fn run(dir: &Path, _a: &Args, out: &Output) -> crate::Result<i32> {
     let progress = out.progress();
     let r = crate::ops::resume::skip(dir, &progress)?;
-    super::continue_::report(dir, out, &r)
+    super::continue_::report(out, &r)
 }

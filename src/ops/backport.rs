@@ -15,6 +15,7 @@ use crate::model::state::{PatchKind, State};
 use crate::ops::run::{chain, Bar, Replay};
 use crate::ops::{message_fields, StopInfo, Transaction, Workspace};
 use crate::progress::{Phase, PhaseGuard, Sink};
+use crate::sequencer::commit_memo::CommitMemo;
 
 #[derive(Clone)]
 pub struct BackportOptions {
@@ -106,6 +107,18 @@ pub(crate) struct Presence {
 
 impl Presence {
     pub(crate) fn build(repo: &Repo, state: &State, head: Oid, exclude: &[Oid]) -> Result<Presence> {
+        Presence::build_with(repo, state, head, exclude, &mut CommitMemo::default())
+    }
+
+    /// [`Presence::build`] reading the branch commits through `memo` (kept between the stops of one
+    /// operation, where the branch grows by a few picks each time).
+    pub(crate) fn build_with(
+        repo: &Repo,
+        state: &State,
+        head: Oid,
+        exclude: &[Oid],
+        memo: &mut CommitMemo,
+    ) -> Result<Presence> {
         let mut recorded = HashMap::new();
         for p in &state.patches {
             for id in [&p.origin, &p.via].into_iter().flatten() {
@@ -117,15 +130,12 @@ impl Presence {
         let own = repo.commits_between(exclude, head)?;
         let mut by_path: HashMap<BString, Vec<Oid>> = HashMap::new();
         for &id in &own {
-            let c = repo.commit(id)?;
-            for p in provenance::parse(&c.message_lossy()) {
-                recorded.entry(p.commit).or_insert(id);
+            let seen = memo.get(repo, id)?;
+            for o in &seen.origins {
+                recorded.entry(*o).or_insert(id);
             }
-            if c.parents.len() == 1 {
-                let pt = repo.commit_tree(c.parents[0])?;
-                for change in repo.diff_trees(Some(pt), Some(c.tree))? {
-                    by_path.entry(change.path).or_default().push(id);
-                }
+            for path in seen.paths.iter().flatten() {
+                by_path.entry(path.clone()).or_default().push(id);
             }
         }
         Ok(Presence {

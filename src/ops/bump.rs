@@ -278,16 +278,12 @@ pub fn bump(dir: &std::path::Path, opts: &BumpOptions, progress: &crate::progres
                     .finish(tx, &mut ws.repo, "rebase", new_state, &[], false)?
                     .stopped
                 {
-                    let prerequisites = match crate::sequencer::load(ws.repo.git_dir())? {
-                        Some(stopped) => crate::ops::prereqs::of_stopped(&ws.repo, &stopped)?,
-                        None => Vec::new(),
-                    };
                     entry.stopped = Some(BumpStop {
                         commit: info.source,
                         subject: info.subject,
                         series: info.series,
                         conflicts: info.paths,
-                        prerequisites,
+                        prerequisites: info.prerequisites,
                     });
                 }
                 entry.outcome = BumpOutcome::Stopped;

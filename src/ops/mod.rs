@@ -53,6 +53,8 @@ pub struct Workspace {
     pub head: Oid,
     /// pq's state for the branch and the commit holding it.
     pub state: Option<(State, Oid)>,
+    /// The stopped operation, as read once when the workspace was opened (under the lock when one is taken).
+    pub stopped: Option<sequencer::Stopped>,
     _lock: Option<Lock>,
 }
 
@@ -61,6 +63,10 @@ impl Workspace {
     pub fn open(dir: &Path) -> Result<Workspace> {
         let repo = Repo::discover(dir)?;
         let stopped = sequencer::load(repo.git_dir())?;
+        Workspace::with_stop(repo, stopped, None)
+    }
+
+    fn with_stop(repo: Repo, stopped: Option<sequencer::Stopped>, lock: Option<Lock>) -> Result<Workspace> {
         let branch = match (repo.head_branch()?, &stopped) {
             (_, Some(s)) => s.branch.clone(),
             (Some(b), None) => b,
@@ -81,7 +87,8 @@ impl Workspace {
             branch,
             head,
             state,
-            _lock: None,
+            stopped,
+            _lock: lock,
         })
     }
 
@@ -113,13 +120,15 @@ impl Workspace {
     }
 
     /// Open to resume or abort a stopped operation: lock, but no refusal for the stop itself.
+    /// The stop file is read once, under the lock.
     pub fn open_for_resume(dir: &Path) -> Result<Workspace> {
-        let mut ws = Workspace::open(dir)?;
-        if ws.repo.is_bare() {
+        let repo = Repo::discover(dir)?;
+        if repo.is_bare() {
             return Err(Error::input("this is a bare repository").hint("run pq in a clone with a work tree"));
         }
-        ws._lock = Some(Lock::acquire(&ws.repo.git_dir().join("pq"))?);
-        Ok(ws)
+        let lock = Lock::acquire(&repo.git_dir().join("pq"))?;
+        let stopped = sequencer::load(repo.git_dir())?;
+        Workspace::with_stop(repo, stopped, Some(lock))
     }
 
     fn refuse_unsafe_repo(&self) -> Result<()> {
@@ -233,6 +242,8 @@ pub struct StopInfo {
     pub subject: String,
     pub series: String,
     pub paths: Vec<String>,
+    /// What the stopped pick needs first ([`prereqs::of_stopped`]), computed while the stop is in memory.
+    pub prerequisites: Vec<prereqs::Prerequisite>,
 }
 
 /// Summaries shared by backport and rebase reports.

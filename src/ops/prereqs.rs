@@ -17,6 +17,7 @@ use crate::model::state::State;
 use crate::ops::backport::{backport, BackportOptions, BackportReport, Presence};
 use crate::ops::Workspace;
 use crate::sequencer;
+use crate::sequencer::commit_memo::CommitMemo;
 
 /// One commit to pick before a conflicting one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -61,7 +62,12 @@ pub fn prerequisites(
         }
         let presence = match &mut presence {
             Some(p) => p,
-            None => presence.insert(Presence::build(repo, state, tip, &[base])?),
+            None => {
+                let mut memo = CommitMemo::load(repo.git_dir());
+                let built = Presence::build_with(repo, state, tip, &[base], &mut memo)?;
+                memo.save(repo.git_dir())?;
+                presence.insert(built)
+            }
         };
         let changes = match c.parents.first() {
             Some(p) => repo.diff_trees(Some(repo.commit_tree(*p)?), Some(c.tree))?,
@@ -88,18 +94,9 @@ pub fn prerequisites(
     Ok(out.into_iter().map(|(_, p)| p).collect())
 }
 
-/// The prerequisites of the stopped step, if an operation is stopped (empty otherwise). A backport's pick
-/// is blamed on its upstream parent; a rebase's patch that came from upstream (it records an origin) on
-/// its origin's parent, against the new base. Local patches have no upstream parent and give nothing.
-pub fn at_stop(dir: &Path) -> Result<Vec<Prerequisite>> {
-    let ws = Workspace::open(dir)?;
-    let Some(stopped) = sequencer::load(ws.repo.git_dir())? else {
-        return Ok(Vec::new());
-    };
-    of_stopped(&ws.repo, &stopped)
-}
-
-/// [`at_stop`] for a loaded stopped operation.
+/// The prerequisites of a stopped operation's step. A backport's pick is blamed on its upstream parent; a
+/// rebase's patch that came from upstream (it records an origin) on its origin's parent, against the new
+/// base. Local patches have no upstream parent and give nothing.
 pub fn of_stopped(repo: &Repo, stopped: &sequencer::Stopped) -> Result<Vec<Prerequisite>> {
     let Some(step) = stopped.todo.first() else {
         return Ok(Vec::new());

@@ -84,8 +84,8 @@ fn complete_refs(ws: &Workspace, j: &sequencer::Materialise) -> Result<()> {
     Ok(())
 }
 
-fn load_stopped(ws: &Workspace) -> Result<Stopped> {
-    sequencer::load(ws.repo.git_dir())?.ok_or_else(|| {
+fn load_stopped(ws: &mut Workspace) -> Result<Stopped> {
+    ws.stopped.take().ok_or_else(|| {
         Error::input("no pq operation is in progress").hint("`pq status` shows the branch; nothing to continue")
     })
 }
@@ -108,7 +108,7 @@ pub fn continue_(dir: &std::path::Path, progress: &crate::progress::Sink) -> Res
         Interrupted::BeforeRefs => {
             // Killed before its ref transaction: nothing had changed, so there is nothing to finish.
             sequencer::clear_journal(ws.repo.git_dir())?;
-            if sequencer::load(ws.repo.git_dir())?.is_none() {
+            if ws.stopped.is_none() {
                 return Ok(ResumeReport {
                     kind: "interrupted operation (it had changed nothing)".into(),
                     lines: Vec::new(),
@@ -119,7 +119,7 @@ pub fn continue_(dir: &std::path::Path, progress: &crate::progress::Sink) -> Res
         }
         Interrupted::No => {}
     }
-    let stopped = load_stopped(&ws)?;
+    let stopped = load_stopped(&mut ws)?;
     if crate::ops::edit::is_edit_stop(&stopped) {
         return crate::ops::edit::continue_edit(ws, stopped);
     }
@@ -247,7 +247,7 @@ fn record_resolution(ws: &Workspace, stopped: &Stopped, resolved_tree: Oid, who:
 pub fn skip(dir: &std::path::Path, progress: &crate::progress::Sink) -> Result<ResumeReport> {
     let mut ws = Workspace::open_for_resume(dir)?;
     ws.repo.set_progress(progress.clone());
-    let stopped = load_stopped(&ws)?;
+    let stopped = load_stopped(&mut ws)?;
     if crate::ops::edit::is_edit_stop(&stopped) {
         return Err(Error::input(format!(
             "pq is stopped to edit {}, not at a conflict: there is nothing to skip",
@@ -404,7 +404,7 @@ pub fn abort(dir: &std::path::Path) -> Result<AbortReport> {
         }
         Interrupted::No => {}
     }
-    let stopped = load_stopped(&ws)?;
+    let stopped = load_stopped(&mut ws)?;
     let orig_head = stopped.orig_head;
     let orig_tree = ws.repo.commit_tree(orig_head)?;
     let mut paths: Vec<BString> = stopped.touched.iter().map(|p| BString::from(p.as_str())).collect();

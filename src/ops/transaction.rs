@@ -357,11 +357,15 @@ impl Transaction {
         let log = log_entries(repo, &event, &self.branch, &self.who, &updates, &[], None, false)?;
         updates.push(log);
         repo.update_refs(&updates, &format!("pq: {event}"))?;
+        // Here rather than by the caller: the repository and the stop are at hand, not to be opened and
+        // read again.
+        let prerequisites = crate::ops::prereqs::of_stopped(repo, &stopped)?;
         Ok(StopInfo {
             source: step.source,
             subject: step.subject,
             series: step.series,
             paths: stopped.conflicts,
+            prerequisites,
         })
     }
 }

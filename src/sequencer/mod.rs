@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod commit_memo;
 pub mod memo;
 pub mod record;
 
