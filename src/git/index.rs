@@ -60,31 +60,9 @@ impl Repo {
 #[cfg(test)]
 mod tests {
     use std::path::Path;
-    use std::process::Command;
 
+    use crate::git::test_git::git;
     use crate::git::{Oid, Repo};
-
-    fn git(dir: &Path, args: &[&str]) -> String {
-        let out = Command::new("git")
-            .current_dir(dir)
-            .args(args)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_AUTHOR_NAME", "A U Thor")
-            .env("GIT_AUTHOR_EMAIL", "author@example.com")
-            .env("GIT_COMMITTER_NAME", "C O Mitter")
-            .env("GIT_COMMITTER_EMAIL", "committer@example.com")
-            .env("GIT_AUTHOR_DATE", "1700000000 +0000")
-            .env("GIT_COMMITTER_DATE", "1700000000 +0000")
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
 
     fn tree(dir: &Path, files: &[(&str, &str)]) -> Oid {
         git(dir, &["rm", "-rq", "--cached", "--ignore-unmatch", "."]);
@@ -92,7 +70,7 @@ mod tests {
             std::fs::write(dir.join(name), content).unwrap();
             git(dir, &["add", name]);
         }
-        Oid::from_hex(git(dir, &["write-tree"]).as_bytes()).unwrap()
+        Oid::from_hex(git(dir, &["write-tree"]).trim().as_bytes()).unwrap()
     }
 
     fn paths(repo: &Repo) -> Vec<String> {

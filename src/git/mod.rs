@@ -926,15 +926,25 @@ fn entry_kind(mode: u32) -> gix::object::tree::EntryKind {
     }
 }
 
+/// git run hermetically (no system or user config, fixed identities and dates) for the unit tests of
+/// this module and its children; returns stdout as it is and fails the test on a non-zero exit.
 #[cfg(test)]
-mod persist_tests {
-    use super::*;
+pub(crate) mod test_git {
+    use std::path::Path;
     use std::process::Command;
 
-    fn git(dir: &Path, args: &[&str]) -> String {
+    pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
         let out = Command::new("git")
             .current_dir(dir)
             .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_NAME", "A U Thor")
+            .env("GIT_AUTHOR_EMAIL", "author@example.com")
+            .env("GIT_COMMITTER_NAME", "C O Mitter")
+            .env("GIT_COMMITTER_EMAIL", "committer@example.com")
+            .env("GIT_AUTHOR_DATE", "1700000000 +0000")
+            .env("GIT_COMMITTER_DATE", "1700000000 +0000")
             .output()
             .expect("git runs");
         assert!(
@@ -944,6 +954,12 @@ mod persist_tests {
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
+}
+
+#[cfg(test)]
+mod persist_tests {
+    use super::test_git::git;
+    use super::*;
 
     /// `n` blobs written in memory and persisted; the same handle must still read them afterwards.
     fn persist(n: usize) -> (tempfile::TempDir, Vec<Oid>) {
