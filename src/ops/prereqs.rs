@@ -19,7 +19,7 @@ use crate::ops::backport::{backport, BackportOptions, BackportReport, Presence};
 use crate::ops::Workspace;
 use crate::sequencer;
 use crate::sequencer::commit_memo::CommitMemo;
-use crate::sequencer::prereq_memo::{self, RangeMemo};
+use crate::sequencer::prereq_memo::RangeMemo;
 
 /// One commit to pick before a conflicting one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -45,26 +45,20 @@ pub fn prerequisites(
     // its oldest commit (see `touched_lines_blame`). The stops of one operation share what they learnt
     // of the range and of the conflicted files (`prereq_memo`).
     let mut range = RangeMemo::load(git_dir);
-    let Some(since) = range.oldest(repo, base, parent)? else {
+    let Some(since) = range.extend(repo, base, parent)? else {
         range.save(git_dir)?;
         return Ok(Vec::new());
     };
-    let mut entries: HashMap<String, PathEntries> = paths
-        .iter()
-        .map(|p| (p.clone(), prereq_memo::load_path(git_dir, p)))
-        .collect();
-    let blamed = touched_lines_blame(repo, commit, parent, paths, Some(since), &mut entries)?;
-    for (path, e) in &entries {
-        prereq_memo::save_path(git_dir, path, e)?;
-    }
-    let mut missing = Vec::new();
-    for id in blamed {
-        if id == commit || range.below(repo, base, id)? {
-            continue;
-        }
-        missing.push(id);
-    }
     range.save(git_dir)?;
+    let mut entries: HashMap<String, PathEntries> = HashMap::new();
+    for p in paths {
+        entries.insert(p.clone(), range.entries(repo, parent, p)?);
+    }
+    let blamed = touched_lines_blame(repo, commit, parent, paths, Some(since), &mut entries)?;
+    let missing: Vec<Oid> = blamed
+        .into_iter()
+        .filter(|id| *id != commit && !range.below(*id))
+        .collect();
     let mut presence: Option<Presence> = None;
     let mut out: Vec<(i64, Prerequisite)> = Vec::new();
     for id in missing {

@@ -1,127 +1,229 @@
 //! What the prerequisites report at a stop keeps for the next stops of the same operation, beside its state
-//! (`.git/pq/op/`): the upstream range from the base to the picked commit's parent only grows from one stop
-//! to the next, and the same files conflict again and again.
+//! (`.git/pq/op/upstream-commits`): the upstream range from the base to the picked commit's parent only grows
+//! from one stop to the next. Each of its commits is read once per operation: its tree, parents, commit
+//! time and the paths it changes against its parent. From that, a stop knows without reading trees
 //!
-//! - `upstream-range`: the range's tips already walked and the oldest commit time found below them (a stop
-//!   walks only the commits its parent adds), and which blamed commits are ancestors of the base.
-//! - `path-entries/<hash of the path>`: a conflicted file's entry per root tree (see
-//!   [`crate::git::one_path`]), so blaming it again does not descend into trees it already read.
+//! - a lower bound of the range's commit times (where blame may stop),
+//! - whether a blamed commit is in the range (otherwise it is an ancestor of the base),
+//! - a conflicted file's entry in every root tree of the range, read only at the commits that change it
+//!   (see [`crate::git::one_path`]).
 //!
-//! Every entry is keyed by object ids (and the range by its base), so it never goes stale; a missing or
+//! Every entry is keyed by commit id (and the memo by its base), so it never goes stale; a missing or
 //! unreadable file is ignored. Nothing is written without the stop directory (a dry run keeps it in memory).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
+
+use gix::bstr::{BString, ByteSlice};
 
 use crate::error::Result;
 use crate::git::one_path::PathEntries;
 use crate::git::{Oid, Repo};
 use crate::lock::write_atomic;
 
-const RANGE_FILE: &str = "upstream-range";
-const RANGE_HEADER: &str = "pq upstream range 1";
-const PATHS_DIR: &str = "path-entries";
-const PATHS_HEADER: &str = "pq path entries 1";
+const FILE: &str = "upstream-commits";
+const HEADER: &[u8] = b"pq upstream commits 1";
 /// The last tips hidden from the next walk: enough to cut it at the previous stops' parents.
 const TIPS: usize = 8;
 
-/// The upstream range `base..parent` of the stops of one operation.
+/// One commit of the range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Upstream {
+    tree: Oid,
+    time: i64,
+    parents: Vec<Oid>,
+    /// The paths it changes against its only parent; `None` for a merge or a root (not compared).
+    changed: Option<Vec<BString>>,
+}
+
+/// The upstream ranges `base..parent` of the stops of one operation.
 #[derive(Debug, Default)]
 pub struct RangeMemo {
     base: Option<Oid>,
-    /// A lower bound of the commit times in `base..tip` for every tip in `tips`.
-    oldest: Option<i64>,
+    /// Every commit of `base..tip`, for every tip in `tips`.
+    commits: HashMap<Oid, Upstream>,
     tips: Vec<Oid>,
-    /// Commit → whether it is an ancestor of `base`.
-    below: HashMap<Oid, bool>,
     added: bool,
 }
 
 impl RangeMemo {
-    /// A lower bound of the commit times of `base..parent`, `None` if it has no commit and the memo knows no
-    /// other tip: every commit of `base..parent` is either in this walk or below a tip walked before.
-    pub fn oldest(&mut self, repo: &Repo, base: Oid, parent: Oid) -> Result<Option<i64>> {
-        self.reset_for(base);
-        if self.tips.contains(&parent) {
-            return Ok(self.oldest);
-        }
-        let mut hide = vec![base];
-        hide.extend(self.tips.iter().rev().take(TIPS).copied());
-        if let Some(t) = repo.oldest_commit_time_between(&hide, parent)? {
-            self.oldest = Some(self.oldest.map_or(t, |o| o.min(t)));
-        }
-        self.tips.push(parent);
-        self.added = true;
-        Ok(self.oldest)
-    }
-
-    /// Is `id` an ancestor of `base` (or `base` itself)?
-    pub fn below(&mut self, repo: &Repo, base: Oid, id: Oid) -> Result<bool> {
-        self.reset_for(base);
-        if let Some(b) = self.below.get(&id) {
-            return Ok(*b);
-        }
-        let b = repo.is_ancestor(id, base)?;
-        self.below.insert(id, b);
-        self.added = true;
-        Ok(b)
-    }
-
-    fn reset_for(&mut self, base: Oid) {
+    /// Learn `base..parent`, reading only the commits the memo does not know (every commit of
+    /// `base..parent` is either new to this walk or below a tip walked before). Returns a lower bound of its
+    /// commit times, `None` if the memo knows no commit at all.
+    pub fn extend(&mut self, repo: &Repo, base: Oid, parent: Oid) -> Result<Option<i64>> {
         if self.base != Some(base) {
             *self = RangeMemo {
                 base: Some(base),
                 ..RangeMemo::default()
             };
         }
+        if !self.tips.contains(&parent) {
+            let mut hide = vec![base];
+            hide.extend(self.tips.iter().rev().take(TIPS).copied());
+            for id in repo.commits_between(&hide, parent)? {
+                if self.commits.contains_key(&id) {
+                    continue;
+                }
+                let (parents, time, tree) = repo.commit_links(id)?;
+                let changed = match parents.as_slice() {
+                    [p] => {
+                        let parent_tree = match self.commits.get(p) {
+                            Some(u) => u.tree,
+                            None => repo.commit_links(*p)?.2,
+                        };
+                        Some(
+                            repo.diff_trees(Some(parent_tree), Some(tree))?
+                                .into_iter()
+                                .map(|c| c.path)
+                                .collect(),
+                        )
+                    }
+                    _ => None,
+                };
+                self.commits.insert(
+                    id,
+                    Upstream {
+                        tree,
+                        time,
+                        parents,
+                        changed,
+                    },
+                );
+            }
+            self.tips.push(parent);
+            self.added = true;
+        }
+        Ok(self.commits.values().map(|u| u.time).min())
+    }
+
+    /// Is `id`, an ancestor of the parent last given to [`RangeMemo::extend`], outside the range (an
+    /// ancestor of the base)?
+    pub fn below(&self, id: Oid) -> bool {
+        !self.commits.contains_key(&id)
+    }
+
+    /// `path`'s entry in the root tree of every commit of `base..parent` and of the range's boundary below
+    /// it, read from a tree only at `parent`, at the commits that change the path and at merges.
+    pub fn entries(&self, repo: &Repo, parent: Oid, path: &str) -> Result<PathEntries> {
+        let raw = path.as_bytes();
+        let lookup = |id: Oid| -> Result<(Oid, Option<(u16, Oid)>)> {
+            let tree = match self.commits.get(&id) {
+                Some(u) => u.tree,
+                None => repo.commit_links(id)?.2,
+            };
+            let e = repo.entry_at(tree, raw)?.map(|e| (e.mode as u16, e.id));
+            Ok((tree, e))
+        };
+        let mut out = HashMap::new();
+        let (tree, entry) = lookup(parent)?;
+        out.insert(tree, entry);
+        let mut seen: HashSet<Oid> = HashSet::from([parent]);
+        let mut stack = vec![(parent, entry)];
+        while let Some((id, entry)) = stack.pop() {
+            let Some(u) = self.commits.get(&id) else {
+                continue;
+            };
+            let unchanged = u.changed.as_ref().is_some_and(|c| !touches(c, raw));
+            for p in &u.parents {
+                if !seen.insert(*p) {
+                    continue;
+                }
+                let (tree, e) = match self.commits.get(p) {
+                    Some(pu) if unchanged => (pu.tree, entry),
+                    _ if unchanged => (repo.commit_links(*p)?.2, entry),
+                    _ => lookup(*p)?,
+                };
+                out.insert(tree, e);
+                stack.push((*p, e));
+            }
+        }
+        Ok(PathEntries::from_entries(out))
     }
 
     pub fn load(git_dir: &Path) -> RangeMemo {
-        let Ok(text) = std::fs::read_to_string(super::dir(git_dir).join(RANGE_FILE)) else {
+        let Ok(bytes) = std::fs::read(super::dir(git_dir).join(FILE)) else {
             return RangeMemo::default();
         };
-        Self::parse(&text).unwrap_or_default()
+        Self::parse(&bytes).unwrap_or_default()
     }
 
-    fn parse(text: &str) -> Option<RangeMemo> {
-        let mut lines = text.lines();
-        if lines.next() != Some(RANGE_HEADER) {
+    fn parse(bytes: &[u8]) -> Option<RangeMemo> {
+        let mut lines = bytes.split(|b| *b == b'\n');
+        if lines.next() != Some(HEADER) {
             return None;
         }
         let mut memo = RangeMemo::default();
-        for l in lines {
-            let (tag, rest) = l.split_once(' ')?;
-            let id = || Oid::from_hex(rest.as_bytes()).ok();
+        let id = |b: &[u8]| Oid::from_hex(b).ok();
+        let mut current: Option<(Oid, Upstream)> = None;
+        for l in lines.filter(|l| !l.is_empty()) {
+            let (tag, rest) = (l.get(..2)?, l.get(2..)?);
             match tag {
-                "base" => memo.base = Some(id()?),
-                "oldest" => memo.oldest = Some(rest.parse().ok()?),
-                "tip" => memo.tips.push(id()?),
-                "a" => {
-                    memo.below.insert(id()?, true);
+                b"b " => memo.base = Some(id(rest)?),
+                b"t " => memo.tips.push(id(rest)?),
+                b"c " | b"m " => {
+                    if let Some((c, u)) = current.take() {
+                        memo.commits.insert(c, u);
+                    }
+                    let mut f = rest.split(|b| *b == b' ');
+                    let c = id(f.next()?)?;
+                    let tree = id(f.next()?)?;
+                    let time = f.next()?.to_str().ok()?.parse().ok()?;
+                    let parents = f.map(id).collect::<Option<Vec<_>>>()?;
+                    let changed = (tag == b"c ").then(Vec::new);
+                    current = Some((
+                        c,
+                        Upstream {
+                            tree,
+                            time,
+                            parents,
+                            changed,
+                        },
+                    ));
                 }
-                "n" => {
-                    memo.below.insert(id()?, false);
-                }
+                b"p " => current.as_mut()?.1.changed.as_mut()?.push(BString::from(rest)),
                 _ => return None,
             }
+        }
+        if let Some((c, u)) = current {
+            memo.commits.insert(c, u);
         }
         memo.base?;
         Some(memo)
     }
 
-    fn render(&self) -> Option<String> {
+    fn render(&self) -> Option<Vec<u8>> {
         let base = self.base?;
-        let mut out = format!("{RANGE_HEADER}\nbase {base}\n");
-        if let Some(o) = self.oldest {
-            out.push_str(&format!("oldest {o}\n"));
+        let mut out = HEADER.to_vec();
+        out.extend_from_slice(format!("\nb {base}\n").as_bytes());
+        // A path with a line break cannot be written on a line: such a commit is left out, and so are the
+        // tips, whose walks would otherwise never read it again.
+        let whole = !self
+            .commits
+            .values()
+            .any(|u| u.changed.iter().flatten().any(|p| p.contains(&b'\n')));
+        if whole {
+            for t in self.tips.iter().rev().take(TIPS).rev() {
+                out.extend_from_slice(format!("t {t}\n").as_bytes());
+            }
         }
-        for t in self.tips.iter().rev().take(TIPS).rev() {
-            out.push_str(&format!("tip {t}\n"));
-        }
-        let mut below: Vec<_> = self.below.iter().collect();
-        below.sort();
-        for (id, b) in below {
-            out.push_str(&format!("{} {id}\n", if *b { "a" } else { "n" }));
+        let mut ids: Vec<&Oid> = self.commits.keys().collect();
+        ids.sort();
+        for id in ids {
+            let u = &self.commits[id];
+            if u.changed.iter().flatten().any(|p| p.contains(&b'\n')) {
+                continue;
+            }
+            let tag = if u.changed.is_some() { "c" } else { "m" };
+            out.extend_from_slice(format!("{tag} {id} {} {}", u.tree, u.time).as_bytes());
+            for p in &u.parents {
+                out.extend_from_slice(format!(" {p}").as_bytes());
+            }
+            out.push(b'\n');
+            for p in u.changed.iter().flatten() {
+                out.extend_from_slice(b"p ");
+                out.extend_from_slice(p);
+                out.push(b'\n');
+            }
         }
         Some(out)
     }
@@ -133,91 +235,21 @@ impl RangeMemo {
             return Ok(());
         }
         match self.render() {
-            Some(text) => write_atomic(&dir.join(RANGE_FILE), text.as_bytes()),
+            Some(bytes) => write_atomic(&dir.join(FILE), &bytes),
             None => Ok(()),
         }
     }
 }
 
-fn path_file(git_dir: &Path, path: &str) -> std::path::PathBuf {
-    let id = gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, path.as_bytes())
-        .map(|id| id.to_string())
-        .unwrap_or_else(|_| path.bytes().map(|b| format!("{b:02x}")).collect());
-    super::dir(git_dir).join(PATHS_DIR).join(id)
-}
-
-/// `path`'s entries kept by an earlier stop, or none.
-pub fn load_path(git_dir: &Path, path: &str) -> PathEntries {
-    let Ok(bytes) = std::fs::read(path_file(git_dir, path)) else {
-        return PathEntries::default();
-    };
-    parse_path(&bytes, path)
-        .map(PathEntries::from_entries)
-        .unwrap_or_default()
-}
-
-/// One record: root tree id, the file's mode there (0: absent), its blob id (zeros when absent).
-const RECORD: usize = 20 + 2 + 20;
-
-fn parse_path(bytes: &[u8], path: &str) -> Option<HashMap<Oid, Option<(u16, Oid)>>> {
-    let head = format!("{PATHS_HEADER}\n{path}\n");
-    let body = bytes.strip_prefix(head.as_bytes())?;
-    if body.len() % RECORD != 0 {
-        return None;
-    }
-    let mut out = HashMap::with_capacity(body.len() / RECORD);
-    for r in body.chunks_exact(RECORD) {
-        let id = |b: &[u8]| gix::hash::oid::try_from_bytes(b).ok().map(|id| id.to_owned());
-        let mode = u16::from_be_bytes([r[20], r[21]]);
-        let entry = if mode == 0 { None } else { Some((mode, id(&r[22..])?)) };
-        out.insert(id(&r[..20])?, entry);
-    }
-    Some(out)
-}
-
-fn render_path(path: &str, entries: &HashMap<Oid, Option<(u16, Oid)>>) -> Vec<u8> {
-    let mut out = format!("{PATHS_HEADER}\n{path}\n").into_bytes();
-    out.reserve(entries.len() * RECORD);
-    for (root, e) in entries {
-        out.extend_from_slice(root.as_bytes());
-        match e {
-            Some((mode, id)) => {
-                out.extend_from_slice(&mode.to_be_bytes());
-                out.extend_from_slice(id.as_bytes());
-            }
-            None => out.extend_from_slice(&[0; 22]),
-        }
-    }
-    out
-}
-
-/// How many files' entries are kept: the ones that conflicted last (a long backport meets hundreds of
-/// files, most of them once).
-const PATHS_KEPT: usize = 32;
-
-/// Keep `path`'s entries for the next stop, if they grew (the stop directory must exist), dropping the
-/// files not used for longest beyond [`PATHS_KEPT`]. A path with a line break is not kept.
-pub fn save_path(git_dir: &Path, path: &str, entries: &PathEntries) -> Result<()> {
-    let dir = super::dir(git_dir);
-    if !entries.learnt() || !dir.is_dir() || path.contains('\n') {
-        return Ok(());
-    }
-    let paths = dir.join(PATHS_DIR);
-    std::fs::create_dir_all(&paths)?;
-    write_atomic(&path_file(git_dir, path), &render_path(path, entries.entries()))?;
-    let mut files: Vec<(std::time::SystemTime, std::path::PathBuf)> = std::fs::read_dir(&paths)?
-        .filter_map(|e| {
-            let e = e.ok()?;
-            Some((e.metadata().ok()?.modified().ok()?, e.path()))
-        })
-        .collect();
-    if files.len() > PATHS_KEPT {
-        files.sort();
-        for (_, f) in &files[..files.len() - PATHS_KEPT] {
-            let _ = std::fs::remove_file(f);
-        }
-    }
-    Ok(())
+/// Whether a change at one of `changed` can change the entry at `path`: the path itself, a directory
+/// above it replaced by something else, or something below it (the path is a directory).
+fn touches(changed: &[BString], path: &[u8]) -> bool {
+    changed.iter().any(|c| {
+        let c: &[u8] = c.as_ref();
+        c == path
+            || (path.starts_with(c) && path.get(c.len()) == Some(&b'/'))
+            || (c.starts_with(path) && c.get(path.len()) == Some(&b'/'))
+    })
 }
 
 #[cfg(test)]
@@ -229,50 +261,71 @@ mod tests {
     }
 
     #[test]
-    fn range_memo_round_trips_and_a_corrupt_one_is_ignored() {
-        let mut memo = RangeMemo {
+    fn memo_round_trips_and_a_corrupt_one_is_ignored() {
+        let commits: HashMap<Oid, Upstream> = [
+            (
+                oid(2),
+                Upstream {
+                    tree: oid(12),
+                    time: 1_700_000_000,
+                    parents: vec![oid(3)],
+                    changed: Some(vec![BString::from("lib/a b.c"), BString::from(&b"raw\xff"[..])]),
+                },
+            ),
+            (
+                oid(3),
+                Upstream {
+                    tree: oid(13),
+                    time: 1_600_000_000,
+                    parents: vec![oid(4), oid(5)],
+                    changed: None,
+                },
+            ),
+            (
+                oid(6),
+                Upstream {
+                    tree: oid(16),
+                    time: 1,
+                    parents: vec![],
+                    changed: Some(vec![]),
+                },
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let memo = RangeMemo {
             base: Some(oid(1)),
-            oldest: Some(1_700_000_000),
-            tips: vec![oid(2), oid(3)],
-            below: [(oid(4), true), (oid(5), false)].into_iter().collect(),
+            commits,
+            tips: vec![oid(2), oid(7)],
             added: true,
         };
         let back = RangeMemo::parse(&memo.render().unwrap()).unwrap();
         assert_eq!(back.base, memo.base);
-        assert_eq!(back.oldest, memo.oldest);
         assert_eq!(back.tips, memo.tips);
-        assert_eq!(back.below, memo.below);
-        assert!(RangeMemo::parse("pq upstream range 1\nbase zz\n").is_none());
-        assert!(RangeMemo::parse("pq upstream range 1\noldest 5\n").is_none(), "no base");
-        // Another base: what was known is dropped.
-        memo.reset_for(oid(9));
-        assert!(memo.tips.is_empty() && memo.below.is_empty() && memo.oldest.is_none());
+        assert_eq!(back.commits, memo.commits);
+        assert!(RangeMemo::parse(b"pq upstream commits 1\nb zz\n").is_none());
+        assert!(
+            RangeMemo::parse(b"pq upstream commits 1\nt 0101010101010101010101010101010101010101\n").is_none(),
+            "no base"
+        );
+        assert!(RangeMemo::parse(b"pq upstream commits 0\n").is_none());
     }
 
     #[test]
-    fn path_entries_round_trip_and_belong_to_their_path() {
-        let tmp = tempfile::tempdir().unwrap();
-        let git_dir = tmp.path();
-        std::fs::create_dir_all(super::super::dir(git_dir)).unwrap();
-        let map: HashMap<Oid, Option<(u16, Oid)>> = [
-            (oid(1), Some((0o100644, oid(2)))),
-            (oid(3), None),
-            (oid(4), Some((0o120000, oid(5)))),
-        ]
-        .into_iter()
-        .collect();
-        // Nothing learnt: nothing written.
-        save_path(git_dir, "lib/a b.c", &PathEntries::from_entries(map.clone())).unwrap();
-        assert!(load_path(git_dir, "lib/a b.c").entries().is_empty());
-        let bytes = render_path("lib/a b.c", &map);
-        assert_eq!(parse_path(&bytes, "lib/a b.c").unwrap(), map);
+    fn what_touches_a_path() {
+        let c = |v: &[&str]| v.iter().map(|s| BString::from(*s)).collect::<Vec<_>>();
+        assert!(touches(&c(&["lib/vtls/a.c"]), b"lib/vtls/a.c"));
         assert!(
-            parse_path(&bytes, "lib/other.c").is_none(),
-            "another path's file is not read as this one's"
+            touches(&c(&["lib/vtls"]), b"lib/vtls/a.c"),
+            "the directory became a file"
         );
         assert!(
-            parse_path(&bytes[..bytes.len() - 1], "lib/a b.c").is_none(),
-            "a cut record"
+            touches(&c(&["lib/vtls/a.c/x"]), b"lib/vtls/a.c"),
+            "the file became a directory"
         );
+        assert!(!touches(
+            &c(&["lib/vtls/a.cc", "lib/vtl", "lib/vtls/a"]),
+            b"lib/vtls/a.c"
+        ));
     }
 }
