@@ -201,8 +201,10 @@ impl Repo {
                 .commit()
                 .map_err(|e| Error::internal(format!("setting merge.default: {e}")))?;
         }
-        // Path lookups during merges and walks re-read the same trees; a cache keeps that cheap.
-        inner.object_cache_size_if_unset(32 * 1024 * 1024);
+        // Path lookups during merges and walks re-read the same trees; a cache keeps that cheap. The text
+        // merges of a pick read each file's three blobs again right after gix's tree merge has read them, so
+        // the cache holds a large pick's blobs too (33 translation files of 830 KB in a util-linux pick).
+        inner.object_cache_size_if_unset(96 * 1024 * 1024);
         // Walks read thousands of trees that are deltas of one another; gix's default delta-base cache is a
         // 64-entry list searched linearly. Without a configured limit, use git's own default instead: a
         // 96 MiB cache of delta bases (`core.deltaBaseCacheLimit`).
@@ -510,8 +512,8 @@ impl Repo {
     }
 
     pub fn blob(&self, id: Oid) -> Result<Vec<u8>> {
-        let blob = self.inner.find_blob(id).ctx(format!("reading blob {}", short(&id)))?;
-        Ok(blob.data.clone())
+        let mut blob = self.inner.find_blob(id).ctx(format!("reading blob {}", short(&id)))?;
+        Ok(blob.take_data())
     }
 
     /// A blob's size, from its header (without inflating it when it is packed whole).
