@@ -247,6 +247,7 @@ struct Queued {
 
 /// List the commits of `range` touching `paths` (all commits when `paths` is empty), oldest first.
 pub fn select(repo: &Repo, range: &Range, paths: &[Vec<u8>]) -> Result<Vec<Selected>> {
+    let started = std::time::Instant::now();
     let graph = CommitGraph::for_repo(repo);
     let keys = match (&graph, paths.is_empty()) {
         (Some(g), false) if g.has_bloom_filters() => {
@@ -324,6 +325,7 @@ pub fn select(repo: &Repo, range: &Range, paths: &[Vec<u8>]) -> Result<Vec<Selec
         trees = h.trees.seen.len(),
         from_packs = h.trees.reader.from_packs,
         from_store = h.trees.reader.from_store,
+        ms = started.elapsed().as_millis() as u64,
         "selection"
     );
     let mut out: Vec<Selected> = order
