@@ -5,6 +5,7 @@ pub mod commit_graph;
 pub mod id;
 mod index;
 pub mod lookup;
+pub mod pack_walk;
 pub mod status;
 pub mod text_merge;
 pub mod worktree;
@@ -490,23 +491,6 @@ impl Repo {
                 return Ok(None);
             }
             current = found.id;
-        }
-        Ok(None)
-    }
-
-    /// The entry `name` directly in `tree`, decoding into `buf` (reused across calls by walks).
-    pub fn tree_child(&self, tree: Oid, name: &[u8], buf: &mut Vec<u8>) -> Result<Option<Entry>> {
-        let Ok(iter) = self.inner.objects.find_tree_iter(&tree, buf) else {
-            return Ok(None);
-        };
-        for e in iter {
-            let e = e.map_err(|e| Error::internal(format!("decoding tree: {e}")))?;
-            if e.filename == name {
-                return Ok(Some(Entry {
-                    mode: e.mode.value() as u32,
-                    id: e.oid.to_owned(),
-                }));
-            }
         }
         Ok(None)
     }
