@@ -1,12 +1,13 @@
 //! Which upstream commits a conflicting pick depends on: the commits that last changed, in the picked
 //! commit's parent, the lines its hunks touch and their context, as `git blame` on the parent shows them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 
 use gix_imara_diff::{Algorithm, Diff, InternedInput};
 
 use crate::error::Result;
+use crate::git::one_path::PathEntries;
 use crate::git::{Oid, Repo};
 
 /// Lines of context around each hunk, as `git diff`'s default `-U3`.
@@ -49,12 +50,16 @@ pub fn hunk_ranges(old: impl AsRef<[u8]>, new: impl AsRef<[u8]>, context: usize)
 /// Callers pass the oldest commit time of the range they care about, so every such commit is outside it
 /// (and so are its ancestors, where the lines really came from): the commits named inside the range are
 /// exactly `git blame`'s, and the walk stops at the range instead of going back to the file's creation.
+///
+/// `entries` holds, per path, what earlier blames read of the file's place in each root tree (see
+/// [`crate::git::one_path`]); this blame adds to it.
 pub fn touched_lines_blame(
     repo: &Repo,
     commit: Oid,
     parent: Oid,
     paths: &[String],
     since: Option<i64>,
+    entries: &mut HashMap<String, PathEntries>,
 ) -> Result<BTreeSet<Oid>> {
     let parent_tree = repo.commit_tree(parent)?;
     let tree = repo.commit_tree(commit)?;
@@ -75,7 +80,8 @@ pub fn touched_lines_blame(
             continue;
         }
         let ranges = hunk_ranges(&old, &new, CONTEXT);
-        for b in repo.blame_lines(parent, path.as_bytes(), &ranges, since)? {
+        let memo = entries.entry(path.clone()).or_default();
+        for b in repo.blame_lines_with(parent, path.as_bytes(), &ranges, since, memo)? {
             out.insert(b.commit);
         }
     }

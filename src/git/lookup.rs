@@ -6,6 +6,7 @@ use std::ops::Range;
 
 use gix::bstr::BStr;
 
+use super::one_path::{OnePathOdb, PathEntries};
 use super::{Oid, Repo};
 use crate::error::{Error, Result};
 
@@ -55,6 +56,28 @@ impl Repo {
         })
     }
 
+    /// The oldest committer time among the commits reachable from `tip` but not from `hide` (None if there
+    /// are none), read from the walk itself.
+    pub fn oldest_commit_time_between(&self, hide: &[Oid], tip: Oid) -> Result<Option<i64>> {
+        let walk = self
+            .inner
+            .rev_walk([tip])
+            .with_hidden(hide.iter().copied())
+            .sorting(gix::revision::walk::Sorting::ByCommitTime(Default::default()))
+            .all()
+            .map_err(|e| Error::internal(format!("walking history: {e}")))?;
+        let mut oldest: Option<i64> = None;
+        for info in walk {
+            let info = info.map_err(|e| Error::internal(format!("walking history: {e}")))?;
+            let t = match info.commit_time {
+                Some(t) => t,
+                None => self.commit_links(info.id)?.1,
+            };
+            oldest = Some(oldest.map_or(t, |o| o.min(t)));
+        }
+        Ok(oldest)
+    }
+
     /// Who last changed `lines` (0-based, end exclusive) of `path` as of `commit`, like
     /// `git blame -L` there: runs in file order. Commits older than `since` (seconds since the epoch) are
     /// not followed; their lines are attributed to the oldest commit reached, which callers treat as
@@ -65,6 +88,19 @@ impl Repo {
         path: &[u8],
         lines: &[Range<u32>],
         since: Option<i64>,
+    ) -> Result<Vec<Blamed>> {
+        self.blame_lines_with(commit, path, lines, since, &mut PathEntries::default())
+    }
+
+    /// [`Repo::blame_lines`] reading `path`'s entry in each root tree through `memo`, and adding those it
+    /// reads (see [`super::one_path`]).
+    pub fn blame_lines_with(
+        &self,
+        commit: Oid,
+        path: &[u8],
+        lines: &[Range<u32>],
+        since: Option<i64>,
+        memo: &mut PathEntries,
     ) -> Result<Vec<Blamed>> {
         let mut ranges = gix::blame::BlameRanges::default();
         for r in lines {
@@ -77,17 +113,29 @@ impl Repo {
         if matches!(ranges, gix::blame::BlameRanges::WholeFile) {
             return Ok(Vec::new());
         }
-        let options = gix::repository::blame_file::Options {
+        let options = gix::blame::Options {
             // git's default for blame is the Myers diff; the oracle is plain `git blame`.
-            diff_algorithm: Some(gix::diff::blob::Algorithm::Myers),
+            diff_algorithm: gix::diff::blob::Algorithm::Myers,
             ranges,
             since: since.map(|s| gix::date::Time::new(s, 0)),
             rewrites: None,
+            debug_track_path: false,
         };
-        let outcome = self
-            .inner
-            .blame_file(BStr::new(path), commit, options)
-            .map_err(|e| Error::internal(format!("blaming {}: {e}", String::from_utf8_lossy(path))))?;
+        let failed =
+            |e: &dyn std::fmt::Display| Error::internal(format!("blaming {}: {e}", String::from_utf8_lossy(path)));
+        // What `Repository::blame_file` does, with the object database seen through the path memo.
+        let graph = self.inner.commit_graph_if_enabled().map_err(|e| failed(&e))?;
+        let mut resources = self.inner.diff_resource_cache_for_tree_diff().map_err(|e| failed(&e))?;
+        let odb = OnePathOdb::new(&self.inner.objects, self.inner.object_hash(), path, memo);
+        let outcome = gix::blame::file(
+            &odb,
+            gix::blame::Start::Commit(commit),
+            graph,
+            &mut resources,
+            BStr::new(path),
+            options,
+        )
+        .map_err(|e| failed(&e))?;
         Ok(outcome
             .entries
             .iter()

@@ -5,6 +5,7 @@ pub mod commit_graph;
 pub mod id;
 mod index;
 pub mod lookup;
+pub mod one_path;
 pub mod pack_walk;
 pub mod status;
 pub mod text_merge;

@@ -12,12 +12,14 @@ use crate::engine::blame::touched_lines_blame;
 use crate::engine::replay::Outcome;
 use crate::engine::select::{Range, Selected};
 use crate::error::Result;
+use crate::git::one_path::PathEntries;
 use crate::git::{Oid, Repo};
 use crate::model::state::State;
 use crate::ops::backport::{backport, BackportOptions, BackportReport, Presence};
 use crate::ops::Workspace;
 use crate::sequencer;
 use crate::sequencer::commit_memo::CommitMemo;
+use crate::sequencer::prereq_memo::{self, RangeMemo};
 
 /// One commit to pick before a conflicting one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,24 +40,34 @@ pub fn prerequisites(
     paths: &[String],
 ) -> Result<Vec<Prerequisite>> {
     let base = state.base_commit;
+    let git_dir = repo.git_dir();
     // The range the branch lacks: what the parent has and the base does not. Blame need not look past
-    // its oldest commit (see `touched_lines_blame`).
-    let range = repo.commits_between(&[base], parent)?;
-    let mut oldest: Option<i64> = None;
-    for id in &range {
-        let t = repo.commit(*id)?.committer.time;
-        oldest = Some(oldest.map_or(t, |o| o.min(t)));
-    }
-    let Some(since) = oldest else {
+    // its oldest commit (see `touched_lines_blame`). The stops of one operation share what they learnt
+    // of the range and of the conflicted files (`prereq_memo`).
+    let mut range = RangeMemo::load(git_dir);
+    let Some(since) = range.oldest(repo, base, parent)? else {
+        range.save(git_dir)?;
         return Ok(Vec::new());
     };
-    let blamed = touched_lines_blame(repo, commit, parent, paths, Some(since))?;
-    let mut presence: Option<Presence> = None;
-    let mut out: Vec<(i64, Prerequisite)> = Vec::new();
+    let mut entries: HashMap<String, PathEntries> = paths
+        .iter()
+        .map(|p| (p.clone(), prereq_memo::load_path(git_dir, p)))
+        .collect();
+    let blamed = touched_lines_blame(repo, commit, parent, paths, Some(since), &mut entries)?;
+    for (path, e) in &entries {
+        prereq_memo::save_path(git_dir, path, e)?;
+    }
+    let mut missing = Vec::new();
     for id in blamed {
-        if id == commit || repo.is_ancestor(id, base)? {
+        if id == commit || range.below(repo, base, id)? {
             continue;
         }
+        missing.push(id);
+    }
+    range.save(git_dir)?;
+    let mut presence: Option<Presence> = None;
+    let mut out: Vec<(i64, Prerequisite)> = Vec::new();
+    for id in missing {
         let c = repo.commit(id)?;
         if c.parents.len() > 1 {
             continue;

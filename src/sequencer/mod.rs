@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod commit_memo;
 pub mod memo;
+pub mod prereq_memo;
 pub mod record;
 
 use crate::engine::replay::Step;
