@@ -817,3 +817,46 @@ fn work_tree_update_rewrites_only_changed_files() {
     // And git agrees the work tree and index are clean.
     assert_eq!(r.git(&["status", "--porcelain", "--untracked-files=no"]), "");
 }
+
+#[test]
+fn a_stable_base_tag_holding_the_change_makes_it_present_as_git_cherry_says() {
+    // A stable release tag is not an ancestor of the next upstream release: its own backports lie below
+    // the range's bottom, and `git cherry` still finds the range's commits they carry.
+    let r = TestRepo::new();
+    r.write("src/a.c", "a1\na2\na3\na4\na5\na6\na7\na8\n");
+    r.write("src/b.c", "b1\nb2\nb3\n");
+    r.commit("fork point");
+    r.git(&["checkout", "-q", "-b", "upstream"]);
+    r.write("src/a.c", "a1\nA2\na3\na4\na5\na6\na7\na8\n");
+    let u1 = r.commit("a: change line 2");
+    r.write("src/b.c", "b1\nB2\nb3\n");
+    let u2 = r.commit("b: change line 2");
+    r.git(&["tag", "up"]);
+    r.git(&["checkout", "-q", "main"]);
+    r.write("src/b.c", "b1\nB2\nb3\n");
+    let backported = r.commit("b: the same fix, backported by hand");
+    r.git(&["tag", "stable-1"]);
+    r.write("doc/readme", "local\n");
+    r.commit("local: readme");
+    r.pq_ok(&["init", "--base", "stable-1"]);
+    let cherry = r.git(&["cherry", "HEAD", "up", "stable-1"]);
+    assert_eq!(cherry.trim_end(), format!("+ {u1}\n- {u2}"));
+    let v = r.pq_json(&["backport", "stable-1..up", "--dry-run"], 0);
+    let lines = outcomes(&v, "commits");
+    assert_eq!(
+        lines,
+        vec![(u1, "applied".into()), (u2.clone(), "present".into())],
+        "{v}"
+    );
+    let line = v["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["source"] == u2.as_str())
+        .unwrap();
+    let reason = line["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("patch-id") && reason.contains(&backported[..12]),
+        "{reason}"
+    );
+}

@@ -152,6 +152,9 @@ fn check_all(r: &TestRepo, ids: &[(&'static str, String)]) {
     check(r, ids, "base..side", &["a", "b"]);
     check(r, ids, "side..tip", &["a"]);
     check(r, ids, "tip~3..tip", &["a", "b", "c"]);
+    // Paths sharing directories, and one inside another.
+    check(r, ids, "base..tip", &["a/f", "a/x.c", "c/h"]);
+    check(r, ids, "base..tip", &["a/f", "a", "b/g"]);
 }
 
 #[test]

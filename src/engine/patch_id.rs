@@ -59,35 +59,6 @@ pub fn commit_patch_id(repo: &Repo, commit: Oid) -> Result<Option<PatchId>> {
     patch_id(repo, &changes)
 }
 
-/// Per changed path (sorted), the lines its diff adds minus the lines it removes, which is the new file's
-/// line count minus the old one's and needs no diff; None where the patch-id shows no lines (a binary
-/// file, a submodule, a change of kind). The hashed text keeps every line's `+`/`-` marker, so two changes
-/// with the same patch-id have the same balance on every path where both have one, and this rules out
-/// most candidates for equality at the cost of reading blobs. (The hash joins lines without a separator:
-/// a change whose stripped lines, joined, spell another's with other line breaks would be equal to git
-/// and not here. Real changes do not do that.)
-pub fn line_balance(repo: &Repo, changes: &[TreeChange]) -> Result<Vec<Option<i64>>> {
-    let mut sorted: Vec<&TreeChange> = changes.iter().collect();
-    sorted.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut out = Vec::with_capacity(sorted.len());
-    for c in sorted {
-        let text_side = |e: Option<Entry>| e.is_none_or(|e| !e.is_submodule());
-        if let (Some(o), Some(n)) = (c.old, c.new) {
-            if kind(o.mode) != kind(n.mode) || o.id == n.id {
-                out.push((o.id == n.id).then_some(0));
-                continue;
-            }
-        }
-        if !text_side(c.old) || !text_side(c.new) {
-            out.push(None);
-            continue;
-        }
-        let (a, b) = (content(repo, c.old)?, content(repo, c.new)?);
-        out.push((!is_binary(&a) && !is_binary(&b)).then(|| line_count(&b) - line_count(&a)));
-    }
-    Ok(out)
-}
-
 /// Lines as the diff counts them: a last line without a newline is a line.
 fn line_count(data: &[u8]) -> i64 {
     let newlines = data.iter().filter(|&&b| b == b'\n').count();
@@ -357,9 +328,77 @@ pub struct PatchIds {
     file: Option<PathBuf>,
     known: HashMap<(Oid, Oid), Option<PatchId>>,
     fresh: Vec<u8>,
+    /// Line counts of blobs, loaded on first use (see [`PatchIds::line_balance`]).
+    lines: Option<LineCounts>,
 }
 
 const RECORD: usize = 60;
+
+/// Each text blob's line count (None: binary), remembered across runs in `.git/pq/cache/line-counts.v1`
+/// (records of the blob id and the count as a little-endian i64, -1 for binary). A blob's count never
+/// changes, so a second run reads none of the blobs the first one counted.
+#[derive(Default)]
+struct LineCounts {
+    file: Option<PathBuf>,
+    known: HashMap<Oid, Option<i64>>,
+    fresh: Vec<u8>,
+}
+
+const LINES_RECORD: usize = 28;
+
+impl LineCounts {
+    fn open(file: Option<PathBuf>) -> LineCounts {
+        let mut known = HashMap::new();
+        if let Some(data) = file.as_ref().and_then(|f| std::fs::read(f).ok()) {
+            for r in data.chunks_exact(LINES_RECORD) {
+                let n = i64::from_le_bytes(r[20..].try_into().expect("8 bytes"));
+                known.insert(Oid::from_bytes_or_panic(&r[..20]), (n >= 0).then_some(n));
+            }
+        }
+        LineCounts {
+            file,
+            known,
+            fresh: Vec::new(),
+        }
+    }
+
+    /// The line count of a file side of a change (an absent side has none); None for a binary blob.
+    fn of(&mut self, repo: &Repo, e: Option<Entry>) -> Result<Option<i64>> {
+        let Some(e) = e else { return Ok(Some(0)) };
+        if let Some(n) = self.known.get(&e.id) {
+            return Ok(*n);
+        }
+        let data = content(repo, Some(e))?;
+        let n = (!is_binary(&data)).then(|| line_count(&data));
+        self.known.insert(e.id, n);
+        self.fresh.extend_from_slice(e.id.as_bytes());
+        self.fresh.extend_from_slice(&n.unwrap_or(-1).to_le_bytes());
+        Ok(n)
+    }
+
+    fn save(&mut self) {
+        if let Some(file) = &self.file {
+            if append_records(file, &self.fresh, LINES_RECORD).is_ok() {
+                self.fresh.clear();
+            }
+        }
+    }
+}
+
+/// Append `fresh` to the cache file of `record`-byte records. A record torn by a kill would misalign every
+/// later one: it is cut off first.
+fn append_records(file: &std::path::Path, fresh: &[u8], record: usize) -> std::io::Result<()> {
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(file.parent().expect("cache dir"))?;
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(file)?;
+    let len = f.metadata()?.len();
+    if len % record as u64 != 0 {
+        f.set_len(len - len % record as u64)?;
+    }
+    f.write_all(fresh)
+}
 
 impl PatchIds {
     /// Load the cache of `repo` (an unreadable or missing cache is an empty one).
@@ -377,6 +416,7 @@ impl PatchIds {
             file: Some(file),
             known,
             fresh: Vec::new(),
+            lines: None,
         }
     }
 
@@ -386,6 +426,7 @@ impl PatchIds {
             file: None,
             known: HashMap::new(),
             fresh: Vec::new(),
+            lines: None,
         }
     }
 
@@ -430,24 +471,46 @@ impl PatchIds {
         self.of_trees(repo, parent_tree, c.tree, None)
     }
 
+    /// Per changed path (sorted), the lines its diff adds minus the lines it removes, which is the new
+    /// file's line count minus the old one's and needs no diff; None where the patch-id shows no lines (a
+    /// binary file, a submodule, a change of kind). The hashed text keeps every line's `+`/`-` marker, so two
+    /// changes with the same patch-id have the same balance on every path where both have one, and this
+    /// rules out most candidates for equality. Line counts are remembered per blob, so a blob is read once
+    /// however many candidates share it, and not at all on a later run. (The hash joins lines without a
+    /// separator: a change whose stripped lines, joined, spell another's with other line breaks would be
+    /// equal to git and not here. Real changes do not do that.)
+    pub fn line_balance(&mut self, repo: &Repo, changes: &[TreeChange]) -> Result<Vec<Option<i64>>> {
+        let file = self.file.as_ref().map(|f| f.with_file_name("line-counts.v1"));
+        let counts = self.lines.get_or_insert_with(|| LineCounts::open(file));
+        let mut sorted: Vec<&TreeChange> = changes.iter().collect();
+        sorted.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut out = Vec::with_capacity(sorted.len());
+        for c in sorted {
+            let text_side = |e: Option<Entry>| e.is_none_or(|e| !e.is_submodule());
+            if let (Some(o), Some(n)) = (c.old, c.new) {
+                if kind(o.mode) != kind(n.mode) || o.id == n.id {
+                    out.push((o.id == n.id).then_some(0));
+                    continue;
+                }
+            }
+            if !text_side(c.old) || !text_side(c.new) {
+                out.push(None);
+                continue;
+            }
+            let (a, b) = (counts.of(repo, c.old)?, counts.of(repo, c.new)?);
+            out.push(a.zip(b).map(|(a, b)| b - a));
+        }
+        Ok(out)
+    }
+
     /// Append what was computed since the last save. A cache is an optimisation: failing to write it
     /// costs time on the next run, never correctness, so errors are ignored.
     pub fn save(&mut self) {
-        let Some(file) = &self.file else { return };
-        if self.fresh.is_empty() {
-            return;
+        if let Some(lines) = &mut self.lines {
+            lines.save();
         }
-        let write = || -> std::io::Result<()> {
-            std::fs::create_dir_all(file.parent().expect("cache dir"))?;
-            let mut f = std::fs::OpenOptions::new().create(true).append(true).open(file)?;
-            // A record torn by a kill would misalign every later one: cut it off first.
-            let len = f.metadata()?.len();
-            if len % RECORD as u64 != 0 {
-                f.set_len(len - len % RECORD as u64)?;
-            }
-            f.write_all(&self.fresh)
-        };
-        if write().is_ok() {
+        let Some(file) = &self.file else { return };
+        if append_records(file, &self.fresh, RECORD).is_ok() {
             self.fresh.clear();
         }
     }
@@ -487,6 +550,49 @@ mod tests {
         assert_eq!(line_count(b"a\nb"), 2);
         assert!(balances_agree(&[Some(1), None], &[Some(1), Some(7)]));
         assert!(!balances_agree(&[Some(1), Some(2)], &[Some(1), Some(3)]));
+    }
+
+    #[test]
+    fn line_balances_are_remembered_per_blob_across_runs() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        crate::git::test_git::git(dir.path(), &["init", "-q"]);
+        let repo = Repo::discover(dir.path()).expect("open");
+        let blob = |data: &[u8]| Entry {
+            mode: 0o100644,
+            id: repo.write_blob(data).expect("write"),
+        };
+        let (three, five, binary) = (blob(b"1\n2\n3\n"), blob(b"1\n2\n3\n4\n5"), blob(b"x\0y\n"));
+        let change = |path: &str, old, new| TreeChange {
+            path: path.into(),
+            old,
+            new,
+        };
+        let changes = [
+            change("f", Some(three), Some(five)),
+            change("g", None, Some(three)),
+            change("h", Some(three), Some(binary)),
+            change("i", Some(five), None),
+        ];
+        let mut ids = PatchIds::open(&repo);
+        let first = ids.line_balance(&repo, &changes).expect("balance");
+        assert_eq!(first, vec![Some(2), Some(3), None, Some(-5)]);
+        drop(ids);
+        let file = repo.common_dir().join("pq/cache/line-counts.v1");
+        let mut data = std::fs::read(&file).expect("cache written");
+        assert_eq!(data.len(), 3 * LINES_RECORD);
+        // A later run takes the counts from the cache without reading the blobs: a count changed there
+        // shows in the balance.
+        let at = data
+            .chunks_exact(LINES_RECORD)
+            .position(|r| &r[..20] == three.id.as_bytes())
+            .expect("a record for the three-line blob");
+        data[at * LINES_RECORD + 20..(at + 1) * LINES_RECORD].copy_from_slice(&10i64.to_le_bytes());
+        std::fs::write(&file, &data).expect("rewrite cache");
+        let mut ids = PatchIds::open(&repo);
+        assert_eq!(
+            ids.line_balance(&repo, &changes).expect("balance"),
+            vec![Some(-5), Some(10), None, Some(-5)]
+        );
     }
 
     #[test]

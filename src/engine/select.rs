@@ -10,6 +10,7 @@ use std::collections::{BinaryHeap, HashMap};
 
 use crate::error::Result;
 use crate::git::commit_graph::{BloomKeys, CommitGraph};
+use crate::git::pack_walk::WalkReader;
 use crate::git::{Entry, Oid, Repo};
 use crate::progress::{Phase, PhaseGuard};
 
@@ -46,74 +47,125 @@ struct History<'r> {
     graph: Option<CommitGraph>,
     keys: Option<BloomKeys>,
     nodes: HashMap<Oid, Node>,
-    trees: PathTrees,
+    trees: PathTrees<'r>,
+}
+
+/// The paths as a tree of directory names: each node lists the names looked up in one directory.
+struct Dir {
+    kids: Vec<Vec<u8>>,
+    /// Per kid: the node of the names looked up below it, or None where the kid is itself a path (anything
+    /// under it counts).
+    below: Vec<Option<usize>>,
 }
 
 /// The entries along the paths, remembered per tree. Without Bloom filters every commit's tree is compared
-/// with its parent's at the paths; neighbouring commits share most of those trees (each root tree is
-/// compared twice, once as the child and once as the parent), so each tree is decoded once.
-struct PathTrees {
-    /// Each path's components.
-    components: Vec<Vec<Vec<u8>>>,
-    /// (tree, path index, depth) → the entry of that component in that tree.
-    seen: HashMap<(Oid, u32, u32), Option<Entry>>,
-    buf: Vec<u8>,
+/// with its parent's at the paths, as git's tree diff limited to a pathspec does: from the root, descending
+/// only into directories whose ids differ. Neighbouring commits share most of those trees (each root tree is
+/// compared twice, once as the child and once as the parent), so each tree is decoded once, and all the
+/// names wanted in it are found in one pass.
+struct PathTrees<'r> {
+    nodes: Vec<Dir>,
+    /// A path is the whole tree: only the root ids matter.
+    whole: bool,
+    /// (tree, node) → the entry of each of the node's kids in that tree.
+    seen: HashMap<(Oid, u32), Box<[Option<Entry>]>>,
+    reader: WalkReader<'r>,
+    scratch: Vec<Option<Entry>>,
 }
 
-impl PathTrees {
-    fn new(paths: &[Vec<u8>]) -> PathTrees {
+impl<'r> PathTrees<'r> {
+    fn new(repo: &'r Repo, paths: &[Vec<u8>]) -> PathTrees<'r> {
+        let mut nodes = vec![Dir {
+            kids: Vec::new(),
+            below: Vec::new(),
+        }];
+        let mut whole = false;
+        for p in paths {
+            if p.is_empty() {
+                whole = true;
+                continue;
+            }
+            let comps: Vec<&[u8]> = p.split(|b| *b == b'/').collect();
+            let mut n = 0;
+            for (i, c) in comps.iter().enumerate() {
+                let last = i + 1 == comps.len();
+                let k = match nodes[n].kids.iter().position(|k| k.as_slice() == *c) {
+                    Some(k) => k,
+                    None => {
+                        nodes[n].kids.push(c.to_vec());
+                        nodes[n].below.push(Some(usize::MAX));
+                        nodes[n].kids.len() - 1
+                    }
+                };
+                if last {
+                    // A path covers everything under it, including longer paths given too.
+                    nodes[n].below[k] = None;
+                    break;
+                }
+                match nodes[n].below[k] {
+                    None => break,
+                    Some(usize::MAX) => {
+                        nodes.push(Dir {
+                            kids: Vec::new(),
+                            below: Vec::new(),
+                        });
+                        let new = nodes.len() - 1;
+                        nodes[n].below[k] = Some(new);
+                        n = new;
+                    }
+                    Some(next) => n = next,
+                }
+            }
+        }
         PathTrees {
-            components: paths
-                .iter()
-                .map(|p| match p.is_empty() {
-                    // The whole tree.
-                    true => Vec::new(),
-                    false => p.split(|b| *b == b'/').map(<[u8]>::to_vec).collect(),
-                })
-                .collect(),
+            nodes,
+            whole,
             seen: HashMap::new(),
-            buf: Vec::new(),
+            reader: WalkReader::new(repo),
+            scratch: Vec::new(),
         }
     }
 
-    fn child(&mut self, repo: &Repo, tree: Oid, path: usize, depth: usize) -> Result<Option<Entry>> {
-        let key = (tree, path as u32, depth as u32);
+    /// The entry of kid `k` of `node` in `tree` (the empty tree when None).
+    fn kid(&mut self, tree: Option<Oid>, node: usize, k: usize) -> Result<Option<Entry>> {
+        let Some(tree) = tree else { return Ok(None) };
+        let key = (tree, node as u32);
         if let Some(e) = self.seen.get(&key) {
-            return Ok(*e);
+            return Ok(e[k]);
         }
-        let e = repo.tree_child(tree, &self.components[path][depth], &mut self.buf)?;
-        self.seen.insert(key, e);
+        self.reader.children(&tree, &self.nodes[node].kids, &mut self.scratch)?;
+        let e = self.scratch[k];
+        self.seen.insert(key, self.scratch.clone().into_boxed_slice());
         Ok(e)
     }
 
-    /// Do trees `a` and `b` hold the same entry (or none) at path number `path`? Descends only while the
+    /// Do trees `a` and `b` hold the same entries (or none) at every path? Descends only while the
     /// directories on the way differ: a directory with the same id on both sides settles it.
-    fn same(&mut self, repo: &Repo, a: Oid, b: Oid, path: usize) -> Result<bool> {
-        let (mut a, mut b) = (Some(a), Some(b));
-        let depth = self.components[path].len();
-        if depth == 0 {
+    fn same(&mut self, a: Oid, b: Oid) -> Result<bool> {
+        if a == b || self.whole {
             return Ok(a == b);
         }
-        for d in 0..depth {
-            let ea = match a {
-                Some(t) => self.child(repo, t, path, d)?,
-                None => None,
-            };
-            let eb = match b {
-                Some(t) => self.child(repo, t, path, d)?,
-                None => None,
-            };
+        self.same_below(Some(a), Some(b), 0)
+    }
+
+    fn same_below(&mut self, a: Option<Oid>, b: Option<Oid>, node: usize) -> Result<bool> {
+        if a == b {
+            return Ok(true);
+        }
+        for k in 0..self.nodes[node].kids.len() {
+            let ea = self.kid(a, node, k)?;
+            let eb = self.kid(b, node, k)?;
             if ea == eb {
-                return Ok(true);
+                continue;
             }
-            if d + 1 == depth {
+            let Some(sub) = self.nodes[node].below[k] else {
                 return Ok(false);
-            }
-            // Below a file (or nothing) the path has no entry.
-            a = ea.filter(Entry::is_tree).map(|e| e.id);
-            b = eb.filter(Entry::is_tree).map(|e| e.id);
-            if a.is_none() && b.is_none() {
-                return Ok(true);
+            };
+            // Below a file (or nothing) the paths have no entry.
+            let ta = ea.filter(Entry::is_tree).map(|e| e.id);
+            let tb = eb.filter(Entry::is_tree).map(|e| e.id);
+            if !self.same_below(ta, tb, sub)? {
+                return Ok(false);
             }
         }
         Ok(true)
@@ -141,7 +193,7 @@ impl<'r> History<'r> {
         });
         let (parents, time, tree) = match from_graph {
             Some(v) => v,
-            None => self.repo.commit_links(id)?,
+            None => self.trees.reader.commit_links(&id)?,
         };
         let node = self.nodes.entry(id).or_insert(Node {
             flags: 0,
@@ -162,7 +214,7 @@ impl<'r> History<'r> {
     }
 
     /// Is `commit` unchanged at `paths` relative to its `nth` parent?
-    fn treesame(&mut self, commit: Oid, parent: Oid, nth: usize, paths: &[Vec<u8>]) -> Result<bool> {
+    fn treesame(&mut self, commit: Oid, parent: Oid, nth: usize) -> Result<bool> {
         if nth == 0 {
             if let (Some(g), Some(keys)) = (&self.graph, &self.keys) {
                 let raw: &[u8; 20] = commit.as_bytes().try_into().expect("sha1");
@@ -177,12 +229,7 @@ impl<'r> History<'r> {
         if a == b {
             return Ok(true);
         }
-        for i in 0..paths.len() {
-            if !self.trees.same(self.repo, a, b, i)? {
-                return Ok(false);
-            }
-        }
-        Ok(true)
+        self.trees.same(a, b)
     }
 }
 
@@ -200,6 +247,7 @@ struct Queued {
 
 /// List the commits of `range` touching `paths` (all commits when `paths` is empty), oldest first.
 pub fn select(repo: &Repo, range: &Range, paths: &[Vec<u8>]) -> Result<Vec<Selected>> {
+    let started = std::time::Instant::now();
     let graph = CommitGraph::for_repo(repo);
     let keys = match (&graph, paths.is_empty()) {
         (Some(g), false) if g.has_bloom_filters() => {
@@ -213,7 +261,7 @@ pub fn select(repo: &Repo, range: &Range, paths: &[Vec<u8>]) -> Result<Vec<Selec
         graph,
         keys,
         nodes: HashMap::new(),
-        trees: PathTrees::new(paths),
+        trees: PathTrees::new(repo, paths),
     };
     let mut queue = BinaryHeap::new();
     let mut seq = 0u64;
@@ -272,6 +320,14 @@ pub fn select(repo: &Repo, range: &Range, paths: &[Vec<u8>]) -> Result<Vec<Selec
             slop = 5;
         }
     }
+    tracing::debug!(
+        walked,
+        trees = h.trees.seen.len(),
+        from_packs = h.trees.reader.from_packs,
+        from_store = h.trees.reader.from_store,
+        ms = started.elapsed().as_millis() as u64,
+        "selection"
+    );
     let mut out: Vec<Selected> = order
         .into_iter()
         .filter(|id| {
@@ -332,7 +388,7 @@ fn simplify(h: &mut History<'_>, id: Oid, parents: &[Oid], paths: &[Vec<u8>]) ->
         if relevant {
             relevant_parents += 1;
         }
-        if h.treesame(id, *p, nth, paths)? {
+        if h.treesame(id, *p, nth)? {
             if relevant {
                 // Follow only this parent: the others did not contribute to the paths' final state.
                 let node = h.nodes.get_mut(&id).expect("loaded");

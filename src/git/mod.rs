@@ -6,6 +6,7 @@ pub mod id;
 mod index;
 pub mod lookup;
 pub mod one_path;
+pub mod pack_walk;
 pub mod status;
 pub mod text_merge;
 pub mod worktree;
@@ -202,8 +203,10 @@ impl Repo {
                 .commit()
                 .map_err(|e| Error::internal(format!("setting merge.default: {e}")))?;
         }
-        // Path lookups during merges and walks re-read the same trees; a cache keeps that cheap.
-        inner.object_cache_size_if_unset(32 * 1024 * 1024);
+        // Path lookups during merges and walks re-read the same trees; a cache keeps that cheap. The text
+        // merges of a pick read each file's three blobs again right after gix's tree merge has read them, so
+        // the cache holds a large pick's blobs too (33 translation files of 830 KB in a util-linux pick).
+        inner.object_cache_size_if_unset(96 * 1024 * 1024);
         // Walks read thousands of trees that are deltas of one another; gix's default delta-base cache is a
         // 64-entry list searched linearly. Without a configured limit, use git's own default instead: a
         // 96 MiB cache of delta bases (`core.deltaBaseCacheLimit`).
@@ -493,26 +496,9 @@ impl Repo {
         Ok(None)
     }
 
-    /// The entry `name` directly in `tree`, decoding into `buf` (reused across calls by walks).
-    pub fn tree_child(&self, tree: Oid, name: &[u8], buf: &mut Vec<u8>) -> Result<Option<Entry>> {
-        let Ok(iter) = self.inner.objects.find_tree_iter(&tree, buf) else {
-            return Ok(None);
-        };
-        for e in iter {
-            let e = e.map_err(|e| Error::internal(format!("decoding tree: {e}")))?;
-            if e.filename == name {
-                return Ok(Some(Entry {
-                    mode: e.mode.value() as u32,
-                    id: e.oid.to_owned(),
-                }));
-            }
-        }
-        Ok(None)
-    }
-
     pub fn blob(&self, id: Oid) -> Result<Vec<u8>> {
-        let blob = self.inner.find_blob(id).ctx(format!("reading blob {}", short(&id)))?;
-        Ok(blob.data.clone())
+        let mut blob = self.inner.find_blob(id).ctx(format!("reading blob {}", short(&id)))?;
+        Ok(blob.take_data())
     }
 
     /// A blob's size, from its header (without inflating it when it is packed whole).

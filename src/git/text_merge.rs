@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use gix::bstr::BString;
+use gix::bstr::{BString, ByteSlice};
 use gix::merge::blob::builtin_driver::text as gix_text;
 use gix::merge::tree::{Conflict, ContentMerge, Resolution};
 use gix_imara_diff::{Algorithm, Diff, Token};
@@ -52,23 +52,93 @@ struct File<'a> {
     tokens: Vec<Token>,
 }
 
-#[derive(Default)]
+/// One token per distinct line of the three files, so both diffs from the base share them. Lines are hashed
+/// once each with foldhash (seeded per process, so crafted files cannot force collisions): with the default
+/// SipHash, interning took longer than the diffs on large translation files.
 struct Interner<'a> {
-    ids: HashMap<&'a [u8], Token>,
+    ids: HashMap<&'a [u8], Token, foldhash::fast::RandomState>,
 }
 
 impl<'a> Interner<'a> {
+    /// Room for about `bytes` of input without rehashing (lines of real text files are rarely shorter than
+    /// 16 bytes on average, and a map too small only grows).
+    fn with_capacity(bytes: usize) -> Interner<'a> {
+        Interner {
+            ids: HashMap::with_capacity_and_hasher(bytes / 16, foldhash::fast::RandomState::default()),
+        }
+    }
+
+    fn token(&mut self, line: &'a [u8]) -> Token {
+        let next = Token(self.ids.len() as u32);
+        *self.ids.entry(line).or_insert(next)
+    }
+
     fn file(&mut self, data: &'a [u8]) -> File<'a> {
-        let lines: Vec<&[u8]> = data.split_inclusive(|&b| b == b'\n').collect();
-        let tokens = lines
-            .iter()
-            .map(|l| {
-                let next = Token(self.ids.len() as u32);
-                *self.ids.entry(l).or_insert(next)
-            })
-            .collect();
+        let lines: Vec<&[u8]> = data.lines_with_terminator().collect();
+        let tokens = lines.iter().map(|l| self.token(l)).collect();
         File { lines, tokens }
     }
+
+    /// A side, interned with the base as a guide: the sides of a merge are mostly the base's lines in the
+    /// base's order, so each line is first compared with the base line after the last one matched, and
+    /// only looked up when it differs. (A lookup costs a hash and a probe into a large table; the guess
+    /// reads both files front to back.) The tokens are the same as [`Interner::file`] gives.
+    fn side(&mut self, data: &'a [u8], base: &File<'a>, first_at: &[u32]) -> File<'a> {
+        let lines: Vec<&[u8]> = data.lines_with_terminator().collect();
+        let mut tokens = Vec::with_capacity(lines.len());
+        let mut at = 0;
+        for l in &lines {
+            if base.lines.get(at) == Some(l) {
+                tokens.push(base.tokens[at]);
+                at += 1;
+                continue;
+            }
+            let t = self.token(l);
+            tokens.push(t);
+            // Resynchronise on a line the base has once; otherwise assume this line replaced the guess.
+            at = match first_at.get(t.0 as usize) {
+                Some(&p) if p != u32::MAX => p as usize + 1,
+                _ => at + 1,
+            };
+        }
+        File { lines, tokens }
+    }
+}
+
+/// For each token of `base` (tokens are numbered from zero in order of first appearance), its line when the
+/// base has it exactly once, `u32::MAX` when more often.
+fn unique_positions(base: &File) -> Vec<u32> {
+    let mut first_at: Vec<u32> = Vec::new();
+    for (i, t) in base.tokens.iter().enumerate() {
+        let t = t.0 as usize;
+        if t == first_at.len() {
+            first_at.push(i as u32);
+        } else {
+            first_at[t] = u32::MAX;
+        }
+    }
+    first_at
+}
+
+/// The tokens of two runs of lines renumbered from zero, so a diff of a small region costs its own size and
+/// not the size of the whole files' token space (a diff allocates and clears a table per token). A diff only
+/// compares tokens for equality, so renumbering does not change it. `scratch` has a slot per token of the
+/// files, all `u32::MAX`, and is left that way.
+fn renumber(scratch: &mut [u32], a: &[Token], b: &[Token]) -> (Vec<Token>, Vec<Token>, u32) {
+    let mut next = 0u32;
+    let mut map = |t: &Token| {
+        let slot = &mut scratch[t.0 as usize];
+        if *slot == u32::MAX {
+            *slot = next;
+            next += 1;
+        }
+        Token(*slot)
+    };
+    let (ra, rb): (Vec<Token>, Vec<Token>) = (a.iter().map(&mut map).collect(), b.iter().map(&mut map).collect());
+    for t in a.iter().chain(b) {
+        scratch[t.0 as usize] = u32::MAX;
+    }
+    (ra, rb, next)
 }
 
 /// A change of the base, as one side made it: base lines `[b, b + bn)` became side lines `[s, s + sn)`.
@@ -319,8 +389,10 @@ fn push(regions: &mut Vec<Region>, r: Region) {
 
 /// Merge `ours` and `theirs`, both edits of `base`.
 pub fn merge(base: &[u8], ours: &[u8], theirs: &[u8], labels: &Labels, options: &Options) -> Merged {
-    let mut interner = Interner::default();
-    let (b, o, t) = (interner.file(base), interner.file(ours), interner.file(theirs));
+    let mut interner = Interner::with_capacity(base.len().max(ours.len()).max(theirs.len()));
+    let b = interner.file(base);
+    let first_at = unique_positions(&b);
+    let (o, t) = (interner.side(ours, &b, &first_at), interner.side(theirs, &b, &first_at));
     let n = interner.ids.len() as u32;
     let ours_changes = changes(options.algorithm, &b.tokens, &o.tokens, n);
     let theirs_changes = changes(options.algorithm, &b.tokens, &t.tokens, n);
@@ -416,12 +488,17 @@ fn combine(ours: &[Change], theirs: &[Change], o: &File, t: &File, base_len: usi
 /// Diff the two sides of each conflict and keep only what differs between them as conflicts.
 fn refine(regions: Vec<Region>, o: &File, t: &File, algorithm: Algorithm, n: u32) -> Vec<Region> {
     let mut out = Vec::with_capacity(regions.len());
+    let mut scratch = Vec::new();
     for r in regions {
         if r.take != Take::Conflict || r.on == 0 || r.tn == 0 {
             out.push(r);
             continue;
         }
-        let inner = changes(algorithm, span(&o.tokens, r.o, r.on), span(&t.tokens, r.t, r.tn), n);
+        if scratch.is_empty() {
+            scratch = vec![u32::MAX; n as usize];
+        }
+        let (ours, theirs, k) = renumber(&mut scratch, span(&o.tokens, r.o, r.on), span(&t.tokens, r.t, r.tn));
+        let inner = changes(algorithm, &ours, &theirs, k);
         if inner.is_empty() {
             out.push(Region { take: Take::Same, ..r });
             continue;
@@ -653,9 +730,11 @@ pub(crate) fn redo_content_merges(
     };
     // Read every blob first (one repository handle), then run the merges, which are independent per file
     // and pure, over all cores, then apply the results in conflict order: the outcome is the same bytes as
-    // a sequential run.
+    // a sequential run. The blobs are read last conflict first: gix's tree merge has just read them in
+    // conflict order, so the last ones are still in the object cache (a least-recently-used one); read
+    // first to last, each read would evict the next one needed.
     let mut jobs = Vec::new();
-    for (index, conflict) in conflicts.iter().enumerate() {
+    for (index, conflict) in conflicts.iter().enumerate().rev() {
         let Some(previous) = conflict.content_merge() else {
             continue;
         };
@@ -700,6 +779,7 @@ pub(crate) fn redo_content_merges(
             at: [ours_at, theirs_at],
         });
     }
+    jobs.reverse();
     let merged = merge_all(&jobs, &options);
 
     let mut edits = Vec::new();
@@ -759,6 +839,53 @@ mod tests {
         };
         let m = merge(base.as_bytes(), ours.as_bytes(), theirs.as_bytes(), &labels, &options);
         (String::from_utf8(m.content).unwrap(), m.conflicted)
+    }
+
+    /// Interning a side with the base as a guide gives the tokens plain interning gives, on sides made of
+    /// the base's lines with insertions, deletions, replacements and repeated lines.
+    #[test]
+    fn guided_interning_gives_the_plain_tokens() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..300 {
+            let base: Vec<String> = (0..next(40)).map(|_| format!("{}\n", next(12))).collect();
+            let side = |next: &mut dyn FnMut(u64) -> u64| -> String {
+                let mut out = String::new();
+                for l in &base {
+                    match next(6) {
+                        0 => {}
+                        1 => out.push_str(&format!("new {}\n", next(5))),
+                        2 => {
+                            out.push_str(&format!("{}\n", next(12)));
+                            out.push_str(l);
+                        }
+                        _ => out.push_str(l),
+                    }
+                }
+                out
+            };
+            let (base, ours, theirs) = (base.concat(), side(&mut next), side(&mut next));
+            let mut plain = Interner::with_capacity(0);
+            let plain_tokens: Vec<Vec<Token>> = [&base, &ours, &theirs]
+                .iter()
+                .map(|d| plain.file(d.as_bytes()).tokens)
+                .collect();
+            let mut guided = Interner::with_capacity(0);
+            let b = guided.file(base.as_bytes());
+            let first_at = unique_positions(&b);
+            let o = guided.side(ours.as_bytes(), &b, &first_at);
+            let t = guided.side(theirs.as_bytes(), &b, &first_at);
+            assert_eq!(
+                vec![b.tokens, o.tokens, t.tokens],
+                plain_tokens,
+                "{base:?} {ours:?} {theirs:?}"
+            );
+        }
     }
 
     #[test]

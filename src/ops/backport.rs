@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use gix::bstr::BString;
 
-use crate::engine::patch_id::PatchIds;
+use crate::engine::patch_id::{balances_agree, PatchIds};
 use crate::engine::replay::{line, Outcome, ReportLine, Step, Who};
 use crate::engine::select::{select, Range, Selected};
 use crate::error::{Error, Result};
@@ -99,6 +99,9 @@ pub(crate) struct Presence {
     pub(crate) recorded: HashMap<Oid, Oid>,
     /// Patch-ids of branch commits, by the paths they touch, computed lazily.
     by_path: HashMap<BString, Vec<Oid>>,
+    /// The sorted paths each of those commits changes: two changes with the same patch-id change the same
+    /// paths (each file's `diff --git` line is hashed), so only commits with a commit's own set are compared.
+    path_sets: HashMap<Oid, Vec<BString>>,
     pids: PatchIds,
     /// Commits of the branch not reachable from the range's bottom: a selected commit (which is in the
     /// range) is an ancestor of the branch exactly when it is one of these.
@@ -128,22 +131,36 @@ impl Presence {
         // Everything on the branch that is not in the upstream range's bottom: the stable backports below
         // our base and our own patches.
         let own = repo.commits_between(exclude, head)?;
-        let mut by_path: HashMap<BString, Vec<Oid>> = HashMap::new();
-        for &id in &own {
+        let mut presence = Presence {
+            recorded,
+            by_path: HashMap::new(),
+            path_sets: HashMap::new(),
+            pids: PatchIds::open(repo),
+            own: HashSet::new(),
+        };
+        presence.compare_with(repo, &own, memo)?;
+        presence.own = own.into_iter().collect();
+        Ok(presence)
+    }
+
+    /// Also look for the selected commits' changes among `commits` (by provenance and patch-id).
+    fn compare_with(&mut self, repo: &Repo, commits: &[Oid], memo: &mut CommitMemo) -> Result<()> {
+        for &id in commits {
+            if self.path_sets.contains_key(&id) {
+                continue;
+            }
             let seen = memo.get(repo, id)?;
             for o in &seen.origins {
-                recorded.entry(*o).or_insert(id);
+                self.recorded.entry(*o).or_insert(id);
             }
-            for path in seen.paths.iter().flatten() {
-                by_path.entry(path.clone()).or_default().push(id);
+            if let Some(paths) = &seen.paths {
+                for path in paths {
+                    self.by_path.entry(path.clone()).or_default().push(id);
+                }
+                self.path_sets.insert(id, path_set(paths.iter()));
             }
         }
-        Ok(Presence {
-            recorded,
-            by_path,
-            pids: PatchIds::open(repo),
-            own: own.into_iter().collect(),
-        })
+        Ok(())
     }
 
     pub(crate) fn why(
@@ -165,14 +182,19 @@ impl Presence {
         if changes.is_empty() {
             return Ok(Some("empty commit".into()));
         }
-        let mut candidates: HashSet<Oid> = HashSet::new();
-        for c in changes {
-            if let Some(v) = self.by_path.get(&c.path) {
-                candidates.extend(v.iter().copied());
-            }
-        }
-        // The patch-id reads and diffs every blob the commit touches: only worth it when some branch commit
-        // touched the same paths, which in a backport is the exception.
+        // The patch-id reads and diffs every blob the commit touches: only worth it for a branch commit
+        // changing exactly the same paths, which in a backport is the exception.
+        let paths = path_set(changes.iter().map(|c| &c.path));
+        let mut candidates: Vec<Oid> = self
+            .by_path
+            .get(&paths[0])
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|cand| self.path_sets.get(cand) == Some(&paths))
+            .collect();
+        candidates.sort();
+        candidates.dedup();
         if candidates.is_empty() {
             return Ok(None);
         }
@@ -181,17 +203,51 @@ impl Presence {
             Some(p) => Some(repo.commit_tree(*p)?),
             None => None,
         };
-        let Some(pid) = self.pids.of_trees(repo, parent_tree, c.tree, Some(changes))? else {
-            return Ok(Some("empty commit".into()));
-        };
+        // A candidate is diffed only when its lines added minus removed per file (read from the blobs' line
+        // counts) agree with the commit's; ids already cached are compared directly.
+        let mut balance = None;
+        let mut pid = None;
         for cand in candidates {
-            let theirs = self.pids.of_commit(repo, cand)?;
-            if theirs == Some(pid) {
+            let cc = repo.commit(cand)?;
+            let cand_parent = match cc.parents.first() {
+                Some(p) => Some(repo.commit_tree(*p)?),
+                None => None,
+            };
+            let mut cand_changes = None;
+            if self.pids.known(parent_tree, c.tree).is_none() || self.pids.known(cand_parent, cc.tree).is_none() {
+                if balance.is_none() {
+                    balance = Some(self.pids.line_balance(repo, changes)?);
+                }
+                let theirs_changes = repo.diff_trees(cand_parent, Some(cc.tree))?;
+                let theirs_balance = self.pids.line_balance(repo, &theirs_changes)?;
+                if !balances_agree(balance.as_deref().expect("set above"), &theirs_balance) {
+                    continue;
+                }
+                cand_changes = Some(theirs_changes);
+            }
+            if pid.is_none() {
+                let Some(p) = self.pids.of_trees(repo, parent_tree, c.tree, Some(changes))? else {
+                    return Ok(Some("empty commit".into()));
+                };
+                pid = Some(p);
+            }
+            let theirs = self
+                .pids
+                .of_trees(repo, cand_parent, cc.tree, cand_changes.as_deref())?;
+            if theirs == pid {
                 return Ok(Some(format!("same change as {} (patch-id)", crate::git::short(&cand))));
             }
         }
         Ok(None)
     }
+}
+
+/// The sorted, distinct paths of a change.
+fn path_set<'a>(paths: impl Iterator<Item = &'a BString>) -> Vec<BString> {
+    let mut set: Vec<BString> = paths.cloned().collect();
+    set.sort();
+    set.dedup();
+    set
 }
 
 /// The first tag (by date) containing `commit`, for SUSE's `Patch-mainline:`.
@@ -264,6 +320,19 @@ pub fn backport(dir: &std::path::Path, opts: &BackportOptions, progress: &Sink) 
 
     // Plan: which selected commits to pick, which are already present, which are merges.
     let mut presence = Presence::build(repo, &state, ws.head, &range.exclude)?;
+    // Like `git cherry`, also compare with the branch's commits that the range's top lacks: when a bottom is
+    // not an ancestor of the top (a tag on a stable branch), the commits below it may already carry some
+    // of the range's changes (their backports).
+    let mut bottom_below_top = true;
+    for b in &range.exclude {
+        for t in &range.include {
+            bottom_below_top &= repo.is_ancestor(*b, *t)?;
+        }
+    }
+    if !bottom_below_top {
+        let below = repo.commits_between(&range.include, ws.head)?;
+        presence.compare_with(repo, &below, &mut CommitMemo::default())?;
+    }
     let tags = if style == Style::Suse {
         sorted_tags(repo)?
     } else {

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use crate::engine::patch_id::{balances_agree, line_balance, PatchIds};
+use crate::engine::patch_id::{balances_agree, PatchIds};
 use crate::engine::replay::{line, Outcome, ReportLine, Step};
 use crate::engine::select::{select, Range};
 use crate::error::{Error, Result};
@@ -315,12 +315,12 @@ impl Equivalents {
             let mut changes = None;
             if ours.is_none() || theirs.is_none() {
                 if balance.is_none() {
-                    balance = Some(line_balance(repo, ch)?);
+                    balance = Some(cache.line_balance(repo, ch)?);
                 }
                 let theirs_changes = repo.diff_trees(Some(*upt), Some(*utree))?;
                 if !balances_agree(
                     balance.as_deref().expect("set above"),
-                    &line_balance(repo, &theirs_changes)?,
+                    &cache.line_balance(repo, &theirs_changes)?,
                 ) {
                     continue;
                 }
