@@ -47,11 +47,12 @@ pub fn hunk_ranges(old: impl AsRef<[u8]>, new: impl AsRef<[u8]>, context: usize)
 ///
 /// With `since` (seconds since the epoch), history older than that is not followed: lines still unblamed
 /// there are attributed to the old commit reached, one that holds them but did not necessarily make them.
-/// Callers pass the oldest commit time of the range they care about, so every such commit is outside it
-/// (and so are its ancestors, where the lines really came from): the commits named inside the range are
-/// exactly `git blame`'s, and the walk stops at the range instead of going back to the file's creation.
+/// Callers pass the oldest commit time of the range they care about (or a lower bound of it), so every
+/// such commit is outside it (and so are its ancestors, where the lines really came from): the commits
+/// named inside the range are exactly `git blame`'s, and the walk stops at the range instead of going back
+/// to the file's creation.
 ///
-/// `entries` holds, per path, what earlier blames read of the file's place in each root tree (see
+/// `entries` holds, per path, the file's entry in the root trees known beforehand (see
 /// [`crate::git::one_path`]); this blame adds to it.
 pub fn touched_lines_blame(
     repo: &Repo,

@@ -42,8 +42,8 @@ pub fn prerequisites(
     let base = state.base_commit;
     let git_dir = repo.git_dir();
     // The range the branch lacks: what the parent has and the base does not. Blame need not look past
-    // its oldest commit (see `touched_lines_blame`). The stops of one operation share what they learnt
-    // of the range and of the conflicted files (`prereq_memo`).
+    // its oldest commit (see `touched_lines_blame`). The stops of one operation share the range's
+    // commits, each read once (`prereq_memo`).
     let mut range = RangeMemo::load(git_dir);
     let Some(since) = range.extend(repo, base, parent)? else {
         range.save(git_dir)?;
