@@ -480,27 +480,46 @@ impl PatchIds {
     /// separator: a change whose stripped lines, joined, spell another's with other line breaks would be
     /// equal to git and not here. Real changes do not do that.)
     pub fn line_balance(&mut self, repo: &Repo, changes: &[TreeChange]) -> Result<Vec<Option<i64>>> {
-        let file = self.file.as_ref().map(|f| f.with_file_name("line-counts.v1"));
-        let counts = self.lines.get_or_insert_with(|| LineCounts::open(file));
         let mut sorted: Vec<&TreeChange> = changes.iter().collect();
         sorted.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut out = Vec::with_capacity(sorted.len());
-        for c in sorted {
-            let text_side = |e: Option<Entry>| e.is_none_or(|e| !e.is_submodule());
-            if let (Some(o), Some(n)) = (c.old, c.new) {
-                if kind(o.mode) != kind(n.mode) || o.id == n.id {
-                    out.push((o.id == n.id).then_some(0));
-                    continue;
-                }
-            }
-            if !text_side(c.old) || !text_side(c.new) {
-                out.push(None);
-                continue;
-            }
-            let (a, b) = (counts.of(repo, c.old)?, counts.of(repo, c.new)?);
-            out.push(a.zip(b).map(|(a, b)| b - a));
+        sorted.into_iter().map(|c| self.file_balance(repo, c)).collect()
+    }
+
+    /// Whether two changes' line balances ([`PatchIds::line_balance`]) agree, reading line counts only up to
+    /// the first file where they do not: candidates that differ usually differ in their first file, and
+    /// this spares reading the blobs of all the others.
+    pub fn balances_may_agree(&mut self, repo: &Repo, a: &[TreeChange], b: &[TreeChange]) -> Result<bool> {
+        if a.len() != b.len() {
+            return Ok(false);
         }
-        Ok(out)
+        let mut a: Vec<&TreeChange> = a.iter().collect();
+        let mut b: Vec<&TreeChange> = b.iter().collect();
+        a.sort_by(|x, y| x.path.cmp(&y.path));
+        b.sort_by(|x, y| x.path.cmp(&y.path));
+        for (x, y) in a.into_iter().zip(b) {
+            let (x, y) = (self.file_balance(repo, x)?, self.file_balance(repo, y)?);
+            if !balances_agree(&[x], &[y]) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// One file's part of [`PatchIds::line_balance`].
+    fn file_balance(&mut self, repo: &Repo, c: &TreeChange) -> Result<Option<i64>> {
+        let file = self.file.as_ref().map(|f| f.with_file_name("line-counts.v1"));
+        let counts = self.lines.get_or_insert_with(|| LineCounts::open(file));
+        let text_side = |e: Option<Entry>| e.is_none_or(|e| !e.is_submodule());
+        if let (Some(o), Some(n)) = (c.old, c.new) {
+            if kind(o.mode) != kind(n.mode) || o.id == n.id {
+                return Ok((o.id == n.id).then_some(0));
+            }
+        }
+        if !text_side(c.old) || !text_side(c.new) {
+            return Ok(None);
+        }
+        let (a, b) = (counts.of(repo, c.old)?, counts.of(repo, c.new)?);
+        Ok(a.zip(b).map(|(a, b)| b - a))
     }
 
     /// Append what was computed since the last save. A cache is an optimisation: failing to write it
@@ -593,6 +612,44 @@ mod tests {
             ids.line_balance(&repo, &changes).expect("balance"),
             vec![Some(-5), Some(10), None, Some(-5)]
         );
+    }
+
+    #[test]
+    fn balances_are_compared_file_by_file_and_stop_at_the_first_difference() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        crate::git::test_git::git(dir.path(), &["init", "-q"]);
+        let repo = Repo::discover(dir.path()).expect("open");
+        let blob = |data: &[u8]| Entry {
+            mode: 0o100644,
+            id: repo.write_blob(data).expect("write"),
+        };
+        let (one, two, three) = (blob(b"1\n"), blob(b"1\n2\n"), blob(b"1\n2\n3\n"));
+        let (other, another) = (blob(b"x\n"), blob(b"x\ny\n"));
+        let change = |path: &str, old, new| TreeChange {
+            path: path.into(),
+            old: Some(old),
+            new: Some(new),
+        };
+        let mut ids = PatchIds::open(&repo);
+        let ours = [change("g", one, two), change("f", one, three)];
+        // Listed in another order, the same balances: +2 on f, +1 on g.
+        let same = [change("f", two, three), change("g", other, another)];
+        assert!(!ids.balances_may_agree(&repo, &ours, &same).expect("compare"));
+        let same = [change("f", one, three), change("g", other, another)];
+        assert!(ids.balances_may_agree(&repo, &ours, &same).expect("compare"));
+        assert!(!ids.balances_may_agree(&repo, &ours, &same[..1]).expect("compare"));
+        drop(ids);
+        // f disagreed in the first comparison, so g's blobs were read only by the second one; a fresh cache
+        // shows what the first comparison alone reads: f's blobs, and none of g's.
+        std::fs::remove_dir_all(repo.common_dir().join("pq/cache")).expect("clear cache");
+        let mut ids = PatchIds::open(&repo);
+        let differ = [change("f", two, three), change("g", other, another)];
+        assert!(!ids.balances_may_agree(&repo, &ours, &differ).expect("compare"));
+        drop(ids);
+        let data = std::fs::read(repo.common_dir().join("pq/cache/line-counts.v1")).expect("cache written");
+        let read: Vec<&[u8]> = data.chunks_exact(LINES_RECORD).map(|r| &r[..20]).collect();
+        assert_eq!(read.len(), 3, "one, two and three");
+        assert!(!read.contains(&other.id.as_bytes()) && !read.contains(&another.id.as_bytes()));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use gix::bstr::BString;
 
-use crate::engine::patch_id::{balances_agree, PatchIds};
+use crate::engine::patch_id::PatchIds;
 use crate::engine::replay::{line, Outcome, ReportLine, Step, Who};
 use crate::engine::select::{select, Range, Selected};
 use crate::error::{Error, Result};
@@ -205,7 +205,6 @@ impl Presence {
         };
         // A candidate is diffed only when its lines added minus removed per file (read from the blobs' line
         // counts) agree with the commit's; ids already cached are compared directly.
-        let mut balance = None;
         let mut pid = None;
         for cand in candidates {
             let cc = repo.commit(cand)?;
@@ -215,12 +214,8 @@ impl Presence {
             };
             let mut cand_changes = None;
             if self.pids.known(parent_tree, c.tree).is_none() || self.pids.known(cand_parent, cc.tree).is_none() {
-                if balance.is_none() {
-                    balance = Some(self.pids.line_balance(repo, changes)?);
-                }
                 let theirs_changes = repo.diff_trees(cand_parent, Some(cc.tree))?;
-                let theirs_balance = self.pids.line_balance(repo, &theirs_changes)?;
-                if !balances_agree(balance.as_deref().expect("set above"), &theirs_balance) {
+                if !self.pids.balances_may_agree(repo, changes, &theirs_changes)? {
                     continue;
                 }
                 cand_changes = Some(theirs_changes);

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use crate::engine::patch_id::{balances_agree, PatchIds};
+use crate::engine::patch_id::PatchIds;
 use crate::engine::replay::{line, Outcome, ReportLine, Step};
 use crate::engine::select::{select, Range};
 use crate::error::{Error, Result};
@@ -309,19 +309,12 @@ impl Equivalents {
             return Ok(None);
         };
         let mut cache = self.cache.borrow_mut();
-        let mut balance = None;
         for (id, upt, utree) in candidates.iter().rev() {
             let (ours, theirs) = (cache.known(*pt, *tree), cache.known(Some(*upt), *utree));
             let mut changes = None;
             if ours.is_none() || theirs.is_none() {
-                if balance.is_none() {
-                    balance = Some(cache.line_balance(repo, ch)?);
-                }
                 let theirs_changes = repo.diff_trees(Some(*upt), Some(*utree))?;
-                if !balances_agree(
-                    balance.as_deref().expect("set above"),
-                    &cache.line_balance(repo, &theirs_changes)?,
-                ) {
+                if !cache.balances_may_agree(repo, ch, &theirs_changes)? {
                     continue;
                 }
                 changes = Some(theirs_changes);
