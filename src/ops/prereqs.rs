@@ -50,11 +50,18 @@ pub fn prerequisites(
         return Ok(Vec::new());
     };
     range.save(git_dir)?;
+    // A path no commit of the range changes holds, at the parent, only lines older than the range: its
+    // blame could name only commits below it, which are filtered out anyway, so it is not blamed.
     let mut entries: HashMap<String, PathEntries> = HashMap::new();
+    let mut changed: Vec<String> = Vec::new();
     for p in paths {
-        entries.insert(p.clone(), range.entries(repo, parent, p)?);
+        let (e, in_range) = range.entries(repo, parent, p)?;
+        if in_range {
+            entries.insert(p.clone(), e);
+            changed.push(p.clone());
+        }
     }
-    let blamed = touched_lines_blame(repo, commit, parent, paths, Some(since), &mut entries)?;
+    let blamed = touched_lines_blame(repo, commit, parent, &changed, Some(since), &mut entries)?;
     let missing: Vec<Oid> = blamed
         .into_iter()
         .filter(|id| *id != commit && !range.below(*id))

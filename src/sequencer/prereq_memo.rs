@@ -11,7 +11,7 @@
 //! Every entry is keyed by commit id (and the memo by its base), so it never goes stale; a missing or
 //! unreadable file is ignored. Nothing is written without the stop directory (a dry run keeps it in memory).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
 use gix::bstr::{BString, ByteSlice};
@@ -103,8 +103,9 @@ impl RangeMemo {
     }
 
     /// `path`'s entry in the root tree of every commit of `base..parent` and of the range's boundary below
-    /// it, read from a tree only at `parent`, at the commits that change the path and at merges.
-    pub fn entries(&self, repo: &Repo, parent: Oid, path: &str) -> Result<PathEntries> {
+    /// it, read from a tree only at `parent`, at the commits that change the path and at merges; and
+    /// whether a commit of the range changes the entry (differs from one of its parents, or creates it).
+    pub fn entries(&self, repo: &Repo, parent: Oid, path: &str) -> Result<(PathEntries, bool)> {
         let raw = path.as_bytes();
         let lookup = |id: Oid| -> Result<(Oid, Option<(u16, Oid)>)> {
             let tree = match self.commits.get(&id) {
@@ -117,15 +118,18 @@ impl RangeMemo {
         let mut out = HashMap::new();
         let (tree, entry) = lookup(parent)?;
         out.insert(tree, entry);
-        let mut seen: HashSet<Oid> = HashSet::from([parent]);
+        let mut at: HashMap<Oid, Option<(u16, Oid)>> = HashMap::from([(parent, entry)]);
+        let mut changed = false;
         let mut stack = vec![(parent, entry)];
         while let Some((id, entry)) = stack.pop() {
             let Some(u) = self.commits.get(&id) else {
                 continue;
             };
+            changed |= u.parents.is_empty() && entry.is_some();
             let unchanged = u.changed.as_ref().is_some_and(|c| !touches(c, raw));
             for p in &u.parents {
-                if !seen.insert(*p) {
+                if let Some(e) = at.get(p) {
+                    changed |= *e != entry;
                     continue;
                 }
                 let (tree, e) = match self.commits.get(p) {
@@ -133,11 +137,13 @@ impl RangeMemo {
                     _ if unchanged => (repo.commit_links(*p)?.2, entry),
                     _ => lookup(*p)?,
                 };
+                changed |= e != entry;
                 out.insert(tree, e);
+                at.insert(*p, e);
                 stack.push((*p, e));
             }
         }
-        Ok(PathEntries::from_entries(out))
+        Ok((PathEntries::from_entries(out), changed))
     }
 
     pub fn load(git_dir: &Path) -> RangeMemo {
@@ -309,6 +315,57 @@ mod tests {
             "no base"
         );
         assert!(RangeMemo::parse(b"pq upstream commits 0\n").is_none());
+    }
+
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = std::process::Command::new("git")
+            .current_dir(dir)
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Whether the range changes a path: unchanged, changed, changed and reverted, changed on a merged
+    /// side branch, created.
+    #[test]
+    fn entries_say_whether_the_range_changes_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        git(d, &["init", "-q"]);
+        let write = |name: &str, text: &str| std::fs::write(d.join(name), text).unwrap();
+        for f in ["same.c", "changed.c", "reverted.c", "side.c", "other.c"] {
+            write(f, "a\n");
+        }
+        git(d, &["add", "-A"]);
+        git(d, &["commit", "-q", "-m", "base"]);
+        git(d, &["tag", "base"]);
+        write("changed.c", "b\n");
+        write("reverted.c", "b\n");
+        git(d, &["commit", "-q", "-am", "one"]);
+        git(d, &["checkout", "-q", "-b", "side"]);
+        write("side.c", "b\n");
+        git(d, &["commit", "-q", "-am", "side"]);
+        git(d, &["checkout", "-q", "-"]);
+        write("reverted.c", "a\n");
+        write("other.c", "b\n");
+        write("new.c", "a\n");
+        git(d, &["add", "-A"]);
+        git(d, &["commit", "-q", "-m", "two"]);
+        git(d, &["merge", "-q", "--no-edit", "side"]);
+        let repo = Repo::discover(d).unwrap();
+        let base = repo.resolve_commit("base").unwrap();
+        let head = repo.resolve_commit("HEAD").unwrap();
+        let mut memo = RangeMemo::default();
+        memo.extend(&repo, base, head).unwrap();
+        let changes = |p: &str| memo.entries(&repo, head, p).unwrap().1;
+        assert!(!changes("same.c"));
+        assert!(!changes("absent.c"));
+        for p in ["changed.c", "reverted.c", "side.c", "other.c", "new.c"] {
+            assert!(changes(p), "{p}");
+        }
     }
 
     #[test]
