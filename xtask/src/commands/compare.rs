@@ -306,10 +306,15 @@ fn compare(pq: &Path, repo: &Path, work: &Path, o: &Options) -> Result<(), Strin
     println!("{} -- {} onto {}", o.range, o.paths.join(" "), o.onto);
     let c = backport_with_stops(pq, repo, work, &o.onto, &o.range, &o.paths)?;
     println!("{} commits", c.commits);
-    println!("git cherry-pick -x loop: {:.2} s", c.git_time.wall.as_secs_f64());
     println!(
-        "pq backport + pq skip:   {:.2} s ({} skips, mean {:.3} s, max {:.3} s)",
+        "git cherry-pick -x loop: {:.2} s (CPU {:.2} s)",
+        c.git_time.wall.as_secs_f64(),
+        c.git_time.cpu.as_secs_f64()
+    );
+    println!(
+        "pq backport + pq skip:   {:.2} s (CPU {:.2} s; {} skips, mean {:.3} s, max {:.3} s)",
         c.pq_time.wall.as_secs_f64(),
+        c.pq_time.cpu.as_secs_f64(),
         c.skips.len(),
         mean(&c.skips),
         c.skips.iter().max().copied().unwrap_or_default().as_secs_f64()
