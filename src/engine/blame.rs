@@ -64,87 +64,27 @@ pub fn touched_lines_blame(
 ) -> Result<BTreeSet<Oid>> {
     let parent_tree = repo.commit_tree(parent)?;
     let tree = repo.commit_tree(commit)?;
-    let mut jobs: Vec<(&String, PathEntries)> = paths
-        .iter()
-        .map(|p| (p, entries.remove(p).unwrap_or_default()))
-        .collect();
-    // One file's blame does not depend on another's: a stop with several conflicted files blames them on
-    // up to `available_parallelism` threads, each taking the next file not yet taken. The union of the
-    // commits named does not depend on the order.
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(jobs.len());
-    let results: Vec<Result<BTreeSet<Oid>>> = if threads <= 1 {
-        jobs.iter_mut()
-            .map(|(path, memo)| blame_one(repo, parent_tree, tree, parent, path, since, memo))
-            .collect()
-    } else {
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let slots: Vec<std::sync::Mutex<&mut (&String, PathEntries)>> =
-            jobs.iter_mut().map(std::sync::Mutex::new).collect();
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    let local = repo.for_thread();
-                    let (next, slots) = (&next, &slots);
-                    scope.spawn(move || {
-                        let mut done = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(slot) = slots.get(i) else { break };
-                            let mut job = slot.lock().unwrap_or_else(|e| e.into_inner());
-                            let (path, memo) = &mut **job;
-                            done.push(blame_one(&local, parent_tree, tree, parent, path, since, memo));
-                        }
-                        done
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                .collect()
-        })
-    };
-    for (path, memo) in jobs {
-        entries.insert(path.clone(), memo);
-    }
     let mut out = BTreeSet::new();
-    for r in results {
-        out.extend(r?);
-    }
-    Ok(out)
-}
-
-/// The commits `git blame PARENT -- PATH` names for the lines of `path` the change from `parent_tree` to
-/// `tree` touches, with context.
-fn blame_one(
-    repo: &Repo,
-    parent_tree: Oid,
-    tree: Oid,
-    parent: Oid,
-    path: &str,
-    since: Option<i64>,
-    memo: &mut PathEntries,
-) -> Result<BTreeSet<Oid>> {
-    let mut out = BTreeSet::new();
-    let Some(old) = repo.entry_at(parent_tree, path.as_bytes())? else {
-        return Ok(out);
-    };
-    if old.is_tree() || old.is_submodule() {
-        return Ok(out);
-    }
-    let new = match repo.entry_at(tree, path.as_bytes())? {
-        Some(e) if !e.is_tree() && !e.is_submodule() => repo.blob(e.id)?,
-        _ => Vec::new(),
-    };
-    let old = repo.blob(old.id)?;
-    if old.contains(&0) || new.contains(&0) {
-        return Ok(out);
-    }
-    let ranges = hunk_ranges(&old, &new, CONTEXT);
-    for b in repo.blame_lines_with(parent, path.as_bytes(), &ranges, since, memo)? {
-        out.insert(b.commit);
+    for path in paths {
+        let Some(old) = repo.entry_at(parent_tree, path.as_bytes())? else {
+            continue;
+        };
+        if old.is_tree() || old.is_submodule() {
+            continue;
+        }
+        let new = match repo.entry_at(tree, path.as_bytes())? {
+            Some(e) if !e.is_tree() && !e.is_submodule() => repo.blob(e.id)?,
+            _ => Vec::new(),
+        };
+        let old = repo.blob(old.id)?;
+        if old.contains(&0) || new.contains(&0) {
+            continue;
+        }
+        let ranges = hunk_ranges(&old, &new, CONTEXT);
+        let memo = entries.entry(path.clone()).or_default();
+        for b in repo.blame_lines_with(parent, path.as_bytes(), &ranges, since, memo)? {
+            out.insert(b.commit);
+        }
     }
     Ok(out)
 }

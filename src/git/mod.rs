@@ -225,17 +225,6 @@ impl Repo {
         })
     }
 
-    /// Another handle on the same repository for a worker thread (a `Repo` is not shared between threads:
-    /// gix's object caches are per handle). Its caches start empty.
-    pub fn for_thread(&self) -> Repo {
-        Repo {
-            inner: self.inner.clone(),
-            progress: self.progress.clone(),
-            sizes: Default::default(),
-            written_index: std::sync::Mutex::new(None),
-        }
-    }
-
     /// Report the progress of long phases to `sink` from now on.
     pub fn set_progress(&mut self, sink: crate::progress::Sink) {
         self.progress = sink;
