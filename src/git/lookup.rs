@@ -56,28 +56,6 @@ impl Repo {
         })
     }
 
-    /// The oldest committer time among the commits reachable from `tip` but not from `hide` (None if there
-    /// are none), read from the walk itself.
-    pub fn oldest_commit_time_between(&self, hide: &[Oid], tip: Oid) -> Result<Option<i64>> {
-        let walk = self
-            .inner
-            .rev_walk([tip])
-            .with_hidden(hide.iter().copied())
-            .sorting(gix::revision::walk::Sorting::ByCommitTime(Default::default()))
-            .all()
-            .map_err(|e| Error::internal(format!("walking history: {e}")))?;
-        let mut oldest: Option<i64> = None;
-        for info in walk {
-            let info = info.map_err(|e| Error::internal(format!("walking history: {e}")))?;
-            let t = match info.commit_time {
-                Some(t) => t,
-                None => self.commit_links(info.id)?.1,
-            };
-            oldest = Some(oldest.map_or(t, |o| o.min(t)));
-        }
-        Ok(oldest)
-    }
-
     /// Who last changed `lines` (0-based, end exclusive) of `path` as of `commit`, like
     /// `git blame -L` there: runs in file order. Commits older than `since` (seconds since the epoch) are
     /// not followed; their lines are attributed to the oldest commit reached, which callers treat as
