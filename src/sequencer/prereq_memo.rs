@@ -261,6 +261,7 @@ fn touches(changed: &[BString], path: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::git::test_git::git;
 
     fn oid(n: u8) -> Oid {
         Oid::from_bytes_or_panic(&[n; 20])
@@ -315,21 +316,6 @@ mod tests {
             "no base"
         );
         assert!(RangeMemo::parse(b"pq upstream commits 0\n").is_none());
-    }
-
-    fn git(dir: &Path, args: &[&str]) -> String {
-        let out = std::process::Command::new("git")
-            .current_dir(dir)
-            .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
     }
 
     /// Whether the range changes a path: unchanged, changed, changed and reverted, changed on a merged
