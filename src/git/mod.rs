@@ -5,7 +5,6 @@ pub mod commit_graph;
 pub mod id;
 mod index;
 pub mod lookup;
-pub mod one_path;
 pub mod pack_walk;
 pub mod status;
 pub mod text_merge;
@@ -921,7 +920,22 @@ pub(crate) mod test_git {
     use std::process::Command;
 
     pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
-        let out = Command::new("git")
+        let out = run(dir, args);
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Whether `git ARGS` succeeds (for commands a test lets fail, such as a merge that conflicts).
+    pub(crate) fn git_ok(dir: &Path, args: &[&str]) -> bool {
+        run(dir, args).status.success()
+    }
+
+    fn run(dir: &Path, args: &[&str]) -> std::process::Output {
+        Command::new("git")
             .current_dir(dir)
             .args(args)
             .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -933,13 +947,7 @@ pub(crate) mod test_git {
             .env("GIT_AUTHOR_DATE", "1700000000 +0000")
             .env("GIT_COMMITTER_DATE", "1700000000 +0000")
             .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+            .expect("git runs")
     }
 }
 

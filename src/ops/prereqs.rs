@@ -3,22 +3,22 @@
 //! `git blame` on the picked commit's parent shows for those lines. `pq backport --with-prereqs` picks them
 //! first, recursively.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use serde::Serialize;
 
-use crate::engine::blame::touched_lines_blame;
+use crate::engine::blame::{touched_lines, Origins};
 use crate::engine::replay::Outcome;
 use crate::engine::select::{Range, Selected};
 use crate::error::Result;
-use crate::git::one_path::PathEntries;
 use crate::git::{Oid, Repo};
 use crate::model::state::State;
 use crate::ops::backport::{backport, BackportOptions, BackportReport, Presence};
 use crate::ops::Workspace;
 use crate::sequencer;
 use crate::sequencer::commit_memo::CommitMemo;
+use crate::sequencer::line_origins::LineOrigins;
 use crate::sequencer::prereq_memo::RangeMemo;
 
 /// One commit to pick before a conflicting one.
@@ -41,27 +41,36 @@ pub fn prerequisites(
 ) -> Result<Vec<Prerequisite>> {
     let base = state.base_commit;
     let git_dir = repo.git_dir();
-    // The range the branch lacks: what the parent has and the base does not. Blame need not look past
-    // its oldest commit (see `touched_lines_blame`). The stops of one operation share the range's
-    // commits, each read once (`prereq_memo`).
+    // The range the branch lacks: what the parent has and the base does not. The stops of one operation
+    // share the range's commits, each read once (`prereq_memo`), and the blames of their files
+    // (`line_origins`).
     let mut range = RangeMemo::load(git_dir);
-    let Some(since) = range.extend(repo, base, parent)? else {
+    if range.extend(repo, base, parent)?.is_none() {
         range.save(git_dir)?;
         return Ok(Vec::new());
-    };
+    }
     range.save(git_dir)?;
-    // A path no commit of the range changes holds, at the parent, only lines older than the range: its
-    // blame could name only commits below it, which are filtered out anyway, so it is not blamed.
-    let mut entries: HashMap<String, PathEntries> = HashMap::new();
-    let mut changed: Vec<String> = Vec::new();
+    let mut kept = LineOrigins::load(git_dir, base);
+    let mut blamed: BTreeSet<Oid> = BTreeSet::new();
     for p in paths {
-        let (e, in_range) = range.entries(repo, parent, p)?;
-        if in_range {
-            entries.insert(p.clone(), e);
-            changed.push(p.clone());
+        // A path no commit of the range changes holds, at the parent, only lines older than the range:
+        // its blame could name only commits below it, so it is not blamed.
+        let (history, in_range) = range.path_history(repo, parent, p)?;
+        if !in_range {
+            continue;
+        }
+        let lines = touched_lines(repo, commit, parent, p)?;
+        if lines.is_empty() {
+            continue;
+        }
+        let mut origins = Origins::default();
+        kept.seed(p, &mut origins);
+        blamed.extend(origins.blame(repo, &history, parent, &lines)?);
+        if let Some(version) = origins.lines(parent) {
+            kept.keep(p, parent, version);
         }
     }
-    let blamed = touched_lines_blame(repo, commit, parent, &changed, Some(since), &mut entries)?;
+    kept.save(git_dir)?;
     let missing: Vec<Oid> = blamed
         .into_iter()
         .filter(|id| *id != commit && !range.below(*id))

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod commit_memo;
+pub mod line_origins;
 pub mod memo;
 pub mod prereq_memo;
 pub mod record;

@@ -5,8 +5,8 @@
 //!
 //! - a lower bound of the range's commit times (where blame may stop),
 //! - whether a blamed commit is in the range (otherwise it is an ancestor of the base),
-//! - a conflicted file's entry in every root tree of the range, read only at the commits that change it
-//!   (see [`crate::git::one_path`]).
+//! - a conflicted file's entry at every commit of the range, read from a tree only at the commits that
+//!   change it: the history its blame runs over (see [`crate::engine::blame`]).
 //!
 //! Every entry is keyed by commit id (and the memo by its base), so it never goes stale; a missing or
 //! unreadable file is ignored. Nothing is written without the stop directory (a dry run keeps it in memory).
@@ -16,8 +16,8 @@ use std::path::Path;
 
 use gix::bstr::{BString, ByteSlice};
 
+use crate::engine::blame::History;
 use crate::error::Result;
-use crate::git::one_path::PathEntries;
 use crate::git::{Oid, Repo};
 use crate::lock::write_atomic;
 
@@ -102,22 +102,20 @@ impl RangeMemo {
         !self.commits.contains_key(&id)
     }
 
-    /// `path`'s entry in the root tree of every commit of `base..parent` and of the range's boundary below
-    /// it, read from a tree only at `parent`, at the commits that change the path and at merges; and
-    /// whether a commit of the range changes the entry (differs from one of its parents, or creates it).
-    pub fn entries(&self, repo: &Repo, parent: Oid, path: &str) -> Result<(PathEntries, bool)> {
+    /// `path`'s history over `base..parent`: its entry at every commit of the range and at the range's
+    /// boundary below it, read from a tree only at `parent`, at the commits that change the path and at
+    /// merges; and whether a commit of the range changes the entry (differs from one of its parents, or
+    /// creates it).
+    pub fn path_history(&self, repo: &Repo, parent: Oid, path: &str) -> Result<(PathHistory<'_>, bool)> {
         let raw = path.as_bytes();
-        let lookup = |id: Oid| -> Result<(Oid, Option<(u16, Oid)>)> {
+        let lookup = |id: Oid| -> Result<Option<(u16, Oid)>> {
             let tree = match self.commits.get(&id) {
                 Some(u) => u.tree,
                 None => repo.commit_links(id)?.2,
             };
-            let e = repo.entry_at(tree, raw)?.map(|e| (e.mode as u16, e.id));
-            Ok((tree, e))
+            Ok(repo.entry_at(tree, raw)?.map(|e| (e.mode as u16, e.id)))
         };
-        let mut out = HashMap::new();
-        let (tree, entry) = lookup(parent)?;
-        out.insert(tree, entry);
+        let entry = lookup(parent)?;
         let mut at: HashMap<Oid, Option<(u16, Oid)>> = HashMap::from([(parent, entry)]);
         let mut changed = false;
         let mut stack = vec![(parent, entry)];
@@ -132,18 +130,13 @@ impl RangeMemo {
                     changed |= *e != entry;
                     continue;
                 }
-                let (tree, e) = match self.commits.get(p) {
-                    Some(pu) if unchanged => (pu.tree, entry),
-                    _ if unchanged => (repo.commit_links(*p)?.2, entry),
-                    _ => lookup(*p)?,
-                };
+                let e = if unchanged { entry } else { lookup(*p)? };
                 changed |= e != entry;
-                out.insert(tree, e);
                 at.insert(*p, e);
                 stack.push((*p, e));
             }
         }
-        Ok((PathEntries::from_entries(out), changed))
+        Ok((PathHistory { memo: self, at }, changed))
     }
 
     pub fn load(git_dir: &Path) -> RangeMemo {
@@ -244,6 +237,22 @@ impl RangeMemo {
             Some(bytes) => write_atomic(&dir.join(FILE), &bytes),
             None => Ok(()),
         }
+    }
+}
+
+/// One path's history over the range (see [`RangeMemo::path_history`]).
+pub struct PathHistory<'a> {
+    memo: &'a RangeMemo,
+    at: HashMap<Oid, Option<(u16, Oid)>>,
+}
+
+impl History for PathHistory<'_> {
+    fn parents(&self, id: Oid) -> Option<&[Oid]> {
+        self.memo.commits.get(&id).map(|u| u.parents.as_slice())
+    }
+
+    fn entry(&self, id: Oid) -> Option<(u16, Oid)> {
+        self.at.get(&id).copied().flatten()
     }
 }
 
@@ -350,7 +359,7 @@ mod tests {
         let head = repo.resolve_commit("HEAD").unwrap();
         let mut memo = RangeMemo::default();
         memo.extend(&repo, base, head).unwrap();
-        let changes = |p: &str| memo.entries(&repo, head, p).unwrap().1;
+        let changes = |p: &str| memo.path_history(&repo, head, p).unwrap().1;
         assert!(!changes("same.c"));
         assert!(!changes("absent.c"));
         for p in ["changed.c", "reverted.c", "side.c", "other.c", "new.c"] {
