@@ -23,7 +23,7 @@ use crate::lock::write_atomic;
 
 const FILE: &str = "upstream-commits";
 const HEADER: &[u8] = b"pq upstream commits 1";
-/// The last tips hidden from the next walk: enough to cut it at the previous stops' parents.
+/// The last stops' parents kept: a stop at one of them has nothing to walk.
 const TIPS: usize = 8;
 
 /// One commit of the range.
@@ -35,6 +35,9 @@ struct Upstream {
     /// The paths it changes against its only parent; `None` for a merge or a root (not compared).
     changed: Option<Vec<BString>>,
 }
+
+/// A commit read by a walk: its id, parents, commit time and tree.
+type WalkedCommit = (Oid, Vec<Oid>, i64, Oid);
 
 /// The upstream ranges `base..parent` of the stops of one operation.
 #[derive(Debug, Default)]
@@ -58,13 +61,24 @@ impl RangeMemo {
             };
         }
         if !self.tips.contains(&parent) {
-            let mut hide = vec![base];
-            hide.extend(self.tips.iter().rev().take(TIPS).copied());
-            for id in repo.commits_between(&hide, parent)? {
-                if self.commits.contains_key(&id) {
-                    continue;
+            let walked = match self.walk_down(repo, base, parent)? {
+                Some(new) => new,
+                None => {
+                    // Only the base is hidden: gix's walk hiding the last stops' parents too can
+                    // return commits below the base when commit times tie (the test below has such a
+                    // history).
+                    let mut new = Vec::new();
+                    for id in repo.commits_between(&[base], parent)? {
+                        if !self.commits.contains_key(&id) {
+                            let (parents, time, tree) = repo.commit_links(id)?;
+                            new.push((id, parents, time, tree));
+                        }
+                    }
+                    new
                 }
-                let (parents, time, tree) = repo.commit_links(id)?;
+            };
+            // Oldest first, so that a commit's parent tree is in the memo already.
+            for (id, parents, time, tree) in walked.into_iter().rev() {
                 let changed = match parents.as_slice() {
                     [p] => {
                         let parent_tree = match self.commits.get(p) {
@@ -94,6 +108,35 @@ impl RangeMemo {
             self.added = true;
         }
         Ok(self.commits.values().map(|u| u.time).min())
+    }
+
+    /// The commits of `base..parent` the memo lacks, found by walking down from `parent` only until the
+    /// memo's commits or the base: every commit met that way is in the range, because a commit whose
+    /// parents are all in the range (or are the base) is not an ancestor of the base. `None` when that
+    /// cannot show it: the memo is empty, or the walk meets a root, a commit older than every one the
+    /// memo holds (likely below the base, on a side branch that forked before it) or too many commits;
+    /// then the caller walks the range with git's rules. This spares each stop a walk that, to hide the
+    /// last stop's range, reads every commit of it again.
+    fn walk_down(&self, repo: &Repo, base: Oid, parent: Oid) -> Result<Option<Vec<WalkedCommit>>> {
+        const MOST: usize = 512;
+        let Some(oldest) = self.commits.values().map(|u| u.time).min() else {
+            return Ok(None);
+        };
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![parent];
+        while let Some(id) = stack.pop() {
+            if id == base || self.commits.contains_key(&id) || !seen.insert(id) {
+                continue;
+            }
+            let (parents, time, tree) = repo.commit_links(id)?;
+            if parents.is_empty() || time < oldest || out.len() == MOST {
+                return Ok(None);
+            }
+            stack.extend(parents.iter().rev().copied());
+            out.push((id, parents, time, tree));
+        }
+        Ok(Some(out))
     }
 
     /// Is `id`, an ancestor of the parent last given to [`RangeMemo::extend`], outside the range (an
@@ -364,6 +407,55 @@ mod tests {
         assert!(!changes("absent.c"));
         for p in ["changed.c", "reverted.c", "side.c", "other.c", "new.c"] {
             assert!(changes(p), "{p}");
+        }
+    }
+
+    /// Stop after stop, the memo holds exactly `git rev-list base..parent`: on the main line, after a
+    /// merge of a branch that forked above the base, and after one that forked below it (the walk down
+    /// cannot tell those commits from the base's ancestors and the range walk takes over).
+    #[test]
+    fn the_memo_holds_the_range_of_every_stop() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        git(d, &["init", "-q", "-b", "main"]);
+        let commit = |name: &str| {
+            std::fs::write(d.join(name), name).unwrap();
+            git(d, &["add", "-A"]);
+            git(d, &["commit", "-q", "-m", name]);
+            git(d, &["rev-parse", "HEAD"]).trim().to_string()
+        };
+        commit("old");
+        git(d, &["branch", "early"]);
+        commit("base");
+        git(d, &["tag", "base"]);
+        let mut tips = vec![commit("one")];
+        git(d, &["checkout", "-q", "-b", "late"]);
+        commit("late1");
+        commit("late2");
+        git(d, &["checkout", "-q", "early"]);
+        commit("early1");
+        git(d, &["checkout", "-q", "main"]);
+        tips.push(commit("two"));
+        git(d, &["merge", "-q", "--no-edit", "late"]);
+        tips.push(git(d, &["rev-parse", "HEAD"]).trim().to_string());
+        tips.push(commit("three"));
+        git(d, &["merge", "-q", "--no-edit", "early"]);
+        tips.push(git(d, &["rev-parse", "HEAD"]).trim().to_string());
+        tips.push(commit("four"));
+        let repo = Repo::discover(d).unwrap();
+        let base = repo.resolve_commit("base").unwrap();
+        let mut memo = RangeMemo::default();
+        for tip in &tips {
+            let id = Oid::from_hex(tip.as_bytes()).unwrap();
+            memo.extend(&repo, base, id).unwrap();
+            let mut want: Vec<String> = git(d, &["rev-list", &format!("base..{tip}")])
+                .lines()
+                .map(str::to_string)
+                .collect();
+            want.sort();
+            let mut have: Vec<String> = memo.commits.keys().map(|c| c.to_string()).collect();
+            have.sort();
+            assert_eq!(have, want, "at {tip}");
         }
     }
 
