@@ -182,6 +182,15 @@ pub fn write_atomic(path: &std::path::Path, data: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Write a file another process may read at any moment, replacing it whole, without syncing it to disk:
+/// for caches that are checked when read and rebuilt when missing or damaged.
+pub fn write_cache(path: &std::path::Path, data: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, data)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -102,9 +102,22 @@ fn patterns() -> &'static [(Dialect, Regex)] {
     })
 }
 
+fn has_full_id(message: &str) -> bool {
+    let mut run = 0;
+    message.bytes().any(|b| {
+        run = if b.is_ascii_hexdigit() { run + 1 } else { 0 };
+        run == 40
+    })
+}
+
 /// Every provenance line in a commit message, in the order the dialects are listed above.
 pub fn parse(message: &str) -> Vec<Provenance> {
     let mut out: Vec<Provenance> = Vec::new();
+    // Every dialect names a full id: a message without 40 hex digits in a row has none, and most
+    // messages are read without compiling the patterns.
+    if !has_full_id(message) {
+        return out;
+    }
     for (dialect, re) in patterns() {
         for cap in re.captures_iter(message) {
             let Ok(commit) = crate::git::id::parse(&cap[1]) else {
@@ -213,6 +226,14 @@ mod tests {
 
     fn a() -> crate::git::Oid {
         crate::git::id::parse(A).unwrap()
+    }
+
+    #[test]
+    fn a_message_needs_a_full_id_to_be_parsed() {
+        assert!(has_full_id(&format!("x\n(cherry picked from commit {A})\n")));
+        assert!(!has_full_id(&format!("x {}", &A[..39])));
+        assert!(!has_full_id("Fixes: 0123456789ab (\"short\")"));
+        assert!(parse(&format!("(cherry picked from commit {})", &A[..39])).is_empty());
     }
 
     #[test]

@@ -12,10 +12,12 @@ use std::path::Path;
 use crate::engine::blame::Origins;
 use crate::error::Result;
 use crate::git::Oid;
-use crate::lock::write_atomic;
+use crate::lock::write_cache;
 
 const FILE: &str = "line-origins";
 const HEADER: &str = "pq line origins 1";
+/// The file's last line: a file cut short (it is not synced to disk) has none and is ignored.
+const END: &str = "e";
 /// Versions kept per file: the last stops' parents.
 const VERSIONS: usize = 3;
 /// Files kept: the most recently blamed.
@@ -75,6 +77,7 @@ impl LineOrigins {
     }
 
     fn parse(text: &str) -> Option<LineOrigins> {
+        let text = text.strip_suffix(&format!("\n{END}\n"))?;
         let mut lines = text.lines();
         if lines.next() != Some(HEADER) {
             return None;
@@ -143,17 +146,20 @@ impl LineOrigins {
                 }
             }
         }
+        out.push_str(END);
+        out.push('\n');
         Some(out)
     }
 
-    /// Keep the blames for the next stop, if there is something new (the stop directory must exist).
+    /// Keep the blames for the next stop, if there is something new (the stop directory must exist). Not
+    /// synced to disk: a file a crash cuts short is ignored.
     pub fn save(&self, git_dir: &Path) -> Result<()> {
         let dir = super::dir(git_dir);
         if !self.added || !dir.is_dir() {
             return Ok(());
         }
         match self.render() {
-            Some(text) => write_atomic(&dir.join(FILE), text.as_bytes()),
+            Some(text) => write_cache(&dir.join(FILE), text.as_bytes()),
             None => Ok(()),
         }
     }
@@ -186,7 +192,10 @@ mod tests {
         assert_eq!(back.base, kept.base);
         assert_eq!(back.files, kept.files);
         assert_eq!(kept.files[1].1.len(), 2, "both versions of the file are kept");
-        assert!(LineOrigins::parse("pq line origins 1\nb 01\n").is_none());
+        assert!(LineOrigins::parse("pq line origins 1\nb 01\ne\n").is_none());
+        for cut in 0..text.len() - 1 {
+            assert!(LineOrigins::parse(&text[..cut]).is_none(), "cut at {cut}");
+        }
         assert!(LineOrigins::parse(&text.replace("r 0:2", "r 9:2")).is_none());
         assert!(LineOrigins::parse("pq line origins 0\n").is_none());
     }

@@ -19,10 +19,10 @@ use gix::bstr::{BString, ByteSlice};
 use crate::engine::blame::History;
 use crate::error::Result;
 use crate::git::{Oid, Repo};
-use crate::lock::write_atomic;
+use crate::lock::write_cache;
 
 const FILE: &str = "upstream-commits";
-const HEADER: &[u8] = b"pq upstream commits 1";
+const HEADER: &[u8] = b"pq upstream commits 2";
 /// The last stops' parents kept: a stop at one of them has nothing to walk.
 const TIPS: usize = 8;
 
@@ -47,6 +47,11 @@ pub struct RangeMemo {
     commits: HashMap<Oid, Upstream>,
     tips: Vec<Oid>,
     added: bool,
+    /// Read from a whole file: what this process learns is appended to it.
+    on_disk: bool,
+    /// Commits and tips learnt since the memo was read, in order.
+    new_commits: Vec<Oid>,
+    new_tips: Vec<Oid>,
 }
 
 impl RangeMemo {
@@ -103,8 +108,10 @@ impl RangeMemo {
                         changed,
                     },
                 );
+                self.new_commits.push(id);
             }
             self.tips.push(parent);
+            self.new_tips.push(parent);
             self.added = true;
         }
         Ok(self.commits.values().map(|u| u.time).min())
@@ -189,8 +196,11 @@ impl RangeMemo {
         Self::parse(&bytes).unwrap_or_default()
     }
 
+    /// The memo a file holds, up to its last complete block (each ends with an `e` line: an append cut
+    /// short by a crash leaves the blocks before it).
     fn parse(bytes: &[u8]) -> Option<RangeMemo> {
-        let mut lines = bytes.split(|b| *b == b'\n');
+        let end = bytes.windows(3).rposition(|w| w == b"\ne\n")?;
+        let mut lines = bytes[..end + 1].split(|b| *b == b'\n');
         if lines.next() != Some(HEADER) {
             return None;
         }
@@ -198,6 +208,9 @@ impl RangeMemo {
         let id = |b: &[u8]| Oid::from_hex(b).ok();
         let mut current: Option<(Oid, Upstream)> = None;
         for l in lines.filter(|l| !l.is_empty()) {
+            if l == b"e" {
+                continue;
+            }
             let (tag, rest) = (l.get(..2)?, l.get(2..)?);
             match tag {
                 b"b " => memo.base = Some(id(rest)?),
@@ -230,35 +243,42 @@ impl RangeMemo {
             memo.commits.insert(c, u);
         }
         memo.base?;
+        memo.on_disk = true;
         Some(memo)
     }
 
+    /// The whole memo as a file.
     fn render(&self) -> Option<Vec<u8>> {
         let base = self.base?;
         let mut out = HEADER.to_vec();
         out.extend_from_slice(format!("\nb {base}\n").as_bytes());
-        // A path with a line break cannot be written on a line: such a commit is left out, and so are the
-        // tips, whose walks would otherwise never read it again.
-        let whole = !self
-            .commits
-            .values()
-            .any(|u| u.changed.iter().flatten().any(|p| p.contains(&b'\n')));
-        if whole {
-            for t in self.tips.iter().rev().take(TIPS).rev() {
-                out.extend_from_slice(format!("t {t}\n").as_bytes());
+        let mut ids: Vec<Oid> = self.commits.keys().copied().collect();
+        ids.sort();
+        let first = self.tips.len().saturating_sub(TIPS);
+        self.render_block(&ids, &self.tips[first..], &mut out);
+        Some(out)
+    }
+
+    /// `commits` and `tips` as one block of the file, ending with its `e` line. A path with a line break
+    /// cannot be written on a line: such a commit is left out, and so are the block's tips, whose walks
+    /// would otherwise never read it again.
+    fn render_block(&self, commits: &[Oid], tips: &[Oid], out: &mut Vec<u8>) {
+        use std::io::Write;
+        let broken = |u: &Upstream| u.changed.iter().flatten().any(|p| p.contains(&b'\n'));
+        if !commits.iter().any(|id| broken(&self.commits[id])) {
+            for t in tips {
+                let _ = writeln!(out, "t {t}");
             }
         }
-        let mut ids: Vec<&Oid> = self.commits.keys().collect();
-        ids.sort();
-        for id in ids {
+        for id in commits {
             let u = &self.commits[id];
-            if u.changed.iter().flatten().any(|p| p.contains(&b'\n')) {
+            if broken(u) {
                 continue;
             }
             let tag = if u.changed.is_some() { "c" } else { "m" };
-            out.extend_from_slice(format!("{tag} {id} {} {}", u.tree, u.time).as_bytes());
+            let _ = write!(out, "{tag} {id} {} {}", u.tree, u.time);
             for p in &u.parents {
-                out.extend_from_slice(format!(" {p}").as_bytes());
+                let _ = write!(out, " {p}");
             }
             out.push(b'\n');
             for p in u.changed.iter().flatten() {
@@ -267,19 +287,35 @@ impl RangeMemo {
                 out.push(b'\n');
             }
         }
-        Some(out)
+        out.extend_from_slice(b"e\n");
     }
 
-    /// Keep the memo for the next stop, if it learnt something (the stop directory must exist).
-    pub fn save(&self, git_dir: &Path) -> Result<()> {
+    /// Keep the memo for the next stop, if it learnt something (the stop directory must exist): appended
+    /// to the file it was read from, so a stop writes only what it learnt, or written whole. A memo is
+    /// checked when read, so it is not synced to disk: after a crash it is read back in part or not at
+    /// all.
+    pub fn save(&mut self, git_dir: &Path) -> Result<()> {
         let dir = super::dir(git_dir);
         if !self.added || !dir.is_dir() {
             return Ok(());
         }
-        match self.render() {
-            Some(bytes) => write_atomic(&dir.join(FILE), &bytes),
-            None => Ok(()),
+        let path = dir.join(FILE);
+        if self.on_disk && path.is_file() {
+            use std::io::Write;
+            let mut block = Vec::new();
+            self.render_block(&self.new_commits, &self.new_tips, &mut block);
+            std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)?
+                .write_all(&block)?;
+        } else if let Some(bytes) = self.render() {
+            write_cache(&path, &bytes)?;
         }
+        self.on_disk = true;
+        self.added = false;
+        self.new_commits.clear();
+        self.new_tips.clear();
+        Ok(())
     }
 }
 
@@ -357,17 +393,58 @@ mod tests {
             commits,
             tips: vec![oid(2), oid(7)],
             added: true,
+            ..RangeMemo::default()
         };
         let back = RangeMemo::parse(&memo.render().unwrap()).unwrap();
         assert_eq!(back.base, memo.base);
         assert_eq!(back.tips, memo.tips);
         assert_eq!(back.commits, memo.commits);
-        assert!(RangeMemo::parse(b"pq upstream commits 1\nb zz\n").is_none());
+        assert!(RangeMemo::parse(b"pq upstream commits 2\nb zz\ne\n").is_none());
         assert!(
-            RangeMemo::parse(b"pq upstream commits 1\nt 0101010101010101010101010101010101010101\n").is_none(),
+            RangeMemo::parse(b"pq upstream commits 2\nt 0101010101010101010101010101010101010101\ne\n").is_none(),
             "no base"
         );
-        assert!(RangeMemo::parse(b"pq upstream commits 0\n").is_none());
+        assert!(RangeMemo::parse(b"pq upstream commits 1\n").is_none());
+        let unended = format!("pq upstream commits 2\nb {}\n", oid(1));
+        assert!(RangeMemo::parse(unended.as_bytes()).is_none(), "no complete block");
+    }
+
+    /// A memo read from its file appends what it learns; an append cut short leaves the blocks before it.
+    #[test]
+    fn a_stop_appends_what_it_learns_and_a_torn_append_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        git(d, &["init", "-q", "-b", "main"]);
+        let mut ids = Vec::new();
+        for name in ["base", "one", "two", "three"] {
+            std::fs::write(d.join(name), name).unwrap();
+            git(d, &["add", "-A"]);
+            git(d, &["commit", "-q", "-m", name]);
+            ids.push(Oid::from_hex(git(d, &["rev-parse", "HEAD"]).trim().as_bytes()).unwrap());
+        }
+        let repo = Repo::discover(d).unwrap();
+        let git_dir = repo.git_dir().to_path_buf();
+        std::fs::create_dir_all(super::super::dir(&git_dir)).unwrap();
+        let file = super::super::dir(&git_dir).join(FILE);
+        let mut memo = RangeMemo::load(&git_dir);
+        memo.extend(&repo, ids[0], ids[1]).unwrap();
+        memo.save(&git_dir).unwrap();
+        let first = std::fs::read(&file).unwrap();
+        let mut memo = RangeMemo::load(&git_dir);
+        assert!(memo.on_disk);
+        memo.extend(&repo, ids[0], ids[3]).unwrap();
+        memo.save(&git_dir).unwrap();
+        let both = std::fs::read(&file).unwrap();
+        assert!(both.starts_with(&first), "appended, not rewritten");
+        let back = RangeMemo::load(&git_dir);
+        assert_eq!(back.commits, memo.commits);
+        assert_eq!(back.tips, vec![ids[1], ids[3]]);
+        // Cut the second block anywhere before its end: the first block is what is read.
+        for cut in first.len()..both.len() - 1 {
+            let torn = RangeMemo::parse(&both[..cut]).unwrap();
+            assert_eq!(torn.commits.len(), 1, "cut at {cut}");
+            assert_eq!(torn.tips, vec![ids[1]]);
+        }
     }
 
     /// Whether the range changes a path: unchanged, changed, changed and reverted, changed on a merged
