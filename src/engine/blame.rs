@@ -81,7 +81,8 @@ pub trait History {
     /// `id`'s parents, in order, if `id` is in the range.
     fn parents(&self, id: Oid) -> Option<&[Oid]>;
     /// The file's entry at `id` (a commit of the range or one of their parents); `None` if it is absent.
-    fn entry(&self, id: Oid) -> Option<(u16, Oid)>;
+    /// A walk asks for a commit's entry before those of its parents.
+    fn entry(&self, id: Oid) -> Result<Option<(u16, Oid)>>;
 }
 
 /// What a commit's version of the file holds: who last changed each of its lines.
@@ -173,15 +174,21 @@ impl Origins {
                 stack.pop();
                 continue;
             };
-            let Some((_, blob)) = history.entry(id) else {
+            let Some((_, blob)) = history.entry(id)? else {
                 self.known.insert(id, Version::Absent);
                 stack.pop();
                 continue;
             };
+            let mut entries = Vec::with_capacity(parents.len());
+            for p in parents {
+                entries.push(history.entry(*p)?);
+            }
             // The first parent holding the same blob hands over every line.
             if let Some(same) = parents
                 .iter()
-                .find(|p| history.entry(**p).is_some_and(|(_, b)| b == blob))
+                .zip(&entries)
+                .find(|(_, e)| e.is_some_and(|(_, b)| b == blob))
+                .map(|(p, _)| p)
             {
                 match self.known.get(same) {
                     Some(v) => {
@@ -195,8 +202,9 @@ impl Origins {
             }
             let missing: Vec<Oid> = parents
                 .iter()
-                .filter(|p| history.entry(**p).is_some() && !self.known.contains_key(*p))
-                .copied()
+                .zip(&entries)
+                .filter(|(p, e)| e.is_some() && !self.known.contains_key(*p))
+                .map(|(p, _)| *p)
                 .collect();
             if !missing.is_empty() {
                 stack.extend(missing);
@@ -206,11 +214,11 @@ impl Origins {
             let new = repo.blob(blob)?;
             let mut lines: Option<Vec<u32>> = None;
             let mut open: usize = usize::MAX;
-            for p in parents {
+            for (p, entry) in parents.iter().zip(&entries) {
                 if open == 0 {
                     break;
                 }
-                let Some((_, parent_blob)) = history.entry(*p) else {
+                let Some((_, parent_blob)) = *entry else {
                     continue;
                 };
                 let from = self.known[p].clone();
@@ -440,7 +448,7 @@ mod tests {
                     if !git_ok(d, &["cat-file", "-e", &format!("{commit}:{path}")]) {
                         continue;
                     }
-                    let (history, _) = memo.path_history(&repo, id, path).unwrap();
+                    let history = memo.path_history(&repo, id, path).unwrap();
                     let o = origins.entry(path).or_default();
                     let version = o.version(&repo, &history, id).unwrap();
                     let theirs = git_blame(d, "base", commit, path);

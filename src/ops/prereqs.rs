@@ -53,16 +53,11 @@ pub fn prerequisites(
     let mut kept = LineOrigins::load(git_dir, base);
     let mut blamed: BTreeSet<Oid> = BTreeSet::new();
     for p in paths {
-        // A path no commit of the range changes holds, at the parent, only lines older than the range:
-        // its blame could name only commits below it, so it is not blamed.
-        let (history, in_range) = range.path_history(repo, parent, p)?;
-        if !in_range {
-            continue;
-        }
         let lines = touched_lines(repo, commit, parent, p)?;
         if lines.is_empty() {
             continue;
         }
+        let history = range.path_history(repo, parent, p)?;
         let mut origins = Origins::default();
         kept.seed(p, &mut origins);
         blamed.extend(origins.blame(repo, &history, parent, &lines)?);

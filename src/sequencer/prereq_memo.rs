@@ -11,6 +11,7 @@
 //! Every entry is keyed by commit id (and the memo by its base), so it never goes stale; a missing or
 //! unreadable file is ignored. Nothing is written without the stop directory (a dry run keeps it in memory).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -152,41 +153,18 @@ impl RangeMemo {
         !self.commits.contains_key(&id)
     }
 
-    /// `path`'s history over `base..parent`: its entry at every commit of the range and at the range's
-    /// boundary below it, read from a tree only at `parent`, at the commits that change the path and at
-    /// merges; and whether a commit of the range changes the entry (differs from one of its parents, or
-    /// creates it).
-    pub fn path_history(&self, repo: &Repo, parent: Oid, path: &str) -> Result<(PathHistory<'_>, bool)> {
-        let raw = path.as_bytes();
-        let lookup = |id: Oid| -> Result<Option<(u16, Oid)>> {
-            let tree = match self.commits.get(&id) {
-                Some(u) => u.tree,
-                None => repo.commit_links(id)?.2,
-            };
-            Ok(repo.entry_at(tree, raw)?.map(|e| (e.mode as u16, e.id)))
+    /// `path`'s history over the range, read as a blame walks it: from `parent` down (see
+    /// [`PathHistory`]).
+    pub fn path_history<'a>(&'a self, repo: &'a Repo, parent: Oid, path: &str) -> Result<PathHistory<'a>> {
+        let history = PathHistory {
+            memo: self,
+            repo,
+            path: path.as_bytes().to_vec(),
+            at: RefCell::new(HashMap::new()),
         };
-        let entry = lookup(parent)?;
-        let mut at: HashMap<Oid, Option<(u16, Oid)>> = HashMap::from([(parent, entry)]);
-        let mut changed = false;
-        let mut stack = vec![(parent, entry)];
-        while let Some((id, entry)) = stack.pop() {
-            let Some(u) = self.commits.get(&id) else {
-                continue;
-            };
-            changed |= u.parents.is_empty() && entry.is_some();
-            let unchanged = u.changed.as_ref().is_some_and(|c| !touches(c, raw));
-            for p in &u.parents {
-                if let Some(e) = at.get(p) {
-                    changed |= *e != entry;
-                    continue;
-                }
-                let e = if unchanged { entry } else { lookup(*p)? };
-                changed |= e != entry;
-                at.insert(*p, e);
-                stack.push((*p, e));
-            }
-        }
-        Ok((PathHistory { memo: self, at }, changed))
+        let entry = history.lookup(parent)?;
+        history.at.borrow_mut().insert(parent, entry);
+        Ok(history)
     }
 
     pub fn load(git_dir: &Path) -> RangeMemo {
@@ -319,10 +297,26 @@ impl RangeMemo {
     }
 }
 
-/// One path's history over the range (see [`RangeMemo::path_history`]).
+/// One path's history over the range: its entry at a commit, worked out when a blame walking down from
+/// the start commit reaches it. A commit's parents get their entries when the commit's is asked for:
+/// the commit's own where it does not touch the path (the memo has the paths it changes), otherwise read
+/// from the parent's tree. So trees are read only at the commits that change the path (and at merges),
+/// and only as far down as the blame goes: to the last stop's kept blame, usually a few commits.
 pub struct PathHistory<'a> {
     memo: &'a RangeMemo,
-    at: HashMap<Oid, Option<(u16, Oid)>>,
+    repo: &'a Repo,
+    path: Vec<u8>,
+    at: RefCell<HashMap<Oid, Option<(u16, Oid)>>>,
+}
+
+impl PathHistory<'_> {
+    fn lookup(&self, id: Oid) -> Result<Option<(u16, Oid)>> {
+        let tree = match self.memo.commits.get(&id) {
+            Some(u) => u.tree,
+            None => self.repo.commit_links(id)?.2,
+        };
+        Ok(self.repo.entry_at(tree, &self.path)?.map(|e| (e.mode as u16, e.id)))
+    }
 }
 
 impl History for PathHistory<'_> {
@@ -330,8 +324,28 @@ impl History for PathHistory<'_> {
         self.memo.commits.get(&id).map(|u| u.parents.as_slice())
     }
 
-    fn entry(&self, id: Oid) -> Option<(u16, Oid)> {
-        self.at.get(&id).copied().flatten()
+    fn entry(&self, id: Oid) -> Result<Option<(u16, Oid)>> {
+        let known = self.at.borrow().get(&id).copied();
+        let entry = match known {
+            Some(e) => e,
+            // Not reached from the start commit (a blame asks only for those): read it.
+            None => {
+                let e = self.lookup(id)?;
+                self.at.borrow_mut().insert(id, e);
+                e
+            }
+        };
+        if let Some(u) = self.memo.commits.get(&id) {
+            let unchanged = u.changed.as_ref().is_some_and(|c| !touches(c, &self.path));
+            for p in &u.parents {
+                if self.at.borrow().contains_key(p) {
+                    continue;
+                }
+                let e = if unchanged { entry } else { self.lookup(*p)? };
+                self.at.borrow_mut().insert(*p, e);
+            }
+        }
+        Ok(entry)
     }
 }
 
@@ -447,10 +461,10 @@ mod tests {
         }
     }
 
-    /// Whether the range changes a path: unchanged, changed, changed and reverted, changed on a merged
-    /// side branch, created.
+    /// A path's entry at every commit a blame walks down to, against `git rev-parse COMMIT:PATH`: paths
+    /// unchanged, changed, changed and reverted, changed on a merged side branch, created, absent.
     #[test]
-    fn entries_say_whether_the_range_changes_the_path() {
+    fn a_path_history_holds_the_entry_at_every_commit() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         git(d, &["init", "-q"]);
@@ -479,12 +493,32 @@ mod tests {
         let head = repo.resolve_commit("HEAD").unwrap();
         let mut memo = RangeMemo::default();
         memo.extend(&repo, base, head).unwrap();
-        let changes = |p: &str| memo.path_history(&repo, head, p).unwrap().1;
-        assert!(!changes("same.c"));
-        assert!(!changes("absent.c"));
-        for p in ["changed.c", "reverted.c", "side.c", "other.c", "new.c"] {
-            assert!(changes(p), "{p}");
+        let mut checked = 0;
+        for p in [
+            "same.c",
+            "absent.c",
+            "changed.c",
+            "reverted.c",
+            "side.c",
+            "other.c",
+            "new.c",
+        ] {
+            let history = memo.path_history(&repo, head, p).unwrap();
+            let mut stack = vec![head];
+            let mut seen = std::collections::HashSet::new();
+            while let Some(id) = stack.pop() {
+                if !seen.insert(id) {
+                    continue;
+                }
+                let want = crate::git::test_git::git_ok(d, &["cat-file", "-e", &format!("{id}:{p}")])
+                    .then(|| git(d, &["rev-parse", &format!("{id}:{p}")]).trim().to_string());
+                let have = history.entry(id).unwrap().map(|(_, blob)| blob.to_string());
+                assert_eq!(have, want, "{p} at {id}");
+                checked += 1;
+                stack.extend(history.parents(id).into_iter().flatten());
+            }
         }
+        assert_eq!(checked, 7 * 5, "four commits of the range and the base, per path");
     }
 
     /// Stop after stop, the memo holds exactly `git rev-list base..parent`: on the main line, after a
