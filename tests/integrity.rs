@@ -24,20 +24,21 @@ fn stopped() -> TestRepo {
 }
 
 fn stop_file(r: &TestRepo) -> std::path::PathBuf {
-    r.git_dir().join("pq/op/state.toml")
+    r.git_dir().join("pq/op/state.json")
 }
 
 #[test]
 fn a_corrupt_stop_file_is_one_error_line_and_exit_3() {
     let r = stopped();
     let good = std::fs::read_to_string(stop_file(&r)).unwrap();
-    let source = good
-        .lines()
-        .find_map(|l| l.strip_prefix("source = \""))
-        .map(|s| s.trim_end_matches('"').to_string())
-        .expect("the stop file names the stopped step's source");
+    let json: serde_json::Value = serde_json::from_str(&good).expect("the stop file is JSON");
+    let source = json["todo"][0]["source"]
+        .as_str()
+        .expect("the stop file names the stopped step's source")
+        .to_string();
     let corruptions = [
-        ("not toml", "this is [not toml\n".to_string()),
+        ("not json", "{ this is [not json\n".to_string()),
+        ("not toml either", "this is [not toml\n".to_string()),
         ("a short id", good.replace(&source, &source[..12])),
         ("a non-hex id", good.replace(&source, &"z".repeat(40))),
         (
@@ -45,9 +46,9 @@ fn a_corrupt_stop_file_is_one_error_line_and_exit_3() {
             good.replace(&source, &format!("{}\u{fffd}{}", &source[..11], &source[12..39])),
         ),
         ("no steps", {
-            let cut = good.find("[[todo]]").expect("todo table");
-            let rest = good[cut..].find("\n[[report]]").map(|i| &good[cut + i..]).unwrap_or("");
-            format!("{}{}", &good[..cut], rest)
+            let mut v = json.clone();
+            v["todo"] = serde_json::json!([]);
+            v.to_string()
         }),
     ];
     for (what, text) in corruptions {
@@ -61,6 +62,24 @@ fn a_corrupt_stop_file_is_one_error_line_and_exit_3() {
     // Put back, the operation can still be aborted.
     std::fs::write(stop_file(&r), &good).unwrap();
     r.pq_ok(&["abort"]);
+    r.fsck();
+}
+
+/// An operation stopped by an earlier pq, whose stop file was TOML (`state.toml`), is resumed: `pq skip`
+/// reads it and writes the JSON file in its place.
+#[test]
+fn a_stop_file_written_as_toml_is_still_resumed() {
+    let r = stopped();
+    let json = std::fs::read_to_string(stop_file(&r)).unwrap();
+    let file: pq::sequencer::record::StopFile = serde_json::from_str(&json).unwrap();
+    let old = r.git_dir().join("pq/op/state.toml");
+    std::fs::write(&old, toml::to_string(&file).unwrap()).unwrap();
+    std::fs::remove_file(stop_file(&r)).unwrap();
+    let status = r.pq_ok(&["status"]);
+    assert!(status.contains("stopped"), "{status}");
+    r.pq_ok(&["skip"]);
+    assert!(!old.exists(), "the TOML file is replaced");
+    assert!(!stop_file(&r).exists(), "nothing else stopped");
     r.fsck();
 }
 
@@ -83,19 +102,18 @@ fn a_corrupt_journal_is_one_error_line_and_exit_3() {
 
 #[test]
 fn the_stop_file_is_versioned_keeps_hex_ids_and_resumes() {
-    // The on-disk form is unchanged: hex ids as TOML strings. A stop file written before ids were typed
-    // (same text) resumes.
+    // Hex ids as JSON strings, as the TOML file earlier versions wrote held them.
     let r = stopped();
     let text = std::fs::read_to_string(stop_file(&r)).unwrap();
     let head = r.rev("HEAD");
-    assert!(text.contains(&format!("tip = \"{head}\"")), "{text}");
+    assert!(text.contains(&format!("\"tip\": \"{head}\"")), "{text}");
     // Its own versioned format: a newer schema is refused, and a file from before the schema field (what
     // earlier pq wrote) still resumes.
-    assert!(text.starts_with("schema = 1\n"), "{text}");
-    std::fs::write(stop_file(&r), text.replacen("schema = 1", "schema = 2", 1)).unwrap();
+    assert!(text.starts_with("{\n  \"schema\": 1,\n"), "{text}");
+    std::fs::write(stop_file(&r), text.replacen("\"schema\": 1", "\"schema\": 2", 1)).unwrap();
     let err = assert_fails(&r.pq(&["continue"]), 3);
     assert!(err.contains("newer than this pq"), "{err}");
-    std::fs::write(stop_file(&r), text.replacen("schema = 1\n", "", 1)).unwrap();
+    std::fs::write(stop_file(&r), text.replacen("\"schema\": 1,\n", "", 1)).unwrap();
     let status = r.pq_json(&["status"], 0);
     assert_eq!(status["stopped"]["operation"], "backport", "{status}");
     r.write("src/a.c", "a1\nRESOLVED\na3\n");

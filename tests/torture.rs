@@ -244,7 +244,7 @@ fn random_kills_lose_nothing() {
             String::from_utf8_lossy(&fsck.stderr)
         );
         let git_dir = dir.join(".git");
-        let stopped = git_dir.join("pq/op/state.toml").exists();
+        let stopped = git_dir.join("pq/op/state.json").exists();
         let journal = git_dir.join("pq/materialise.toml").exists();
         let recovery = if journal && !stopped && rng.chance(50) {
             // Interrupted between its ref transaction and the work tree: finish it, or roll it back.

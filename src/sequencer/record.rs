@@ -1,5 +1,5 @@
-//! The stop file's own types (`.git/pq/op/state.toml`, `schema = 1`): what a stopped operation needs to be
-//! resumed, written and read independently of the engine's in-memory `Step` and `ReportLine`, so renaming
+//! The stop file's own types (`.git/pq/op/state.json`, `"schema": 1`; earlier versions wrote the same
+//! fields as `state.toml`): what a stopped operation needs to be resumed, written and read independently of the engine's in-memory `Step` and `ReportLine`, so renaming
 //! an engine field cannot break resuming an operation stopped by an earlier pq. A file without `schema` is
 //! read as schema 1 (pq wrote none before); a newer one is refused.
 

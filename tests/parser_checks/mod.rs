@@ -23,7 +23,7 @@ pub fn state(b: &[u8]) {
     }
 }
 
-/// The stopped operation's file (`.git/pq/op/state.toml`): parsed and validated, or one corrupt-data
+/// The stopped operation's file (`.git/pq/op/state.json`): parsed and validated, or one corrupt-data
 /// error; what parses names a stopped step.
 pub fn stop_file(b: &[u8]) {
     match pq::sequencer::parse(&text(b)) {
