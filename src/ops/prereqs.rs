@@ -62,7 +62,7 @@ pub fn prerequisites(
         kept.seed(p, &mut origins);
         blamed.extend(origins.blame(repo, &history, parent, &lines)?);
         if let Some(version) = origins.lines(parent) {
-            kept.keep(p, parent, version);
+            kept.keep(p, parent, &version);
         }
     }
     kept.save(git_dir)?;

@@ -26,12 +26,20 @@ const FILES: usize = 64;
 /// Per line, the commit that last changed it (`None`: older than the range).
 type Lines = Vec<Option<Oid>>;
 
+/// One kept version of a file, in its written form (its `o` and `r` lines): only the files a stop blames
+/// are decoded, the others are written back as they were read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Version {
+    commit: Oid,
+    text: String,
+}
+
 /// The kept blames of one operation.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct LineOrigins {
     base: Option<Oid>,
     /// Most recently blamed last; per file, its versions, most recent last.
-    files: Vec<(String, Vec<(Oid, Lines)>)>,
+    files: Vec<(String, Vec<Version>)>,
     added: bool,
 }
 
@@ -48,15 +56,17 @@ impl LineOrigins {
         })
     }
 
-    /// Hand `path`'s kept versions to its blame.
+    /// Hand `path`'s kept versions to its blame (a version that does not decode is left out).
     pub fn seed(&self, path: &str, origins: &mut Origins) {
-        for (commit, lines) in self.files.iter().filter(|f| f.0 == path).flat_map(|f| &f.1) {
-            origins.learn(*commit, lines);
+        for v in self.files.iter().filter(|f| f.0 == path).flat_map(|f| &f.1) {
+            if let Some(lines) = decode(&v.text) {
+                origins.learn(v.commit, &lines);
+            }
         }
     }
 
     /// Keep `path`'s version at `commit`.
-    pub fn keep(&mut self, path: &str, commit: Oid, lines: Lines) {
+    pub fn keep(&mut self, path: &str, commit: Oid, lines: &[Option<Oid>]) {
         if path.contains('\n') {
             return;
         }
@@ -64,8 +74,11 @@ impl LineOrigins {
             Some(i) => self.files.remove(i).1,
             None => Vec::new(),
         };
-        versions.retain(|v| v.0 != commit);
-        versions.push((commit, lines));
+        versions.retain(|v| v.commit != commit);
+        versions.push(Version {
+            commit,
+            text: encode(lines),
+        });
         if versions.len() > VERSIONS {
             versions.remove(0);
         }
@@ -78,7 +91,7 @@ impl LineOrigins {
 
     fn parse(text: &str) -> Option<LineOrigins> {
         let text = text.strip_suffix(&format!("\n{END}\n"))?;
-        let mut lines = text.lines();
+        let mut lines = text.split('\n');
         if lines.next() != Some(HEADER) {
             return None;
         }
@@ -87,33 +100,23 @@ impl LineOrigins {
             base: Some(base),
             ..LineOrigins::default()
         };
-        let mut table: Vec<Oid> = Vec::new();
         for l in lines {
-            let (tag, rest) = l.split_at_checked(2)?;
-            match tag {
-                "f " => {
-                    let (commit, path) = rest.split_once(' ')?;
-                    let commit = Oid::from_hex(commit.as_bytes()).ok()?;
-                    match kept.files.last_mut() {
-                        Some(f) if f.0 == path => f.1.push((commit, Vec::new())),
-                        _ => kept.files.push((path.to_string(), vec![(commit, Vec::new())])),
-                    }
-                    table.clear();
+            if let Some(rest) = l.strip_prefix("f ") {
+                let (commit, path) = rest.split_once(' ')?;
+                let version = Version {
+                    commit: Oid::from_hex(commit.as_bytes()).ok()?,
+                    text: String::new(),
+                };
+                match kept.files.last_mut() {
+                    Some(f) if f.0 == path => f.1.push(version),
+                    _ => kept.files.push((path.to_string(), vec![version])),
                 }
-                "o " => table.push(Oid::from_hex(rest.as_bytes()).ok()?),
-                "r " => {
-                    let version = &mut kept.files.last_mut()?.1.last_mut()?.1;
-                    for run in rest.split(' ') {
-                        let (who, count) = run.split_once(':')?;
-                        let who = match who {
-                            "-" => None,
-                            i => Some(*table.get(i.parse::<usize>().ok()?)?),
-                        };
-                        let count: usize = count.parse().ok()?;
-                        version.extend(std::iter::repeat_n(who, count));
-                    }
-                }
-                _ => return None,
+            } else if l.starts_with("o ") || l.starts_with("r ") {
+                let text = &mut kept.files.last_mut()?.1.last_mut()?.text;
+                text.push_str(l);
+                text.push('\n');
+            } else {
+                return None;
             }
         }
         Some(kept)
@@ -122,28 +125,9 @@ impl LineOrigins {
     fn render(&self) -> Option<String> {
         let mut out = format!("{HEADER}\nb {}\n", self.base?);
         for (path, versions) in &self.files {
-            for (commit, lines) in versions {
-                out.push_str(&format!("f {commit} {path}\n"));
-                let mut table: HashMap<Oid, usize> = HashMap::new();
-                for id in lines.iter().flatten() {
-                    if !table.contains_key(id) {
-                        table.insert(*id, table.len());
-                        out.push_str(&format!("o {id}\n"));
-                    }
-                }
-                let mut runs: Vec<String> = Vec::new();
-                let mut i = 0;
-                while i < lines.len() {
-                    let n = lines[i..].iter().take_while(|l| **l == lines[i]).count();
-                    match lines[i] {
-                        Some(id) => runs.push(format!("{}:{n}", table[&id])),
-                        None => runs.push(format!("-:{n}")),
-                    }
-                    i += n;
-                }
-                if !runs.is_empty() {
-                    out.push_str(&format!("r {}\n", runs.join(" ")));
-                }
+            for v in versions {
+                out.push_str(&format!("f {} {path}\n", v.commit));
+                out.push_str(&v.text);
             }
         }
         out.push_str(END);
@@ -165,6 +149,56 @@ impl LineOrigins {
     }
 }
 
+/// A version's lines as `o ID` lines (the commits it names, numbered in order) and one `r` line of runs
+/// `INDEX:COUNT` (`-` for lines older than the range).
+fn encode(lines: &[Option<Oid>]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let mut table: HashMap<Oid, usize> = HashMap::new();
+    for id in lines.iter().flatten() {
+        if !table.contains_key(id) {
+            table.insert(*id, table.len());
+            let _ = writeln!(out, "o {id}");
+        }
+    }
+    let mut i = 0;
+    let mut first = true;
+    while i < lines.len() {
+        let n = lines[i..].iter().take_while(|l| **l == lines[i]).count();
+        out.push_str(if first { "r " } else { " " });
+        first = false;
+        let _ = match lines[i] {
+            Some(id) => write!(out, "{}:{n}", table[&id]),
+            None => write!(out, "-:{n}"),
+        };
+        i += n;
+    }
+    if !first {
+        out.push('\n');
+    }
+    out
+}
+
+fn decode(text: &str) -> Option<Lines> {
+    let mut table: Vec<Oid> = Vec::new();
+    let mut out = Vec::new();
+    for l in text.lines() {
+        if let Some(id) = l.strip_prefix("o ") {
+            table.push(Oid::from_hex(id.as_bytes()).ok()?);
+        } else {
+            for run in l.strip_prefix("r ")?.split(' ') {
+                let (who, count) = run.split_once(':')?;
+                let who = match who {
+                    "-" => None,
+                    i => Some(*table.get(i.parse::<usize>().ok()?)?),
+                };
+                out.extend(std::iter::repeat_n(who, count.parse().ok()?));
+            }
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,24 +213,25 @@ mod tests {
             base: Some(oid(1)),
             ..LineOrigins::default()
         };
-        kept.keep(
-            "lib/a b.c",
-            oid(2),
-            vec![Some(oid(5)), Some(oid(5)), None, Some(oid(6)), None],
-        );
-        kept.keep("lib/empty.c", oid(2), vec![]);
-        kept.keep("lib/a b.c", oid(3), vec![None, Some(oid(7))]);
-        kept.keep("bad\nname", oid(3), vec![None]);
+        let first = vec![Some(oid(5)), Some(oid(5)), None, Some(oid(6)), None];
+        kept.keep("lib/a b.c", oid(2), &first);
+        kept.keep("lib/empty.c", oid(2), &[]);
+        kept.keep("lib/a b.c", oid(3), &[None, Some(oid(7))]);
+        kept.keep("bad\nname", oid(3), &[None]);
         let text = kept.render().unwrap();
         let back = LineOrigins::parse(&text).unwrap();
         assert_eq!(back.base, kept.base);
         assert_eq!(back.files, kept.files);
         assert_eq!(kept.files[1].1.len(), 2, "both versions of the file are kept");
+        let decoded: Vec<Lines> = back.files[1].1.iter().map(|v| decode(&v.text).unwrap()).collect();
+        assert_eq!(decoded, vec![first, vec![None, Some(oid(7))]]);
+        assert_eq!(decode(&back.files[0].1[0].text), Some(vec![]));
         assert!(LineOrigins::parse("pq line origins 1\nb 01\ne\n").is_none());
         for cut in 0..text.len() - 1 {
             assert!(LineOrigins::parse(&text[..cut]).is_none(), "cut at {cut}");
         }
-        assert!(LineOrigins::parse(&text.replace("r 0:2", "r 9:2")).is_none());
+        assert!(decode("r 9:2\n").is_none(), "no such commit");
+        assert!(decode("o zz\nr 0:2\n").is_none());
         assert!(LineOrigins::parse("pq line origins 0\n").is_none());
     }
 
@@ -204,9 +239,9 @@ mod tests {
     fn only_the_last_versions_are_kept() {
         let mut kept = LineOrigins::default();
         for n in 0..5 {
-            kept.keep("a.c", oid(n), vec![Some(oid(n))]);
+            kept.keep("a.c", oid(n), &[Some(oid(n))]);
         }
-        let commits: Vec<Oid> = kept.files[0].1.iter().map(|v| v.0).collect();
+        let commits: Vec<Oid> = kept.files[0].1.iter().map(|v| v.commit).collect();
         assert_eq!(commits, vec![oid(2), oid(3), oid(4)]);
     }
 }
