@@ -372,6 +372,44 @@ mod tests {
             .collect()
     }
 
+    /// The cost of a stop is the versions its parent adds: a blame that starts from the previous stop's
+    /// version (in memory or kept on disk) diffs only the commits in between.
+    #[test]
+    fn a_later_stop_diffs_only_the_new_versions() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        git(d, &["init", "-q", "-b", "main"]);
+        let mut lines: Vec<String> = (0..40).map(|i| format!("base {i}")).collect();
+        let mut write = |n: usize| {
+            if n > 0 {
+                lines[n % 40] = format!("edit {n}");
+            }
+            std::fs::write(d.join("f.c"), lines.join("\n") + "\n").unwrap();
+            git(d, &["add", "-A"]);
+            git(d, &["commit", "-q", "-m", &format!("c{n}")]);
+            Oid::from_hex(git(d, &["rev-parse", "HEAD"]).trim().as_bytes()).unwrap()
+        };
+        let base = write(0);
+        let ids: Vec<Oid> = (1..=20).map(&mut write).collect();
+        let repo = Repo::discover(d).unwrap();
+        let mut memo = RangeMemo::default();
+        memo.extend(&repo, base, ids[9]).unwrap();
+        let mut origins = Origins::default();
+        let history = memo.path_history(&repo, ids[9], "f.c").unwrap();
+        origins.version(&repo, &history, ids[9]).unwrap();
+        assert_eq!(origins.diffs, 10);
+        memo.extend(&repo, base, ids[19]).unwrap();
+        let history = memo.path_history(&repo, ids[19], "f.c").unwrap();
+        origins.version(&repo, &history, ids[19]).unwrap();
+        assert_eq!(origins.diffs, 20, "ten more");
+        // From the version kept on disk, as the next process starts.
+        let mut fresh = Origins::default();
+        fresh.learn(ids[9], &origins.lines(ids[9]).unwrap());
+        fresh.version(&repo, &history, ids[19]).unwrap();
+        assert_eq!(fresh.diffs, 10);
+        assert_eq!(fresh.lines(ids[19]), origins.lines(ids[19]));
+    }
+
     /// Forward blame against `git blame` at every commit of random histories: branches, merges that take
     /// both sides, merges with lines of their own, a file that appears on a branch and one that is deleted
     /// and created again. One [`Origins`] per file serves every commit, as it serves the stops of one
