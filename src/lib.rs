@@ -14,6 +14,7 @@ pub mod model;
 pub mod oplog;
 pub mod ops;
 pub mod packaging;
+pub mod parallel;
 pub mod progress;
 pub mod sequencer;
 

@@ -107,6 +107,9 @@ pub struct Origins {
     known: HashMap<Oid, Version>,
     /// Blob diffs made (what the blame costs).
     pub diffs: usize,
+    /// The blob read last: a version is worked out right after its parent's, whose blob is the one it
+    /// diffs against, so each blob of a line of history is inflated once.
+    last_blob: Option<(Oid, Rc<[u8]>)>,
 }
 
 impl Origins {
@@ -211,7 +214,7 @@ impl Origins {
                 continue;
             }
             let own = self.intern(id);
-            let new = repo.blob(blob)?;
+            let new = self.read_blob(repo, blob)?;
             let mut lines: Option<Vec<u32>> = None;
             let mut open: usize = usize::MAX;
             for (p, entry) in parents.iter().zip(&entries) {
@@ -225,7 +228,11 @@ impl Origins {
                 if matches!(from, Version::Absent) {
                     continue;
                 }
-                let map = unchanged_lines(&repo.blob(parent_blob)?, &new);
+                let old = match &self.last_blob {
+                    Some((b, data)) if *b == parent_blob => data.clone(),
+                    _ => repo.blob(parent_blob)?.into(),
+                };
+                let map = unchanged_lines(&old, &new);
                 self.diffs += 1;
                 let lines = lines.get_or_insert_with(|| vec![own; map.len()]);
                 open = 0;
@@ -246,9 +253,17 @@ impl Origins {
                 None => vec![own; InternedInput::new(&new[..], &b""[..]).before.len()],
             };
             self.known.insert(id, Version::Lines(lines.into()));
+            self.last_blob = Some((blob, new));
             stack.pop();
         }
         Ok(self.known[&commit].clone())
+    }
+
+    fn read_blob(&self, repo: &Repo, id: Oid) -> Result<Rc<[u8]>> {
+        match &self.last_blob {
+            Some((b, data)) if *b == id => Ok(data.clone()),
+            _ => Ok(repo.blob(id)?.into()),
+        }
     }
 }
 

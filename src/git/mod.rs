@@ -224,6 +224,17 @@ impl Repo {
         })
     }
 
+    /// A handle on the same repository for another thread (a gix handle is not shared between threads); its
+    /// caches start empty.
+    pub fn for_worker(&self) -> Repo {
+        Repo {
+            inner: self.inner.clone(),
+            progress: crate::progress::silent(),
+            sizes: Default::default(),
+            written_index: std::sync::Mutex::new(None),
+        }
+    }
+
     /// Report the progress of long phases to `sink` from now on.
     pub fn set_progress(&mut self, sink: crate::progress::Sink) {
         self.progress = sink;

@@ -671,39 +671,9 @@ impl Job {
     }
 }
 
-/// Every job's merge, in job order, over up to `available_parallelism` threads; each thread takes the
-/// next job not yet taken, so one large file does not hold back a share of small ones.
+/// Every job's merge, in job order, over the machine's cores.
 fn merge_all(jobs: &[Job], options: &Options) -> Vec<Merged> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(jobs.len());
-    if threads <= 1 {
-        return jobs.iter().map(|j| j.run(options)).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<Option<Merged>> = (0..jobs.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(job) = jobs.get(i) else { break };
-                        done.push((i, job.run(options)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        for worker in workers {
-            let done = worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            for (i, m) in done {
-                results[i] = Some(m);
-            }
-        }
-    });
-    results.into_iter().map(|m| m.expect("every job ran")).collect()
+    crate::parallel::map_ordered(jobs, || (), |_, j| j.run(options))
 }
 
 /// Redo every text content merge of a gix tree merge (`conflicts`, both resolved and not) with [`merge`],

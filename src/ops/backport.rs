@@ -163,6 +163,23 @@ impl Presence {
         Ok(())
     }
 
+    /// What [`Presence::why`] says of `commit` when the paths its change touches are enough to tell:
+    /// `Some(None)` when no branch commit changes exactly those paths (then no patch-id can match). `None`
+    /// when it takes the change itself.
+    pub(crate) fn why_by_paths(&self, commit: Oid, paths: &[BString]) -> Option<Option<String>> {
+        if self.recorded.contains_key(&commit) || self.own.contains(&commit) || paths.is_empty() {
+            return None;
+        }
+        let paths = path_set(paths.iter());
+        let same_paths = self
+            .by_path
+            .get(&paths[0])
+            .into_iter()
+            .flatten()
+            .any(|cand| self.path_sets.get(cand) == Some(&paths));
+        (!same_paths).then_some(None)
+    }
+
     pub(crate) fn why(
         &mut self,
         repo: &Repo,

@@ -29,6 +29,10 @@ pub struct Prerequisite {
     pub subject: String,
 }
 
+/// One file's blame at a stop: the commits that last changed the lines the pick touches, and the parent's
+/// whole version (who last changed each line), kept for the next stops.
+type FileBlame = (Vec<Oid>, Option<Vec<Option<Oid>>>);
+
 /// The prerequisites of picking `commit` (against `parent`) onto a branch described by `state` at `tip`,
 /// given the conflicting `paths`: oldest first.
 pub fn prerequisites(
@@ -51,18 +55,29 @@ pub fn prerequisites(
     }
     range.save(git_dir)?;
     let mut kept = LineOrigins::load(git_dir, base);
-    let mut blamed: BTreeSet<Oid> = BTreeSet::new();
-    for p in paths {
-        let lines = touched_lines(repo, commit, parent, p)?;
+    let blame = |repo: &Repo, path: &String| -> Result<Option<FileBlame>> {
+        let lines = touched_lines(repo, commit, parent, path)?;
         if lines.is_empty() {
-            continue;
+            return Ok(None);
         }
-        let history = range.path_history(repo, parent, p)?;
+        let history = range.path_history(repo, parent, path)?;
         let mut origins = Origins::default();
-        kept.seed(p, &mut origins);
-        blamed.extend(origins.blame(repo, &history, parent, &lines)?);
-        if let Some(version) = origins.lines(parent) {
-            kept.keep(p, parent, &version);
+        kept.seed(path, &mut origins);
+        let blamed = origins.blame(repo, &history, parent, &lines)?;
+        tracing::debug!(path = %path, diffs = origins.diffs, "blamed");
+        Ok(Some((blamed, origins.lines(parent))))
+    };
+    // The files of a stop are blamed apart from one another: on the machine's cores when there are several.
+    let blames = match paths {
+        [one] => vec![blame(repo, one)],
+        _ => crate::parallel::map_ordered(paths, || repo.for_worker(), |repo, path| blame(repo, path)),
+    };
+    let mut blamed: BTreeSet<Oid> = BTreeSet::new();
+    for (path, b) in paths.iter().zip(blames) {
+        let Some((ids, version)) = b? else { continue };
+        blamed.extend(ids);
+        if let Some(version) = version {
+            kept.keep(path, parent, &version);
         }
     }
     kept.save(git_dir)?;
@@ -73,10 +88,6 @@ pub fn prerequisites(
     let mut presence: Option<Presence> = None;
     let mut out: Vec<(i64, Prerequisite)> = Vec::new();
     for id in missing {
-        let c = repo.commit(id)?;
-        if c.parents.len() > 1 {
-            continue;
-        }
         let presence = match &mut presence {
             Some(p) => p,
             None => {
@@ -86,11 +97,25 @@ pub fn prerequisites(
                 presence.insert(built)
             }
         };
-        let changes = match c.parents.first() {
-            Some(p) => repo.diff_trees(Some(repo.commit_tree(*p)?), Some(c.tree))?,
-            None => repo.diff_trees(None, Some(c.tree))?,
+        // The paths the range's memo holds usually settle it without diffing the commit again.
+        let known = range
+            .changed_paths(id)
+            .and_then(|paths| presence.why_by_paths(id, paths));
+        let c = repo.commit(id)?;
+        if c.parents.len() > 1 {
+            continue;
+        }
+        let present = match known {
+            Some(why) => why.is_some(),
+            None => {
+                let changes = match c.parents.first() {
+                    Some(p) => repo.diff_trees(Some(repo.commit_tree(*p)?), Some(c.tree))?,
+                    None => repo.diff_trees(None, Some(c.tree))?,
+                };
+                presence.why(repo, id, &changes)?.is_some()
+            }
         };
-        if presence.why(repo, id, &changes)?.is_some() {
+        if present {
             continue;
         }
         let carried_origin = crate::model::provenance::parse(&c.message_lossy())

@@ -18,10 +18,14 @@ const FILE: &str = "line-origins";
 const HEADER: &str = "pq line origins 1";
 /// The file's last line: a file cut short (it is not synced to disk) has none and is ignored.
 const END: &str = "e";
-/// Versions kept per file: the last stops' parents.
+/// Versions kept per recently blamed file: the last stops' parents.
 const VERSIONS: usize = 3;
-/// Files kept: the most recently blamed.
-const FILES: usize = 64;
+/// Files that keep [`VERSIONS`] versions: the most recently blamed.
+const RECENT_FILES: usize = 64;
+/// Files kept at all, the older ones with their last version only: a long backport's stops blame
+/// hundreds of files, and a file met again after many others is then blamed from where it was left
+/// rather than from the base (a version is a few hundred bytes of runs).
+const FILES: usize = 1024;
 
 /// Per line, the commit that last changed it (`None`: older than the range).
 type Lines = Vec<Option<Oid>>;
@@ -83,6 +87,10 @@ impl LineOrigins {
             versions.remove(0);
         }
         self.files.push((path.to_string(), versions));
+        if let Some(i) = self.files.len().checked_sub(RECENT_FILES + 1) {
+            let older = &mut self.files[i].1;
+            older.drain(..older.len().saturating_sub(1));
+        }
         if self.files.len() > FILES {
             self.files.remove(0);
         }
@@ -243,5 +251,35 @@ mod tests {
         }
         let commits: Vec<Oid> = kept.files[0].1.iter().map(|v| v.commit).collect();
         assert_eq!(commits, vec![oid(2), oid(3), oid(4)]);
+    }
+
+    #[test]
+    fn older_files_keep_their_last_version_until_the_limit() {
+        let mut kept = LineOrigins::default();
+        for round in 0..2u8 {
+            for f in 0..RECENT_FILES + 2 {
+                kept.keep(&format!("f{f}.c"), oid(round), &[Some(oid(round))]);
+            }
+        }
+        let versions = |path: &str| -> Vec<Oid> {
+            let f = kept.files.iter().find(|f| f.0 == path).unwrap();
+            f.1.iter().map(|v| v.commit).collect()
+        };
+        assert_eq!(
+            versions("f0.c"),
+            vec![oid(1)],
+            "fell out of the recent files: last version only"
+        );
+        assert_eq!(versions("f1.c"), vec![oid(1)]);
+        assert_eq!(versions("f2.c"), vec![oid(0), oid(1)], "still recent");
+        assert_eq!(kept.files.len(), RECENT_FILES + 2);
+        for f in 0..FILES + 10 {
+            kept.keep(&format!("g{f}.c"), oid(3), &[None]);
+        }
+        assert_eq!(kept.files.len(), FILES);
+        assert!(
+            kept.files.iter().all(|f| f.0.starts_with('g')),
+            "the oldest files go first"
+        );
     }
 }

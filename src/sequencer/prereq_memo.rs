@@ -153,6 +153,12 @@ impl RangeMemo {
         !self.commits.contains_key(&id)
     }
 
+    /// The paths `id` (a commit of the range with one parent) changes, as a tree diff from its parent
+    /// lists them; `None` for a merge or a commit the memo does not hold.
+    pub fn changed_paths(&self, id: Oid) -> Option<&[BString]> {
+        self.commits.get(&id)?.changed.as_deref()
+    }
+
     /// `path`'s history over the range, read as a blame walks it: from `parent` down (see
     /// [`PathHistory`]).
     pub fn path_history<'a>(&'a self, repo: &'a Repo, parent: Oid, path: &str) -> Result<PathHistory<'a>> {
