@@ -199,3 +199,46 @@ fn changes_to_files_in_a_directory_renamed_on_our_side() {
     assert!(r.read_string("drivers/bar/c.c").starts_with("c fixed 1\n"));
     assert!(!r.path("drivers/foo").exists());
 }
+
+#[test]
+fn a_file_added_to_a_directory_deleted_on_our_side() {
+    let r = scenario(
+        &[
+            ("docs/old/a.md", body("a")),
+            ("docs/old/b.md", body("b")),
+            ("lib/x.c", body("x")),
+        ],
+        |r| {
+            r.write("docs/old/c.md", body("c"));
+            r.write("docs/old/deeper/d.md", body("d"));
+            r.write("lib/x.c", edit_line(&body("x"), 12, "x fixed 12"));
+            r.commit("docs: add c.md and d.md, fix x");
+        },
+        |r| {
+            r.git(&["rm", "-q", "-r", "docs/old"]);
+            r.commit("drop docs/old");
+        },
+    );
+    assert!(!assert_matches_git(&r));
+    assert_eq!(r.read_string("docs/old/c.md"), body("c"));
+    assert_eq!(r.read_string("docs/old/deeper/d.md"), body("d"));
+    assert!(!r.path("docs/old/a.md").exists());
+    assert!(r.read_string("lib/x.c").contains("x fixed 12\n"));
+}
+
+#[test]
+fn a_file_added_to_a_directory_our_side_replaced_with_a_file() {
+    let r = scenario(
+        &[("tools/gen/a.py", body("a"))],
+        |r| {
+            r.write("tools/gen/b.py", body("b"));
+            r.commit("gen: add b.py");
+        },
+        |r| {
+            r.git(&["rm", "-q", "-r", "tools/gen"]);
+            r.write("tools/gen", "a script now\n");
+            r.commit("tools/gen becomes a script");
+        },
+    );
+    assert_matches_git(&r);
+}

@@ -67,10 +67,7 @@ pub fn pick_changes(
         let ours = repo.entry_at(ours_tree, &change.path)?;
         if ours == change.old {
             edits.push((change.path.clone(), change.new));
-            if change.new.is_some()
-                && change.old.is_none()
-                && !parent_dir_fits(repo, ours_tree, parent_tree, &change.path)?
-            {
+            if change.new.is_some() && change.old.is_none() && !parent_dir_fits(repo, ours_tree, &change.path)? {
                 return full_merge(repo, ours_tree, parent_tree, commit_tree, labels);
             }
         } else if ours == change.new && ours.is_some() {
@@ -117,19 +114,20 @@ fn moved_merge(
     reduced_merge(repo, ours_tree, changes, &destinations, labels)
 }
 
-/// An added path must land in a directory that exists on our side when it existed in the parent; otherwise
-/// our side moved or replaced the directory and git's directory-rename handling applies.
-fn parent_dir_fits(repo: &Repo, ours_tree: Oid, parent_tree: Oid, path: &[u8]) -> Result<bool> {
-    let Some(slash) = path.rfind_byte(b'/') else {
-        return Ok(true);
-    };
-    let dir = &path[..slash];
-    let in_ours = repo.entry_at(ours_tree, dir)?;
-    if in_ours.is_some_and(|e| !e.is_tree()) {
-        return Ok(false);
-    }
-    if in_ours.is_none() && repo.entry_at(parent_tree, dir)?.is_some() {
-        return Ok(false);
+/// An added path cannot land where our side has a file in place of one of its directories: the
+/// whole-tree merge decides that (git reports a directory/file conflict). A directory our side removed
+/// is simply created again, as the whole-tree merge does: gix's merge, like the fast path, has no
+/// directory-rename detection, so diffing the whole parent → ours difference for renames there (seconds
+/// on a tree that moved since the base) would change nothing.
+fn parent_dir_fits(repo: &Repo, ours_tree: Oid, path: &[u8]) -> Result<bool> {
+    let mut at = 0;
+    while let Some(slash) = path[at..].find_byte(b'/') {
+        let dir = &path[..at + slash];
+        match repo.entry_at(ours_tree, dir)? {
+            Some(e) if !e.is_tree() => return Ok(false),
+            Some(_) => at += slash + 1,
+            None => return Ok(true),
+        }
     }
     Ok(true)
 }
