@@ -1268,14 +1268,13 @@ mod tests {
             .run(&strategy, |edits| {
                 let mut data = good.clone();
                 for (off, byte, mode) in edits {
+                    // Offsets wrap at the current length: an earlier edit may have truncated the file.
+                    let n = data.len();
                     match mode {
-                        0 => data[off % 2048.min(len)] = byte, // header, chunk table, fanout
-                        1 => data[off] = byte,
-                        2 => data[off] ^= 0x80,
+                        0 => data[off % 2048.min(n)] = byte, // header, chunk table, fanout
+                        1 => data[off % n] = byte,
+                        2 => data[off % n] ^= 0x80,
                         _ => data.truncate(off.max(1)),
-                    }
-                    if off >= data.len() {
-                        break;
                     }
                 }
                 fs::write(&path, &data).unwrap();
