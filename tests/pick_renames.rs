@@ -46,8 +46,17 @@ fn scenario(files: &[(&str, String)], upstream: impl Fn(&TestRepo), local: impl 
 /// Pick `base..up` with git (on a clone) and with pq; they must agree pick by pick and at the first stop.
 /// Returns whether the picks stopped.
 fn assert_matches_git(r: &TestRepo) -> bool {
+    assert_matches_git_with(r, &[])
+}
+
+/// [`assert_matches_git`] with `config` set in both repositories.
+fn assert_matches_git_with(r: &TestRepo, config: &[(&str, &str)]) -> bool {
     let start = r.rev("HEAD");
     let oracle = r.clone_shared("oracle");
+    for (k, v) in config {
+        r.git(&["config", k, v]);
+        oracle.git(&["config", k, v]);
+    }
     oracle.git(&["checkout", "-q", "-B", "o", &start]);
     let commits = chain(&oracle, "base..up");
     let mut git_stopped = false;
@@ -238,6 +247,84 @@ fn a_file_added_to_a_directory_our_side_replaced_with_a_file() {
             r.git(&["rm", "-q", "-r", "tools/gen"]);
             r.write("tools/gen", "a script now\n");
             r.commit("tools/gen becomes a script");
+        },
+    );
+    assert_matches_git(&r);
+}
+
+/// Our side moved `drivers/foo` to `drivers/bar` (seen from a backport: upstream moved `drivers/bar` to
+/// `drivers/foo` after our base); the picks add files under `drivers/foo`.
+fn directory_moved_on_our_side() -> TestRepo {
+    scenario(
+        &[
+            ("drivers/foo/a.c", body("a")),
+            ("drivers/foo/b.c", body("b")),
+            ("drivers/foo/sub/c.c", body("c")),
+            ("lib/x.c", body("x")),
+        ],
+        |r| {
+            r.write("drivers/foo/new.c", body("new"));
+            r.write("drivers/foo/sub/deep.c", body("deep"));
+            r.write("lib/x.c", edit_line(&body("x"), 3, "x fixed 3"));
+            r.commit("foo: add new.c and sub/deep.c, fix x");
+            r.write("drivers/foo/a.c", edit_line(&body("a"), 9, "a fixed 9"));
+            r.commit("foo: fix a");
+        },
+        |r| {
+            r.git(&["mv", "drivers/foo", "drivers/bar"]);
+            r.write("drivers/bar/b.c", edit_line(&body("b"), 30, "b local 30"));
+            r.commit("rename drivers/foo to drivers/bar");
+        },
+    )
+}
+
+#[test]
+fn a_file_added_to_a_directory_renamed_on_our_side_stops_where_the_directory_went() {
+    let r = directory_moved_on_our_side();
+    assert!(assert_matches_git(&r), "git reports CONFLICT (file location)");
+    let stages = r.git(&["ls-files", "--stage", "drivers"]);
+    assert!(stages.contains(" 3\tdrivers/bar/new.c\n"), "{stages}");
+    assert!(
+        stages.lines().any(|l| l.ends_with(" 3\tdrivers/bar/sub/deep.c")),
+        "{stages}"
+    );
+    assert!(!r.path("drivers/foo").exists());
+    assert_eq!(r.read_string("drivers/bar/new.c"), body("new"));
+    // Resolved with plain git, the backport goes on.
+    r.git(&["add", "drivers/bar"]);
+    r.pq_ok(&["continue"]);
+    assert!(r.read_string("drivers/bar/a.c").contains("a fixed 9\n"));
+}
+
+#[test]
+fn a_directory_rename_moves_the_file_silently_when_configured() {
+    let r = directory_moved_on_our_side();
+    assert!(!assert_matches_git_with(&r, &[("merge.directoryRenames", "true")]));
+    assert_eq!(r.read_string("drivers/bar/sub/deep.c"), body("deep"));
+    assert!(!r.path("drivers/foo").exists());
+}
+
+#[test]
+fn directory_renames_can_be_turned_off() {
+    let r = directory_moved_on_our_side();
+    assert!(!assert_matches_git_with(&r, &[("merge.directoryRenames", "false")]));
+    assert_eq!(r.read_string("drivers/foo/new.c"), body("new"));
+}
+
+#[test]
+fn a_directory_split_between_two_destinations_moves_nothing() {
+    let r = scenario(
+        &[("net/old/a.c", body("a")), ("net/old/b.c", body("b"))],
+        |r| {
+            r.write("net/old/n.c", body("n"));
+            r.commit("old: add n.c");
+        },
+        |r| {
+            std::fs::create_dir_all(r.path("net/one")).unwrap();
+            std::fs::create_dir_all(r.path("net/two")).unwrap();
+            r.git(&["mv", "net/old/a.c", "net/one/a.c"]);
+            r.git(&["mv", "net/old/b.c", "net/two/b.c"]);
+            r.commit("split net/old");
         },
     );
     assert_matches_git(&r);

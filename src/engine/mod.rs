@@ -1,6 +1,7 @@
 //! The engine: in-memory picks, sequences of picks, commit selection and patch identity.
 
 pub mod blame;
+pub mod dir_renames;
 pub mod linearise;
 pub mod patch_id;
 pub mod pick;

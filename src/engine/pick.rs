@@ -6,11 +6,12 @@
 //! where ours already has theirs, nothing changes; anything else is merged with git's merge machinery on trees
 //! reduced to just those paths. When a touched path has moved or vanished on our side (a rename, a directory
 //! turned file), the merge also sees the files our side added that the path may have moved to
-//! ([`renames`]); only a directory moved or replaced under an added file still takes the full merge.
+//! ([`renames`]); a file added under a directory our side renamed goes where the directory went
+//! ([`dir_renames`]); only a file standing where an added path needs a directory takes the full merge.
 
 use gix::bstr::{BString, ByteSlice};
 
-use crate::engine::renames;
+use crate::engine::{dir_renames, renames};
 use crate::error::Result;
 use crate::git::{Entry, MergeOutcome, Oid, Repo, TreeChange};
 
@@ -54,6 +55,79 @@ pub fn pick(repo: &Repo, ours_tree: Oid, parent_tree: Oid, commit_tree: Oid, lab
 
 /// Like [`pick`], with the commit's changes already computed (callers that also need them for patch-ids).
 pub fn pick_changes(
+    repo: &Repo,
+    ours_tree: Oid,
+    parent_tree: Oid,
+    commit_tree: Oid,
+    changes: &[TreeChange],
+    labels: &Labels,
+) -> Result<PickOutcome> {
+    let mode = dir_renames::Mode::of(repo);
+    if mode != dir_renames::Mode::Off {
+        let relocations = dir_renames::relocations(repo, ours_tree, parent_tree, changes)?;
+        if !relocations.is_empty() {
+            let moved = &relocations.moved;
+            let changes: Vec<TreeChange> = changes
+                .iter()
+                .map(|c| match moved.iter().find(|(from, _)| *from == c.path) {
+                    Some((_, to)) => TreeChange {
+                        path: to.clone(),
+                        ..c.clone()
+                    },
+                    None => c.clone(),
+                })
+                .collect();
+            let outcome = pick_paths(repo, ours_tree, parent_tree, commit_tree, &changes, labels)?;
+            // git stops on a file it moved (unless told to move silently) and on a split directory.
+            let stop_at: &[(BString, BString)] = if mode == dir_renames::Mode::Conflict {
+                moved
+            } else {
+                &[]
+            };
+            if stop_at.is_empty() && relocations.split.is_empty() {
+                return Ok(outcome);
+            }
+            return Ok(stop_at_new_locations(outcome, stop_at, &changes));
+        }
+    }
+    pick_paths(repo, ours_tree, parent_tree, commit_tree, changes, labels)
+}
+
+/// git's `CONFLICT (file location)` and `CONFLICT (directory rename split)`: the pick stops, each moved file
+/// staged as the picked side's only.
+fn stop_at_new_locations(outcome: PickOutcome, moved: &[(BString, BString)], changes: &[TreeChange]) -> PickOutcome {
+    let theirs_only: Vec<(BString, Entry)> = moved
+        .iter()
+        .filter_map(|(_, to)| {
+            let entry = changes.iter().find(|c| c.path == *to)?.new?;
+            Some((to.clone(), entry))
+        })
+        .collect();
+    let (tree, mut paths, mut merge) = match outcome {
+        PickOutcome::Clean { tree } => (
+            tree,
+            Vec::new(),
+            MergeOutcome {
+                tree,
+                conflicted: None,
+                conflicts: Vec::new(),
+                theirs_only: Vec::new(),
+            },
+        ),
+        PickOutcome::Conflict { tree, paths, merge } => (tree, paths, merge),
+    };
+    for (to, _) in &theirs_only {
+        if !paths.contains(to) {
+            paths.push(to.clone());
+        }
+    }
+    merge.conflicted = Some(paths.clone());
+    merge.theirs_only.extend(theirs_only);
+    PickOutcome::Conflict { tree, paths, merge }
+}
+
+/// The pick of `changes`, at the paths they name.
+fn pick_paths(
     repo: &Repo,
     ours_tree: Oid,
     parent_tree: Oid,

@@ -847,6 +847,33 @@ impl Repo {
         Ok(options)
     }
 
+    /// The renames that rename detection, set as for a merge (`merge.renames`, `diff.renames`, the
+    /// similarity threshold), finds from `old` to `new`: (source, destination) pairs, copies left out.
+    pub fn renames(&self, old: Oid, new: Oid) -> Result<Vec<(BString, BString)>> {
+        let Some(rewrites) = self.merge_options_like_ort()?.rewrites else {
+            return Ok(Vec::new());
+        };
+        let old = self.inner.find_tree(old).ctx("reading a tree for rename detection")?;
+        let new = self.inner.find_tree(new).ctx("reading a tree for rename detection")?;
+        let options = gix::diff::Options::default().with_rewrites(Some(rewrites));
+        let changes = self
+            .inner
+            .diff_tree_to_tree(&old, &new, options)
+            .ctx("detecting renames")?;
+        Ok(changes
+            .into_iter()
+            .filter_map(|c| match c {
+                gix::object::tree::diff::ChangeDetached::Rewrite {
+                    source_location,
+                    location,
+                    copy: false,
+                    ..
+                } => Some((source_location, location)),
+                _ => None,
+            })
+            .collect())
+    }
+
     /// gix's tree merge, for the cases the fast path hands over (renames on our side and the like).
     pub fn merge_trees_full(
         &self,
@@ -892,6 +919,7 @@ impl Repo {
             tree,
             conflicted: if conflicted { Some(paths) } else { None },
             conflicts: outcome.conflicts,
+            theirs_only: Vec::new(),
         })
     }
 }
@@ -902,6 +930,9 @@ pub struct MergeOutcome {
     pub tree: Oid,
     pub conflicted: Option<Vec<BString>>,
     pub(crate) conflicts: Vec<gix::merge::tree::Conflict>,
+    /// Files that stop as the picked side's only (index stage 3 alone): a file the pick adds, put where
+    /// our side renamed its directory (git's `CONFLICT (file location)`).
+    pub(crate) theirs_only: Vec<(BString, Entry)>,
 }
 
 /// One path that differs between two trees.

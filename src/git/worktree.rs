@@ -270,6 +270,21 @@ pub fn apply(repo: &Repo, changes: &[TreeChange], conflict: Option<&MergeOutcome
             &mut index,
             gix::merge::tree::apply_index_entries::RemovalMode::Prune,
         );
+        if !outcome.theirs_only.is_empty() {
+            let only: std::collections::HashMap<&[u8], &Entry> =
+                outcome.theirs_only.iter().map(|(p, e)| (p.as_slice(), e)).collect();
+            index.remove_entries(|_, path, _| only.contains_key(path.as_bytes()));
+            for (path, entry) in &outcome.theirs_only {
+                index.dangerously_push_entry(
+                    Default::default(),
+                    entry.id,
+                    Flags::from_stage(Stage::Theirs),
+                    index_mode(entry.mode),
+                    path.as_bstr(),
+                );
+            }
+            index.sort_entries();
+        }
     }
     if conflict.is_some() {
         // Conflict stages make the cached tree meaningless.
