@@ -391,9 +391,32 @@ impl Repo {
             .all()
             .ctx("walking history")?;
         let mut out = Vec::new();
+        let mut oldest = i64::MAX;
         for info in walk {
-            out.push(info.ctx("walking history")?.id);
+            let info = info.ctx("walking history")?;
+            oldest = oldest.min(info.commit_time.unwrap_or(i64::MIN));
+            out.push(info.id);
         }
+        if hide.is_empty() || out.is_empty() {
+            return Ok(out);
+        }
+        // gix's walk hands out ancestors of a hidden commit when commit times tie (a batch of patches applied
+        // in one second, say). Drop every commit the hidden ones reach, walking them down only to the oldest
+        // commit returned: as for `git rev-list`, an ancestor is taken to be no younger than its descendants.
+        let reached = self
+            .inner
+            .rev_walk(hide.iter().copied())
+            .sorting(gix::revision::walk::Sorting::ByCommitTimeCutoff {
+                order: Default::default(),
+                seconds: oldest,
+            })
+            .all()
+            .ctx("walking history")?;
+        let mut hidden = std::collections::HashSet::new();
+        for info in reached {
+            hidden.insert(info.ctx("walking history")?.id);
+        }
+        out.retain(|id| !hidden.contains(id));
         Ok(out)
     }
 
@@ -1051,5 +1074,59 @@ mod persist_tests {
         let (dir, _) = persist(3);
         assert_eq!(count(dir.path(), "count"), 3);
         assert_eq!(count(dir.path(), "in-pack"), 0);
+    }
+}
+
+#[cfg(test)]
+mod walk_tests {
+    use super::test_git::git;
+    use super::*;
+
+    /// Random histories whose commits all share one commit time (as a batch of applied patches does): the
+    /// commits between any hidden set and a tip are `git rev-list`'s.
+    #[test]
+    fn commits_between_is_rev_list_when_commit_times_tie() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for round in 0..4 {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let d = dir.path();
+            git(d, &["init", "-q", "-b", "main"]);
+            let mut commits: Vec<String> = Vec::new();
+            for i in 0..40 {
+                let tree = git(d, &["write-tree"]).trim().to_string();
+                let mut args = vec!["commit-tree".to_string(), tree, "-m".into(), format!("c{round}-{i}")];
+                if !commits.is_empty() {
+                    args.push("-p".into());
+                    args.push(commits[commits.len() - 1 - next(commits.len().min(4))].clone());
+                    if commits.len() > 3 && next(3) == 0 {
+                        args.push("-p".into());
+                        args.push(commits[next(commits.len())].clone());
+                    }
+                }
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                commits.push(git(d, &args).trim().to_string());
+            }
+            let repo = Repo::discover(d).expect("open");
+            let oid = |s: &String| Oid::from_hex(s.as_bytes()).expect("id");
+            for _ in 0..30 {
+                let tip = &commits[20 + next(20)];
+                let hidden: Vec<&String> = (0..1 + next(3)).map(|_| &commits[next(30)]).collect();
+                let mut args = vec!["rev-list", tip.as_str()];
+                let negated: Vec<String> = hidden.iter().map(|h| format!("^{h}")).collect();
+                args.extend(negated.iter().map(String::as_str));
+                let mut want: Vec<Oid> = git(d, &args).lines().map(|l| oid(&l.to_string())).collect();
+                let hide: Vec<Oid> = hidden.iter().map(|h| oid(h)).collect();
+                let mut got = repo.commits_between(&hide, oid(tip)).expect("walk");
+                want.sort();
+                got.sort();
+                assert_eq!(got, want, "rev-list {args:?}");
+            }
+        }
     }
 }

@@ -70,9 +70,8 @@ impl RangeMemo {
             let walked = match self.walk_down(repo, base, parent)? {
                 Some(new) => new,
                 None => {
-                    // Only the base is hidden: gix's walk hiding the last stops' parents too can
-                    // return commits below the base when commit times tie (the test below has such a
-                    // history).
+                    // Only the base is hidden: the walk's second pass, which drops what the hidden
+                    // commits reach, costs as much as their history above the range.
                     let mut new = Vec::new();
                     for id in repo.commits_between(&[base], parent)? {
                         if !self.commits.contains_key(&id) {
