@@ -228,10 +228,7 @@ impl Origins {
                 if matches!(from, Version::Absent) {
                     continue;
                 }
-                let old = match &self.last_blob {
-                    Some((b, data)) if *b == parent_blob => data.clone(),
-                    _ => repo.blob(parent_blob)?.into(),
-                };
+                let old = self.read_blob(repo, parent_blob)?;
                 let map = unchanged_lines(&old, &new);
                 self.diffs += 1;
                 let lines = lines.get_or_insert_with(|| vec![own; map.len()]);

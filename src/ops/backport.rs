@@ -170,14 +170,23 @@ impl Presence {
         if self.recorded.contains_key(&commit) || self.own.contains(&commit) || paths.is_empty() {
             return None;
         }
-        let paths = path_set(paths.iter());
-        let same_paths = self
+        self.same_paths(&path_set(paths.iter())).is_empty().then_some(None)
+    }
+
+    /// The branch commits that change exactly `paths` (sorted, distinct, not empty): the only ones whose
+    /// patch-id can equal a change to those paths.
+    fn same_paths(&self, paths: &[BString]) -> Vec<Oid> {
+        let mut candidates: Vec<Oid> = self
             .by_path
             .get(&paths[0])
             .into_iter()
             .flatten()
-            .any(|cand| self.path_sets.get(cand) == Some(&paths));
-        (!same_paths).then_some(None)
+            .copied()
+            .filter(|cand| self.path_sets.get(cand).is_some_and(|p| p == paths))
+            .collect();
+        candidates.sort();
+        candidates.dedup();
+        candidates
     }
 
     pub(crate) fn why(
@@ -201,17 +210,7 @@ impl Presence {
         }
         // The patch-id reads and diffs every blob the commit touches: only worth it for a branch commit
         // changing exactly the same paths, which in a backport is the exception.
-        let paths = path_set(changes.iter().map(|c| &c.path));
-        let mut candidates: Vec<Oid> = self
-            .by_path
-            .get(&paths[0])
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(|cand| self.path_sets.get(cand) == Some(&paths))
-            .collect();
-        candidates.sort();
-        candidates.dedup();
+        let candidates = self.same_paths(&path_set(changes.iter().map(|c| &c.path)));
         if candidates.is_empty() {
             return Ok(None);
         }
